@@ -173,6 +173,68 @@ class CaseOutcomeRecord(BaseModel):
     reply: CustomerReply | None = None
 
 
+class ApprovalNotice(BaseModel):
+    """Everything an approver needs to decide from the message alone. URLs are built by the chat
+    activity from its own settings (API / Temporal UI base URLs) and the workflow id."""
+
+    ticket_id: str
+    workflow_id: str
+    request_id: str
+    level: str
+    channel: str | None
+    approver_slack_ids: list[str] = []
+    approver_user_group: str | None = None
+    customer_id: str
+    customer_name: str
+    customer_tier: str
+    subject: str
+    order_id: str
+    amount_cents: int
+    currency: str
+    refundable_cents: int
+    rule: str
+    reason: str
+    recommended_action: str
+    recent_refunds: list[RefundSummary] = []
+    required_approvals: int
+    expires_at: datetime
+
+
+class ApprovalMessageRef(BaseModel):
+    """Where the approval message lives (Slack channel id + ts), recorded so it can be updated."""
+
+    channel: str
+    ts: str
+
+
+class ApprovalMessageUpdate(BaseModel):
+    """Re-renders the approval message after a decision, partial approval, expiry or escalation."""
+
+    ref: ApprovalMessageRef
+    notice: ApprovalNotice
+    status: Literal["partially_approved", "approved", "rejected", "expired"]
+    actor: str | None = None
+    actor_slack_id: str | None = None
+    reason: str | None = None
+    at: datetime
+    approvals_received: int = 0
+    escalated_to: str | None = None
+
+
+class ApprovalReminder(BaseModel):
+    """A reminder in the message thread, optionally escalating to the next level's channel."""
+
+    notice: ApprovalNotice
+    ref: ApprovalMessageRef | None
+    escalate_to_channel: str | None = None
+    escalate_to_slack_ids: list[str] = []
+
+
+class ChatPostResult(BaseModel):
+    ref: ApprovalMessageRef | None
+    delivered_via: Literal["slack", "outbox"]
+
+
 class PolicyLoadInput(BaseModel):
     name: Literal["refund"] = "refund"
 
