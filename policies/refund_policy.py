@@ -105,7 +105,9 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
     refundable = max(facts.charge_amount_cents - facts.already_refunded_cents, 0)
     amount = facts.requested_amount_cents or refundable
 
-    def decide(outcome: Outcome, rule: str, reason: str, level: str | None = None) -> RefundDecision:
+    def decide(
+        outcome: Outcome, rule: str, reason: str, level: str | None = None
+    ) -> RefundDecision:
         required = policy.level(level).required_approvals if level else 0
         return RefundDecision(
             outcome=outcome,
@@ -118,7 +120,9 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
         )
 
     if refundable == 0:
-        return decide(Outcome.DENY, "nothing_refundable", "The charge has already been fully refunded.")
+        return decide(
+            Outcome.DENY, "nothing_refundable", "The charge has already been fully refunded."
+        )
     if amount > refundable:
         return decide(
             Outcome.DENY,

@@ -23,9 +23,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     task_queue: str = Field("supportflow", alias="SUPPORTFLOW_TASK_QUEUE")
-    database_url: str = Field(
-        f"sqlite:///{DATA_DIR / 'supportflow.db'}", alias="DATABASE_URL"
-    )
+    database_url: str = Field(f"sqlite:///{DATA_DIR / 'supportflow.db'}", alias="DATABASE_URL")
     stripe_api_key: SecretStr | None = Field(None, alias="STRIPE_API_KEY")
     stripe_api_base: str | None = Field(None, alias="STRIPE_API_BASE")
     api_token: SecretStr = Field(SecretStr("dev-approvals-token"), alias="SUPPORTFLOW_API_TOKEN")

@@ -1,0 +1,50 @@
+"""Customer-facing wording for refund outcomes. Pure functions: the workflow calls them."""
+
+from __future__ import annotations
+
+from activities.models import CustomerReply
+
+
+def _money(cents: int, currency: str) -> str:
+    return f"{cents / 100:,.2f} {currency.upper()}"
+
+
+def refunded(ticket_id: str, name: str, amount_cents: int, currency: str) -> CustomerReply:
+    return CustomerReply(
+        subject=f"Your refund for ticket {ticket_id}",
+        body=(
+            f"Hi {name},\n\nWe have refunded {_money(amount_cents, currency)} to your original "
+            "payment method. Depending on your bank it can take 5-10 business days to appear.\n"
+        ),
+    )
+
+
+def denied(ticket_id: str, name: str, reason: str) -> CustomerReply:
+    return CustomerReply(
+        subject=f"About your refund request (ticket {ticket_id})",
+        body=(
+            f"Hi {name},\n\nWe are sorry, but we cannot refund this order: {reason}\n"
+            "Reply to this message if you think we got something wrong.\n"
+        ),
+    )
+
+
+def rejected(ticket_id: str, name: str, reason: str | None) -> CustomerReply:
+    why = f" The reviewer noted: {reason}" if reason else ""
+    return CustomerReply(
+        subject=f"About your refund request (ticket {ticket_id})",
+        body=(
+            f"Hi {name},\n\nOur team reviewed your refund request and could not approve it.{why}\n"
+            "Reply to this message if you would like us to take another look.\n"
+        ),
+    )
+
+
+def escalated(ticket_id: str, name: str) -> CustomerReply:
+    return CustomerReply(
+        subject=f"We are looking into your request (ticket {ticket_id})",
+        body=(
+            f"Hi {name},\n\nA member of our support team is taking over your request and will "
+            "get back to you shortly.\n"
+        ),
+    )
