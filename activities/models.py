@@ -26,6 +26,7 @@ class OpenCaseInput(BaseModel):
     body: str
     requested_by: str
     refund_count_window_days: int = 90
+    channel: str = "api"
 
 
 class CustomerContext(BaseModel):
@@ -106,6 +107,17 @@ class AuditEntry(BaseModel):
     action: str
     detail: str = ""
     at: datetime
+
+
+class AuditBatch(BaseModel):
+    """Audit entries written once: `dedupe_key` (minted by the workflow per step) makes a retried
+    activity a no-op."""
+
+    ticket_id: str
+    workflow_id: str
+    policy_version: str | None = None
+    entries: list[AuditEntry]
+    dedupe_key: str
 
 
 CaseState = Literal[
@@ -207,6 +219,13 @@ class ApprovalMessageRef(BaseModel):
     ts: str
 
 
+class ApprovalMessageRecord(BaseModel):
+    """Stores where the approval message for `request_id` was posted, for API/CLI lookups."""
+
+    request_id: str
+    ref: ApprovalMessageRef
+
+
 class ApprovalMessageUpdate(BaseModel):
     """Re-renders the approval message after a decision, partial approval, expiry or escalation."""
 
@@ -233,6 +252,26 @@ class ApprovalReminder(BaseModel):
 class ChatPostResult(BaseModel):
     ref: ApprovalMessageRef | None
     delivered_via: Literal["slack", "outbox"]
+
+
+class ApprovalClickRecord(BaseModel):
+    """One click on a Slack approval message, accepted or refused, for the audit trail.
+
+    `outcome`: accepted (the Update took it), refused (`code` says why: an ApprovalRefused code),
+    reason_requested (Reject opened the reason modal), failed (Temporal could not be reached).
+    """
+
+    ticket_id: str
+    request_id: str
+    slack_user_id: str
+    approver: str | None
+    action: Literal["approve", "reject"]
+    outcome: Literal["accepted", "refused", "reason_requested", "failed"]
+    code: str | None = None
+    detail: str = ""
+    channel: str | None = None
+    message_ts: str | None = None
+    at: datetime
 
 
 class PolicyLoadInput(BaseModel):

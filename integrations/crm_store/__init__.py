@@ -1,0 +1,31 @@
+"""The CRM store: customers, orders, tickets and case records in SQLite or PostgreSQL.
+
+No Temporal imports here; the CRM and commerce activities wrap this package.
+"""
+
+from integrations.crm_store.store import ApprovalNotFound, CrmStore, TicketNotFound, utc_now
+from integrations.crm_store.views import (
+    ApprovalView,
+    AuditEventView,
+    CustomerView,
+    NewOrder,
+    NewPayment,
+    OutboxMessageView,
+    RefundView,
+    TicketView,
+)
+
+__all__ = [
+    "ApprovalNotFound",
+    "ApprovalView",
+    "AuditEventView",
+    "CrmStore",
+    "CustomerView",
+    "NewOrder",
+    "NewPayment",
+    "OutboxMessageView",
+    "RefundView",
+    "TicketNotFound",
+    "TicketView",
+    "utc_now",
+]

@@ -1,0 +1,1 @@
+"""CRM schema revisions, applied in order by `CrmStore.migrate()`."""

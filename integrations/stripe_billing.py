@@ -1,0 +1,188 @@
+"""Stripe adapter: charges and refunds, the system of record for money moved by supportflow.
+
+No Temporal imports here: the adapter raises the Stripe SDK's own exceptions and the activity
+layer maps them (activities/billing_errors.py). Client-side retries are off
+(`max_network_retries=0`) because Temporal owns retries; a hidden SDK retry inside an activity
+attempt would hide failures from the workflow history and stretch past the activity timeout.
+
+The same code talks to real Stripe (test or live mode) and to the offline sandbox
+(worker/stripe_sandbox.py); only `api_base` differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import stripe
+from stripe.params import PaymentIntentCreateParams
+
+# Metadata key that marks a refund as ours and names the step that issued it. Looking it up is
+# what keeps a retry from paying twice once Stripe's 24 h idempotency window is over, and with
+# sandboxes that ignore Idempotency-Key altogether.
+IDEMPOTENCY_METADATA_KEY = "supportflow_key"
+
+# Refunds in these states did not move money; a live refund with the same key is preferred.
+_DEAD_REFUND_STATUSES = frozenset({"failed", "canceled"})
+
+
+@dataclass(frozen=True)
+class StripeCharge:
+    """What supportflow needs to know about a charge to decide and bound a refund."""
+
+    charge_id: str
+    amount_cents: int
+    amount_refunded_cents: int
+    currency: str
+    status: str
+    payment_intent_id: str | None = None
+
+    @property
+    def refundable_cents(self) -> int:
+        return max(self.amount_cents - self.amount_refunded_cents, 0)
+
+
+@dataclass(frozen=True)
+class StripeRefund:
+    refund_id: str
+    charge_id: str
+    amount_cents: int
+    currency: str
+    status: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+class StripeBilling:
+    """Reads charges and issues refunds through `stripe.StripeClient`.
+
+    `page_size` is Stripe's maximum list page; smaller values only exist to exercise paging.
+    Optional fields are read with `getattr(..., None)` because the sandbox omits some of them.
+
+    The API key lives only inside the client; it is never part of a return value, so nothing
+    built from these results can leak it into workflow history.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        api_base: str | None = None,
+        *,
+        timeout_seconds: float = 30.0,
+        page_size: int = 100,
+    ) -> None:
+        self._page_size = page_size
+        # An explicit HTTP timeout shorter than the activity's start-to-close timeout, so a hung
+        # connection fails the attempt instead of pinning a worker thread after Temporal has
+        # already given up on it.
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base} if api_base else None,
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(timeout=timeout_seconds),
+        )
+
+    def get_charge(self, charge_id: str) -> StripeCharge:
+        charge = self._client.v1.charges.retrieve(charge_id)
+        return StripeCharge(
+            charge_id=charge.id,
+            amount_cents=charge.amount,
+            amount_refunded_cents=charge.amount_refunded,
+            currency=charge.currency,
+            status=charge.status,
+            payment_intent_id=_object_id(getattr(charge, "payment_intent", None)),
+        )
+
+    def list_refunds(self, charge_id: str) -> list[StripeRefund]:
+        """Every refund on the charge, across all pages, newest first (Stripe's order)."""
+        page = self._client.v1.refunds.list(params={"charge": charge_id, "limit": self._page_size})
+        return [_to_refund(refund) for refund in page.auto_paging_iter()]
+
+    def find_refund(self, charge_id: str, idempotency_key: str) -> StripeRefund | None:
+        """The refund a previous attempt of the same step created on this charge, if any."""
+        matches = [
+            refund
+            for refund in self.list_refunds(charge_id)
+            if refund.metadata.get(IDEMPOTENCY_METADATA_KEY) == idempotency_key
+        ]
+        live = [refund for refund in matches if refund.status not in _DEAD_REFUND_STATUSES]
+        return (live or matches)[0] if matches else None
+
+    def create_refund(
+        self,
+        charge_id: str,
+        amount_cents: int,
+        idempotency_key: str,
+        metadata: Mapping[str, str | None],
+    ) -> StripeRefund:
+        """Refund part or all of a charge.
+
+        The key goes both into the Idempotency-Key header (Stripe dedupes within 24 h) and into
+        metadata (so `find_refund` can recognise the refund at any later time). No `reason` is
+        sent: the offline sandbox rejects it, and the ticket holds the reason anyway.
+        """
+        tagged = {key: value for key, value in metadata.items() if value is not None}
+        tagged[IDEMPOTENCY_METADATA_KEY] = idempotency_key
+        refund = self._client.v1.refunds.create(
+            params={"charge": charge_id, "amount": amount_cents, "metadata": tagged},
+            options={"idempotency_key": idempotency_key},
+        )
+        return _to_refund(refund)
+
+    def create_demo_charge(
+        self,
+        amount_cents: int,
+        currency: str,
+        description: str,
+        email: str,
+        *,
+        payment_method: str = "pm_card_visa",
+        restrict_to_cards: bool = False,
+    ) -> tuple[str, str]:
+        """Charge a Stripe test card and return (charge id, payment intent id), for seeding demos.
+
+        `payment_method` takes Stripe's test ids (`pm_card_visa`; `pm_card_chargeCustomerFail`
+        for a decline). Real Stripe only confirms a payment intent without a return URL when it
+        is limited to non-redirecting methods, so against real Stripe pass
+        `restrict_to_cards=True` (sends `allowed_payment_method_types=["card"]`). The offline
+        sandbox, the default target of the dev stack, predates that parameter and refuses it.
+        For the same reason `description` and `receipt_email` are set on the charge afterwards,
+        which both accept.
+        """
+        params: PaymentIntentCreateParams = {
+            "amount": amount_cents,
+            "currency": currency,
+            "payment_method": payment_method,
+            "confirm": True,
+            "metadata": {"source": "supportflow-demo"},
+        }
+        if restrict_to_cards:
+            params["allowed_payment_method_types"] = ["card"]
+        intent = self._client.v1.payment_intents.create(params)
+        charge_id = _object_id(getattr(intent, "latest_charge", None))
+        if charge_id is None:
+            raise RuntimeError(f"payment intent {intent.id} has no charge (status {intent.status})")
+        self._client.v1.charges.update(
+            charge_id, params={"description": description, "receipt_email": email}
+        )
+        return charge_id, intent.id
+
+
+def _object_id(value: Any) -> str | None:
+    """Stripe returns related objects as ids, or as objects when expanded (the sandbox always
+    expands `latest_charge`)."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(value.id)
+
+
+def _to_refund(refund: stripe.Refund) -> StripeRefund:
+    metadata = getattr(refund, "metadata", None)
+    return StripeRefund(
+        refund_id=refund.id,
+        charge_id=_object_id(getattr(refund, "charge", None)) or "",
+        amount_cents=refund.amount,
+        currency=refund.currency,
+        status=refund.status or "unknown",
+        metadata=metadata.to_dict() if metadata is not None else {},
+    )

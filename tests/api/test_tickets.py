@@ -1,0 +1,200 @@
+"""Filing and reading tickets over HTTP against a real dev server and a running case worker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from integrations.crm_store import CrmStore, CustomerView
+from tests.api.conftest import ticket_body
+from workflows import search_attributes as sa
+from workflows.models import CaseStatus, case_workflow_id
+
+
+def new_ticket_id() -> str:
+    return f"T-{uuid.uuid4().hex[:10]}"
+
+
+async def _count_cases(env: WorkflowEnvironment, ticket_id: str) -> int:
+    # Visibility is eventually consistent: give it a moment before counting.
+    query = f"WorkflowId = '{case_workflow_id(ticket_id)}'"
+    for _ in range(50):
+        count = (await env.client.count_workflows(query)).count
+        if count:
+            return count
+        await asyncio.sleep(0.1)
+    return 0
+
+
+async def test_post_starts_one_case_with_ui_metadata(
+    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+) -> None:
+    ticket_id = new_ticket_id()
+    response = await api.post("/tickets", json=ticket_body(ticket_id, customer_id="cus_ada"))
+    assert response.status_code == 202, response.text
+    started = response.json()
+    assert started["workflow_id"] == case_workflow_id(ticket_id)
+    assert started["existing"] is False and started["run_id"]
+    assert started["temporal_ui_url"] == (
+        f"http://ui.test:8233/namespaces/default/workflows/{case_workflow_id(ticket_id)}"
+    )
+
+    description = await dev_server_env.client.get_workflow_handle(started["workflow_id"]).describe()
+    assert description.run_id == started["run_id"]
+    assert description.workflow_type == "RefundWorkflow"
+    attributes = description.typed_search_attributes
+    assert attributes.get(sa.TICKET_ID) == ticket_id
+    assert attributes.get(sa.CUSTOMER_ID) == "cus_ada"
+    assert attributes.get(sa.PROCESS) == "refund"
+    assert attributes.get(sa.CASE_STATE) == "received"
+    assert await description.static_summary() == f"Refund · ticket {ticket_id} · customer cus_ada"
+    details = await description.static_details()
+    assert details is not None and "cus_ada" in details and "ord_1001" in details
+
+
+async def test_same_ticket_twice_returns_the_running_case(
+    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+) -> None:
+    ticket_id = new_ticket_id()
+    body = ticket_body(ticket_id, requested_amount_cents=9000)  # waits for approval
+    first = await api.post("/tickets", json=body)
+    second = await api.post("/tickets", json=body)
+    assert first.status_code == 202 and second.status_code == 200
+    assert second.json()["existing"] is True
+    assert second.json()["run_id"] == first.json()["run_id"]
+    assert await _count_cases(dev_server_env, ticket_id) == 1
+
+
+async def test_same_ticket_after_close_returns_the_closed_case(
+    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+) -> None:
+    ticket_id = new_ticket_id()
+    first = await api.post("/tickets", json=ticket_body(ticket_id))  # resolves at once
+    handle = dev_server_env.client.get_workflow_handle(first.json()["workflow_id"])
+    await handle.result()
+
+    again = await api.post("/tickets", json=ticket_body(ticket_id))
+    assert again.status_code == 200, again.text
+    assert again.json()["existing"] is True
+    assert again.json()["run_id"] == first.json()["run_id"]
+    assert await _count_cases(dev_server_env, ticket_id) == 1
+    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+
+async def test_concurrent_posts_start_one_case(
+    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+) -> None:
+    ticket_id = new_ticket_id()
+    body = ticket_body(ticket_id, requested_amount_cents=9000)
+    responses = await asyncio.gather(*(api.post("/tickets", json=body) for _ in range(5)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 202]
+    assert len({r.json()["run_id"] for r in responses}) == 1
+    assert await _count_cases(dev_server_env, ticket_id) == 1
+
+
+async def test_get_running_case_answers_from_the_workflow(
+    api: httpx.AsyncClient, case_worker: Worker
+) -> None:
+    ticket_id = new_ticket_id()
+    await api.post("/tickets", json=ticket_body(ticket_id, requested_amount_cents=9000))
+    view = await _poll_state(api, ticket_id, "awaiting_approval")
+    assert view["source"] == "workflow"
+    assert view["workflow_status"] == "RUNNING"
+    status = CaseStatus.model_validate(view["status"])
+    assert status.pending_approval is not None
+    assert status.pending_approval.amount_cents == 9000
+
+
+async def test_get_closed_case_answers_from_the_database(
+    api: httpx.AsyncClient,
+    dev_server_env: WorkflowEnvironment,
+    case_worker: Worker,
+    crm_store: CrmStore,
+) -> None:
+    ticket_id = new_ticket_id()
+    crm_store.add_customer(
+        CustomerView(id="cus_ada", name="Ada", email="ada@example.com", tier="standard")
+    )
+    first = await api.post("/tickets", json=ticket_body(ticket_id))
+    await dev_server_env.client.get_workflow_handle(first.json()["workflow_id"]).result()
+    # What the real workflow's CRM activities write; the stand-in worker does not.
+    crm_store.upsert_ticket(
+        ticket_id=ticket_id,
+        customer_id="cus_ada",
+        process="refund",
+        workflow_id=case_workflow_id(ticket_id),
+        subject="Broken kettle",
+    )
+
+    response = await api.get(f"/tickets/{ticket_id}")
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["source"] == "database"
+    assert view["workflow_status"] == "COMPLETED"
+    assert view["record"]["id"] == ticket_id
+    assert view["record"]["subject"] == "Broken kettle"
+    assert view["state"] == view["record"]["status"]
+
+
+async def test_get_unknown_ticket_is_404(api: httpx.AsyncClient) -> None:
+    response = await api.get(f"/tickets/{new_ticket_id()}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+async def test_get_running_case_without_worker_uses_search_attributes(
+    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment
+) -> None:
+    """No worker polls this test's task queue, so the query cannot be answered."""
+    ticket_id = new_ticket_id()
+    started = await api.post("/tickets", json=ticket_body(ticket_id))
+    assert started.status_code == 202
+    response = await api.get(f"/tickets/{ticket_id}")
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["source"] == "search_attributes"
+    assert view["state"] == "received"
+    assert view["workflow_status"] == "RUNNING"
+    await dev_server_env.client.get_workflow_handle(started.json()["workflow_id"]).terminate()
+
+
+async def test_healthz_reports_both_dependencies(api: httpx.AsyncClient) -> None:
+    response = await api.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "temporal": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/tickets", "/healthz"])
+async def test_temporal_down_is_503_json(
+    monkeypatch: pytest.MonkeyPatch, settings: object, crm_store: CrmStore, path: str
+) -> None:
+    from worker.api import create_app
+
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:9")  # nothing listens on discard
+    app = create_app(settings, store=crm_store)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+        if path == "/tickets":
+            response = await client.post(path, json=ticket_body(new_ticket_id()))
+        else:
+            response = await client.get(path)
+    assert response.status_code == 503
+    payload = response.json()
+    text = payload.get("message") or payload.get("temporal")
+    assert "cannot reach Temporal at 127.0.0.1:9" in text
+    assert "Traceback" not in response.text
+
+
+async def _poll_state(api: httpx.AsyncClient, ticket_id: str, state: str) -> dict[str, object]:
+    for _ in range(100):
+        view = (await api.get(f"/tickets/{ticket_id}")).json()
+        if view.get("state") == state:
+            return view
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"ticket {ticket_id} never reached {state}: {view}")

@@ -1,0 +1,220 @@
+"""HTTP API for backends and approvers: file tickets, read where a case stands, decide approvals.
+
+The API holds no state of its own: cases live in Temporal, records in the CRM store. It starts
+even when Temporal is down (and answers 503 until it is back) so a load balancer's health check,
+not a crash loop, tells operators what is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Annotated, Protocol
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from temporalio.client import Client
+
+from worker.api_errors import install_error_handlers
+from worker.approvals import ApprovalStore, ApprovalSubmission, decide
+from worker.case_status import CaseView, TicketReader, read_ticket
+from worker.cases import TICKET_ID_PATTERN, CaseStarted, TicketSubmission, file_ticket
+from worker.settings import Settings, get_settings
+from worker.temporal_gate import TemporalGate, TemporalUnavailable
+from workflows.models import ApprovalReceipt
+
+log = logging.getLogger("supportflow.api")
+
+TicketId = Annotated[str, Path(min_length=1, max_length=64, pattern=TICKET_ID_PATTERN)]
+HEALTH_TIMEOUT = timedelta(seconds=3)
+
+
+class CaseStore(ApprovalStore, TicketReader, Protocol):
+    """The CRM store as the API uses it."""
+
+
+class ApprovalResponse(ApprovalReceipt):
+    ticket_id: str
+
+
+class Health(BaseModel):
+    status: str
+    temporal: str
+    database: str
+
+
+def _default_store(settings: Settings) -> CaseStore:
+    from integrations.crm_store import CrmStore
+
+    store = CrmStore(settings.database_url)
+    store.migrate()
+    return store
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal_client: Client | None = None,
+    store: CaseStore | None = None,
+) -> FastAPI:
+    """Builds the API. Tests inject a client and store; `supportflow api` lets the lifespan make
+    them from settings (the store's migrations run before the first request)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = store or await asyncio.to_thread(_default_store, settings)
+        try:
+            await app.state.temporal.client()
+        except TemporalUnavailable as err:
+            log.warning("starting without Temporal (will retry on each request): %s", err)
+        yield
+
+    app = FastAPI(
+        title="supportflow",
+        version="0.1.0",
+        summary="Customer-support cases as durable Temporal workflows.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.temporal = TemporalGate(temporal_client)
+    app.state.store = store
+    install_error_handlers(app)
+    _add_routes(app)
+    return app
+
+
+def _temporal(request: Request) -> TemporalGate:
+    """The gate, not a client: connecting inside the handler lets FastAPI validate the request
+    first, so a bad body is a 422 even while Temporal is down."""
+    gate: TemporalGate = request.app.state.temporal
+    return gate
+
+
+def _store(request: Request) -> CaseStore:
+    store: CaseStore = request.app.state.store
+    return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+_bearer = HTTPBearer(auto_error=False, description="SUPPORTFLOW_API_TOKEN")
+
+
+def _require_token(
+    settings: Annotated[Settings, Depends(_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    expected = settings.api_token.get_secret_value().encode()
+    given = (credentials.credentials if credentials else "").encode()
+    # compare_digest: the time taken must not reveal how much of a guessed token was right.
+    if not (credentials and hmac.compare_digest(given, expected)):
+        raise HTTPException(
+            401,
+            "Approvals need 'Authorization: Bearer <SUPPORTFLOW_API_TOKEN>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def _add_routes(app: FastAPI) -> None:
+    @app.post(
+        "/tickets",
+        status_code=202,
+        response_model=CaseStarted,
+        responses={200: {"model": CaseStarted, "description": "The ticket already had a case"}},
+        tags=["tickets"],
+    )
+    async def post_ticket(
+        ticket: TicketSubmission,
+        response: Response,
+        temporal: Annotated[TemporalGate, Depends(_temporal)],
+        settings: Annotated[Settings, Depends(_settings)],
+    ) -> CaseStarted:
+        """Starts the ticket's case; the same ticket id again returns the existing case (200)."""
+        started = await file_ticket(await temporal.client(), settings, ticket)
+        if started.existing:
+            response.status_code = 200
+        return started
+
+    @app.get(
+        "/tickets/{ticket_id}",
+        response_model=CaseView,
+        responses={404: {"description": "No case and no CRM record for this ticket"}},
+        tags=["tickets"],
+    )
+    async def get_ticket(
+        ticket_id: TicketId,
+        temporal: Annotated[TemporalGate, Depends(_temporal)],
+        store: Annotated[CaseStore, Depends(_store)],
+        settings: Annotated[Settings, Depends(_settings)],
+    ) -> CaseView:
+        """Live state from the running case; the CRM record once it has closed."""
+        view = await read_ticket(await temporal.client(), store, settings, ticket_id)
+        if view is None:
+            raise HTTPException(404, f"No case for ticket {ticket_id}.")
+        return view
+
+    @app.post(
+        "/tickets/{ticket_id}/approvals",
+        response_model=ApprovalResponse,
+        dependencies=[Depends(_require_token)],
+        responses={
+            401: {"description": "Missing or wrong bearer token"},
+            403: {"description": "not_an_approver or self_approval"},
+            409: {
+                "description": "stale_request, already_decided, expired, no_pending_approval, "
+                "case_closed"
+            },
+        },
+        tags=["approvals"],
+    )
+    async def post_approval(
+        ticket_id: TicketId,
+        submission: ApprovalSubmission,
+        temporal: Annotated[TemporalGate, Depends(_temporal)],
+        store: Annotated[CaseStore, Depends(_store)],
+    ) -> ApprovalResponse:
+        """Approves or rejects the case's pending request as `approver`."""
+        receipt = await decide(await temporal.client(), store, ticket_id, submission, channel="api")
+        return ApprovalResponse(ticket_id=ticket_id, **receipt.model_dump())
+
+    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["ops"])
+    async def healthz(request: Request) -> JSONResponse:
+        """200 when Temporal and the database both answer, 503 (with which one failed) otherwise."""
+        temporal, database = await asyncio.gather(
+            _temporal_health(request.app.state.temporal), _database_health(_store(request))
+        )
+        ok = temporal == "ok" and database == "ok"
+        body = Health(status="ok" if ok else "unavailable", temporal=temporal, database=database)
+        return JSONResponse(body.model_dump(), 200 if ok else 503)
+
+
+async def _temporal_health(gate: TemporalGate) -> str:
+    try:
+        client = await gate.client()
+        healthy = await client.service_client.check_health(timeout=HEALTH_TIMEOUT)
+    except Exception as err:  # any failure is an answer here, not an error
+        return f"unavailable: {err}"
+    return "ok" if healthy else "unavailable: not serving"
+
+
+async def _database_health(store: TicketReader | None) -> str:
+    """Reads a ticket that cannot exist: proves the connection and the migrated schema at once."""
+    if store is None:
+        return "unavailable: store not initialised"
+    try:
+        await asyncio.wait_for(
+            asyncio.to_thread(store.get_ticket, "healthz-probe"), HEALTH_TIMEOUT.total_seconds()
+        )
+    except Exception as err:
+        return f"unavailable: {type(err).__name__}: {err}"
+    return "ok"

@@ -1,0 +1,261 @@
+"""Turns an approver's decision (API, CLI or Slack) into the case's `decide_approval` Update.
+
+The workflow's Update validator is the single authority on who may decide what; this module only
+finds the right workflow, names the refusal in terms a caller can act on, and leaves a trace of
+refused attempts in the CRM audit log (a refused Update is, by design, absent from history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from temporalio.client import (
+    Client,
+    WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import QueryRejectCondition
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows.models import (
+    DECIDE_APPROVAL_UPDATE,
+    STATUS_QUERY,
+    ApprovalDecision,
+    ApprovalReceipt,
+    CaseStatus,
+    case_workflow_id,
+)
+
+log = logging.getLogger("supportflow.approvals")
+
+RefusalCode = Literal[
+    "not_an_approver",
+    "self_approval",
+    "stale_request",
+    "already_decided",
+    "expired",
+    "no_pending_approval",
+    "case_closed",
+]
+
+# ApplicationError types raised by the workflow's validator (workflows/approval.py).
+_REFUSAL_BY_ERROR_TYPE: dict[str, RefusalCode] = {
+    "NotAnApprover": "not_an_approver",
+    "SelfApproval": "self_approval",
+    "StaleApprovalRequest": "stale_request",
+    "AlreadyDecided": "already_decided",
+    "ApprovalExpired": "expired",
+    "NoPendingApproval": "no_pending_approval",
+}
+
+# An Update waits for a worker to run the validator; without one it would hang the caller.
+UPDATE_RPC_TIMEOUT = timedelta(seconds=20)
+QUERY_RPC_TIMEOUT = timedelta(seconds=5)
+
+
+class ApprovalRefused(Exception):
+    """The case did not accept the decision. `code` is stable for programs, `message` for people."""
+
+    def __init__(self, code: RefusalCode, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code: RefusalCode = code
+        self.message = message
+
+
+class CaseUnavailable(Exception):
+    """Temporal (or the worker running the case) could not be reached; nothing was decided."""
+
+
+class PendingApprovalRow(Protocol):
+    request_id: str
+    workflow_id: str
+
+
+class ApprovalStore(Protocol):
+    """What approvals need from the CRM store (integrations/crm_store)."""
+
+    def pending_approval_for_ticket(self, ticket_id: str) -> PendingApprovalRow | None: ...
+
+    def record_refused_approval(
+        self,
+        ticket_id: str,
+        actor: str,
+        channel: str,
+        request_id: str | None,
+        reason_code: str,
+        message: str,
+    ) -> Any: ...
+
+
+async def case_workflow_for(store: ApprovalStore, ticket_id: str) -> str:
+    """The pending approval row names the exact workflow; without one, the ticket's case id."""
+    pending = await asyncio.to_thread(store.pending_approval_for_ticket, ticket_id)
+    return pending.workflow_id if pending is not None else case_workflow_id(ticket_id)
+
+
+async def pending_request_id(client: Client, store: ApprovalStore, ticket_id: str) -> str:
+    """The id of the approval request the case is waiting on, asked of the workflow itself so an
+    approver on the API or CLI decides on the current request, never a superseded one."""
+    workflow_id = await case_workflow_for(store, ticket_id)
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        status = await handle.query(
+            STATUS_QUERY,
+            result_type=CaseStatus,
+            reject_condition=QueryRejectCondition.NOT_OPEN,
+            rpc_timeout=QUERY_RPC_TIMEOUT,
+        )
+    except WorkflowQueryRejectedError as closed:
+        raise ApprovalRefused(
+            "case_closed", f"The case for ticket {ticket_id} is closed."
+        ) from closed
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ApprovalRefused(
+                "no_pending_approval", f"Ticket {ticket_id} has no case waiting for approval."
+            ) from err
+        raise CaseUnavailable(f"Could not ask the case for its approval request: {err}") from err
+    if status.pending_approval is None or status.state != "awaiting_approval":
+        raise ApprovalRefused(
+            "no_pending_approval",
+            f"Ticket {ticket_id} is not waiting for an approval (state: {status.state}).",
+        )
+    return status.pending_approval.request_id
+
+
+class ApprovalSubmission(BaseModel):
+    """A decision as a person files it over the API or CLI. Without `request_id` it applies to the
+    request the case is waiting on right now; with `amount_cents`, only if that is still the
+    amount (so an approver cannot approve a figure they were never shown)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    approver: str = Field(min_length=1, max_length=64)
+    decision: Literal["approve", "reject"]
+    reason: str | None = Field(None, max_length=2_000)
+    request_id: str | None = Field(None, min_length=1, max_length=64)
+    amount_cents: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _rejections_say_why(self) -> ApprovalSubmission:
+        # The reason goes into the audit trail and the customer's reply.
+        if self.decision == "reject" and not (self.reason and self.reason.strip()):
+            raise ValueError("a rejection needs a reason")
+        return self
+
+
+async def decide(
+    client: Client,
+    store: ApprovalStore,
+    ticket_id: str,
+    submission: ApprovalSubmission,
+    channel: str,
+) -> ApprovalReceipt:
+    """API/CLI entry: fills in the pending request id when the caller gave none, then decides."""
+    request_id = submission.request_id
+    if request_id is None:
+        try:
+            request_id = await pending_request_id(client, store, ticket_id)
+        except ApprovalRefused as refused:
+            await _record_refusal(store, ticket_id, submission.approver, channel, None, refused)
+            raise
+    decision = ApprovalDecision(
+        request_id=request_id,
+        approver=submission.approver,
+        decision=submission.decision,
+        reason=submission.reason,
+        amount_cents=submission.amount_cents,
+        channel=channel,
+    )
+    return await submit_decision(client, store, ticket_id, decision)
+
+
+async def submit_decision(
+    client: Client, store: ApprovalStore, ticket_id: str, decision: ApprovalDecision
+) -> ApprovalReceipt:
+    """Runs the `decide_approval` Update; refusals are recorded and raised as ApprovalRefused."""
+    workflow_id = await case_workflow_for(store, ticket_id)
+    try:
+        return await _execute_update(client, workflow_id, ticket_id, decision)
+    except ApprovalRefused as refused:
+        await _record_refusal(
+            store, ticket_id, decision.approver, decision.channel, decision.request_id, refused
+        )
+        raise
+
+
+async def _record_refusal(
+    store: ApprovalStore,
+    ticket_id: str,
+    actor: str,
+    channel: str,
+    request_id: str | None,
+    refused: ApprovalRefused,
+) -> None:
+    """Best effort: the refusal is the caller's answer either way, and an audit write failing
+    (database briefly down) must not turn a clear 403/409 into a server error."""
+    try:
+        await asyncio.to_thread(
+            store.record_refused_approval,
+            ticket_id,
+            actor,
+            channel,
+            request_id,
+            refused.code,
+            refused.message,
+        )
+    except Exception:
+        log.exception("could not audit refused approval on ticket %s by %s", ticket_id, actor)
+
+
+async def _execute_update(
+    client: Client, workflow_id: str, ticket_id: str, decision: ApprovalDecision
+) -> ApprovalReceipt:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.execute_update(
+            DECIDE_APPROVAL_UPDATE,
+            decision,
+            # The same person repeating the same decision (a retried request, a double click)
+            # gets the first receipt back instead of a refusal: Temporal dedupes Update ids.
+            id=f"decide:{decision.request_id}:{decision.approver}:{decision.decision}",
+            result_type=ApprovalReceipt,
+            rpc_timeout=UPDATE_RPC_TIMEOUT,
+        )
+    except WorkflowUpdateFailedError as failed:
+        raise _refusal_from(failed.cause) from failed
+    except WorkflowUpdateRPCTimeoutOrCancelledError as timeout:
+        raise CaseUnavailable(
+            f"The case for ticket {ticket_id} did not answer in time; is a worker running?"
+        ) from timeout
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise await _missing_case_refusal(client, workflow_id, ticket_id) from err
+        raise CaseUnavailable(f"Temporal refused the decision: {err}") from err
+
+
+def _refusal_from(cause: BaseException) -> Exception:
+    if isinstance(cause, ApplicationError) and cause.type in _REFUSAL_BY_ERROR_TYPE:
+        return ApprovalRefused(_REFUSAL_BY_ERROR_TYPE[cause.type], cause.message)
+    # Not a validator refusal: the handler itself failed. Surfacing it as an outage (not a
+    # refusal with a guessed code) keeps a workflow bug from looking like a policy decision.
+    return CaseUnavailable(f"The case failed to apply the decision: {cause}")
+
+
+async def _missing_case_refusal(
+    client: Client, workflow_id: str, ticket_id: str
+) -> ApprovalRefused:
+    """NOT_FOUND covers both a closed run and no run at all; describe tells them apart."""
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+    except RPCError:
+        return ApprovalRefused(
+            "no_pending_approval", f"Ticket {ticket_id} has no case waiting for approval."
+        )
+    return ApprovalRefused("case_closed", f"The case for ticket {ticket_id} is closed.")

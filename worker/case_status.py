@@ -1,0 +1,121 @@
+"""Where a ticket's case stands, from the best source available.
+
+A running case answers its `status` query (live, includes the pending approval). A closed case is
+no longer queried: the CRM ticket row holds its final status, resolution, audit trail and reply.
+If the worker is down, a running case still has its CaseState search attribute, kept current by
+the workflow, so the caller gets a coarse answer instead of an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+)
+from temporalio.common import QueryRejectCondition
+from temporalio.service import RPCError, RPCStatusCode
+
+from worker.approvals import CaseUnavailable
+from worker.cases import temporal_ui_url
+from worker.settings import Settings
+from workflows.models import STATUS_QUERY, CaseStatus, case_workflow_id
+from workflows.search_attributes import CASE_STATE, PROCESS
+
+# A query needs a worker; when none answers in time the case is running but unattended.
+QUERY_RPC_TIMEOUT = timedelta(seconds=3)
+NO_ANSWER = {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}
+
+
+class TicketReader(Protocol):
+    """The CRM store's read side (integrations/crm_store): a pydantic ticket view or None."""
+
+    def get_ticket(self, ticket_id: str) -> BaseModel | None: ...
+
+
+class CaseView(BaseModel):
+    """`source` says which system answered: `workflow` (live query), `database` (CRM record of a
+    closed case) or `search_attributes` (running case whose worker did not answer)."""
+
+    ticket_id: str
+    workflow_id: str
+    source: Literal["workflow", "database", "search_attributes"]
+    state: str
+    workflow_status: str | None = None
+    temporal_ui_url: str
+    status: CaseStatus | None = None
+    record: dict[str, Any] | None = None
+
+
+async def read_ticket(
+    client: Client, store: TicketReader, settings: Settings, ticket_id: str
+) -> CaseView | None:
+    """None when neither Temporal nor the CRM knows the ticket."""
+    workflow_id = case_workflow_id(ticket_id)
+    link = temporal_ui_url(settings, client.namespace, workflow_id)
+    base = {"ticket_id": ticket_id, "workflow_id": workflow_id, "temporal_ui_url": link}
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        status = await handle.query(
+            STATUS_QUERY,
+            result_type=CaseStatus,
+            reject_condition=QueryRejectCondition.NOT_OPEN,
+            rpc_timeout=QUERY_RPC_TIMEOUT,
+        )
+        return CaseView(
+            **base, source="workflow", state=status.state, workflow_status="RUNNING", status=status
+        )
+    except WorkflowQueryRejectedError as closed:
+        run_status = closed.status.name if closed.status else None
+    except WorkflowQueryFailedError:
+        run_status = "RUNNING"
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            run_status = None
+        elif err.status in NO_ANSWER:
+            run_status = "RUNNING"
+        else:
+            raise CaseUnavailable(f"Temporal did not answer for ticket {ticket_id}: {err}") from err
+
+    record = _as_dict(await asyncio.to_thread(store.get_ticket, ticket_id))
+    if record is not None:
+        return CaseView(
+            **base,
+            source="database",
+            state=str(record.get("status", "unknown")),
+            workflow_status=run_status,
+            record=record,
+        )
+    if run_status is None:
+        return None
+    return await _from_search_attributes(client, workflow_id, base)
+
+
+async def _from_search_attributes(
+    client: Client, workflow_id: str, base: dict[str, str]
+) -> CaseView | None:
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise CaseUnavailable(f"Temporal did not describe {workflow_id}: {err}") from err
+    attributes = description.typed_search_attributes
+    status: WorkflowExecutionStatus | None = description.status
+    return CaseView(
+        **base,
+        source="search_attributes",
+        state=attributes.get(CASE_STATE) or "received",
+        workflow_status=status.name if status else None,
+        record={"process": attributes.get(PROCESS)},
+    )
+
+
+def _as_dict(view: BaseModel | None) -> dict[str, Any] | None:
+    return None if view is None else view.model_dump(mode="json")

@@ -1,0 +1,143 @@
+"""Files support tickets as Temporal cases: the one start path shared by the API and the CLI.
+
+Every ticket maps to exactly one workflow id (`case_workflow_id`), whatever process handles it.
+Starting uses USE_EXISTING while the case runs and REJECT_DUPLICATE once it closed, so a helpdesk
+that retries a webhook, or a human who files the same ticket twice, always lands on the case that
+already exists instead of paying a refund twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from worker.settings import Settings
+from workflows import search_attributes as sa
+from workflows.models import REFUND_WORKFLOW, RefundRequest, case_workflow_id
+
+# Ticket ids end up in URLs (`/tickets/{id}`), workflow ids and search attributes, so they are
+# limited to characters that need no escaping anywhere.
+TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+START_RPC_TIMEOUT = timedelta(seconds=10)
+
+
+class TicketSubmission(RefundRequest):
+    """A ticket as a backend files it (`POST /tickets`, `supportflow ticket`).
+
+    Strict and closed: a misspelt field (`requested_amount` for `requested_amount_cents`) or a
+    number sent as a string is refused with a field-level message instead of being guessed at.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    ticket_id: str = Field(min_length=1, max_length=64, pattern=TICKET_ID_PATTERN)
+    process: Literal["refund"] = Field(
+        description="Support process that handles the ticket. Only `refund` exists today."
+    )
+
+    def refund_request(self) -> RefundRequest:
+        return RefundRequest.model_validate(self.model_dump(exclude={"process"}))
+
+
+class CaseStarted(BaseModel):
+    """What filing a ticket returns. `existing` is true when the ticket already had a case: the
+    ids are then those of that case and nothing new was started."""
+
+    ticket_id: str
+    workflow_id: str
+    run_id: str
+    process: str
+    existing: bool
+    temporal_ui_url: str
+
+
+def temporal_ui_url(settings: Settings, namespace: str, workflow_id: str) -> str:
+    base = settings.temporal_ui_url.rstrip("/")
+    return f"{base}/namespaces/{namespace}/workflows/{workflow_id}"
+
+
+def case_summary(ticket: TicketSubmission) -> str:
+    """One line for the Temporal UI's workflow list, readable without opening the run."""
+    return (
+        f"{ticket.process.capitalize()} · ticket {ticket.ticket_id} · customer {ticket.customer_id}"
+    )
+
+
+def case_details(ticket: TicketSubmission) -> str:
+    """Markdown shown on the run page: who asked for what, as filed (not as decided)."""
+    amount = (
+        f"{ticket.requested_amount_cents} cents (a cap; the charge decides)"
+        if ticket.requested_amount_cents
+        else "not stated (the order and charge decide)"
+    )
+    lines = [
+        f"### {ticket.process.capitalize()} case for ticket `{ticket.ticket_id}`",
+        "",
+        f"- **Customer:** `{ticket.customer_id}`",
+        f"- **Order:** `{ticket.order_id or 'not given'}`",
+        f"- **Requested by:** {ticket.requested_by} via {ticket.channel}",
+        f"- **Requested amount:** {amount}",
+        f"- **Subject:** {ticket.subject or '(none)'}",
+    ]
+    return "\n".join(lines)
+
+
+def start_search_attributes(ticket: TicketSubmission) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(sa.TICKET_ID, ticket.ticket_id),
+            SearchAttributePair(sa.CUSTOMER_ID, ticket.customer_id),
+            SearchAttributePair(sa.PROCESS, ticket.process),
+            SearchAttributePair(sa.CASE_STATE, "received"),
+        ]
+    )
+
+
+def _newly_started(handle: WorkflowHandle) -> bool:
+    """Whether the start call created the run (False when USE_EXISTING attached to a running one).
+
+    The SDK keeps the server's StartWorkflowExecutionResponse (whose `started` flag says exactly
+    this) on the handle without a public accessor; reading it avoids a racy describe-then-start.
+    """
+    response = getattr(handle, "_start_workflow_response", None)
+    return bool(getattr(response, "started", True))
+
+
+async def file_ticket(client: Client, settings: Settings, ticket: TicketSubmission) -> CaseStarted:
+    """Starts the ticket's case, or returns the case it already has (running or closed)."""
+    workflow_id = case_workflow_id(ticket.ticket_id)
+    try:
+        handle = await client.start_workflow(
+            REFUND_WORKFLOW,
+            ticket.refund_request(),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=start_search_attributes(ticket),
+            static_summary=case_summary(ticket),
+            static_details=case_details(ticket),
+            rpc_timeout=START_RPC_TIMEOUT,
+        )
+        run_id, existing = handle.result_run_id or "", not _newly_started(handle)
+    except WorkflowAlreadyStartedError as closed:
+        # Only a closed run gets here (a running one is attached to by USE_EXISTING).
+        run_id, existing = closed.run_id or "", True
+    return CaseStarted(
+        ticket_id=ticket.ticket_id,
+        workflow_id=workflow_id,
+        run_id=run_id,
+        process=ticket.process,
+        existing=existing,
+        temporal_ui_url=temporal_ui_url(settings, client.namespace, workflow_id),
+    )

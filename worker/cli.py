@@ -1,0 +1,333 @@
+"""`supportflow`: run the stack, file tickets, decide approvals, inspect and replay cases.
+
+Exit codes: 0 done; 1 the case refused or failed the request (refused approval, unknown ticket,
+nondeterministic replay); 2 bad usage or input; 3 a dependency (Temporal, database) is down.
+User errors are one readable line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
+
+import typer
+from pydantic import ValidationError
+from temporalio.service import RPCError
+
+from worker.approvals import ApprovalRefused, ApprovalSubmission, CaseUnavailable, decide
+from worker.case_report import describe_case
+from worker.case_status import read_ticket
+from worker.cases import TicketSubmission, file_ticket
+from worker.settings import Settings, get_settings
+from worker.temporal_gate import TemporalUnavailable, connect_or_explain, temporal_target
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="supportflow",
+    help="Customer-support cases as durable Temporal workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as err:
+        fail(f"invalid settings in the environment / .env:\n{err}", EXIT_USAGE)
+
+
+def open_store(settings: Settings) -> Any:
+    """The CRM store, migrated: approvals record refusals there and status reads closed cases."""
+    from integrations.crm_store import CrmStore
+
+    try:
+        store = CrmStore(settings.database_url)
+        store.migrate()
+    except Exception as err:
+        fail(f"cannot open the database {settings.database_url}: {err}", EXIT_UNAVAILABLE)
+    return store
+
+
+def run_async(work: Callable[[], Awaitable[T]]) -> T:
+    """Runs one command's coroutine and turns the expected failures into exit codes."""
+    try:
+        return asyncio.run(_awaited(work))
+    except ApprovalRefused as refused:
+        fail(f"refused ({refused.code}): {refused.message}", EXIT_REFUSED)
+    except (TemporalUnavailable, CaseUnavailable) as down:
+        hint = " Is `supportflow run` (or your Temporal server) up?"
+        fail(f"{down}.{hint if isinstance(down, TemporalUnavailable) else ''}", EXIT_UNAVAILABLE)
+    except RPCError as err:
+        fail(f"Temporal call failed ({err.status.name}): {err.message}", EXIT_UNAVAILABLE)
+
+
+async def _awaited(work: Callable[[], Awaitable[T]]) -> T:
+    return await work()
+
+
+def _input_error(err: ValidationError) -> NoReturn:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in err.errors()
+    )
+    fail(problems, EXIT_USAGE)
+
+
+# -- processes ---------------------------------------------------------------------------------
+
+
+@app.command()
+def run() -> None:
+    """Start the local stack (Temporal + UI, Stripe sandbox, worker, API), file the demo tickets
+    and stay up until Ctrl-C. This is what `make run` does."""
+    from worker.devstack import run_devstack
+
+    raise typer.Exit(run_devstack(load_settings()))
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker: polls the task queue and executes workflows and activities."""
+    from worker.worker_app import run_worker
+
+    settings = load_settings()
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as err:
+        if "connect" not in str(err).lower():
+            raise
+        fail(f"cannot reach Temporal at {temporal_target()}: {err}", EXIT_UNAVAILABLE)
+
+
+def _api_bind(settings: Settings) -> tuple[str, int]:
+    url = urlsplit(settings.api_url)
+    return url.hostname or "127.0.0.1", url.port or 8000
+
+
+@app.command()
+def api(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind [default: host of SUPPORTFLOW_API_URL]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port [default: port of SUPPORTFLOW_API_URL]")
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from worker.api import create_app
+
+    settings = load_settings()
+    default_host, default_port = _api_bind(settings)
+    uvicorn.run(create_app(settings), host=host or default_host, port=port or default_port)
+
+
+# -- cases -------------------------------------------------------------------------------------
+
+
+@app.command()
+def ticket(
+    ticket_id: Annotated[str, typer.Argument(help="Your helpdesk's ticket id")],
+    customer: Annotated[str, typer.Option("--customer", help="Customer id in the CRM")],
+    order: Annotated[str | None, typer.Option("--order", help="Order id to refund")] = None,
+    subject: Annotated[str, typer.Option(help="Ticket subject")] = "",
+    body: Annotated[str, typer.Option(help="Ticket text")] = "",
+    requested_by: Annotated[
+        str, typer.Option(help="Who asks (cannot approve their own case)")
+    ] = "customer",
+    amount_cents: Annotated[
+        int | None, typer.Option(help="Cap on the refund; the charge decides the amount")
+    ] = None,
+    channel: Annotated[str, typer.Option(help="Where the ticket came from")] = "cli",
+    process: Annotated[str, typer.Option(help="Support process (refund)")] = "refund",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+) -> None:
+    """File a ticket: start its case, or show the case it already has."""
+    settings = load_settings()
+    try:
+        submission = TicketSubmission(
+            ticket_id=ticket_id,
+            process=process,  # type: ignore[arg-type]  # validated by the model
+            customer_id=customer,
+            order_id=order,
+            subject=subject,
+            body=body,
+            requested_by=requested_by,
+            requested_amount_cents=amount_cents,
+            channel=channel,
+        )
+    except ValidationError as err:
+        _input_error(err)
+
+    async def work() -> Any:
+        return await file_ticket(await connect_or_explain(), settings, submission)
+
+    started = run_async(work)
+    if as_json:
+        typer.echo(started.model_dump_json(indent=2))
+        return
+    verb = "already has case" if started.existing else "filed as case"
+    typer.echo(f"Ticket {ticket_id} {verb} {started.workflow_id} (run {started.run_id})")
+    typer.echo(f"  Temporal UI: {started.temporal_ui_url}")
+    typer.echo(f"  Follow it:   supportflow status {ticket_id}")
+
+
+@app.command()
+def status(
+    ticket_id: Annotated[str, typer.Argument(help="Ticket id")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON")] = False,
+) -> None:
+    """Show where a ticket's case stands (live while running, the CRM record once closed)."""
+    settings = load_settings()
+    store = open_store(settings)
+
+    async def work() -> Any:
+        return await read_ticket(await connect_or_explain(), store, settings, ticket_id)
+
+    view = run_async(work)
+    if view is None:
+        fail(f"no case and no CRM record for ticket {ticket_id}", EXIT_REFUSED)
+    if as_json:
+        typer.echo(view.model_dump_json(indent=2))
+        return
+    typer.echo("\n".join(describe_case(view)))
+
+
+def _decide(
+    ticket_id: str,
+    approver: str,
+    decision: str,
+    reason: str | None,
+    request_id: str | None,
+    amount_cents: int | None,
+) -> None:
+    settings = load_settings()
+    try:
+        submission = ApprovalSubmission(
+            approver=approver,
+            decision=decision,  # type: ignore[arg-type]  # fixed by the calling command
+            reason=reason,
+            request_id=request_id,
+            amount_cents=amount_cents,
+        )
+    except ValidationError as err:
+        _input_error(err)
+    store = open_store(settings)
+
+    async def work() -> Any:
+        return await decide(await connect_or_explain(), store, ticket_id, submission, channel="cli")
+
+    receipt = run_async(work)
+    typer.echo(
+        f"{decision.capitalize()}d ticket {ticket_id} as {approver}: request {receipt.request_id} "
+        f"is {receipt.status} ({receipt.approvals_received}/{receipt.required_approvals} approvals)"
+    )
+
+
+AsUser = Annotated[str, typer.Option("--as", help="Your approver id (as in the refund policy)")]
+RequestId = Annotated[
+    str | None, typer.Option(help="Approval request id [default: the pending one]")
+]
+AmountCents = Annotated[
+    int | None, typer.Option(help="Only decide if the amount is still this (cents)")
+]
+
+
+@app.command()
+def approve(
+    ticket_id: Annotated[str, typer.Argument(help="Ticket id")],
+    approver: AsUser,
+    reason: Annotated[str | None, typer.Option(help="Why (goes into the audit trail)")] = None,
+    request_id: RequestId = None,
+    amount_cents: AmountCents = None,
+) -> None:
+    """Approve the refund a ticket's case is waiting on."""
+    _decide(ticket_id, approver, "approve", reason, request_id, amount_cents)
+
+
+@app.command()
+def reject(
+    ticket_id: Annotated[str, typer.Argument(help="Ticket id")],
+    approver: AsUser,
+    reason: Annotated[str, typer.Option(help="Why (audit trail and the customer's reply)")],
+    request_id: RequestId = None,
+    amount_cents: AmountCents = None,
+) -> None:
+    """Reject the refund a ticket's case is waiting on."""
+    _decide(ticket_id, approver, "reject", reason, request_id, amount_cents)
+
+
+@app.command()
+def replay(
+    workflow_id: Annotated[
+        str | None, typer.Option(help="Fetch this workflow's history from Temporal")
+    ] = None,
+    run_id: Annotated[str | None, typer.Option(help="A specific run [default: latest]")] = None,
+    history_file: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Replay a history JSON file instead"),
+    ] = None,
+) -> None:
+    """Replay a case's history against this checkout's workflow code; exit 1 if it diverges."""
+    from worker.replay import case_workflows, fetch_history, load_history_file
+    from worker.replay import replay as replay_history
+
+    if (workflow_id is None) == (history_file is None):
+        fail("give exactly one of --workflow-id or --history-file", EXIT_USAGE)
+
+    async def work() -> Any:
+        if history_file is not None:
+            history = load_history_file(history_file, workflow_id)
+        else:
+            assert workflow_id is not None
+            client = await connect_or_explain()
+            try:
+                history = await fetch_history(client, workflow_id, run_id)
+            except RPCError as err:
+                fail(f"cannot fetch history of {workflow_id}: {err.message}", EXIT_REFUSED)
+        return await replay_history(history, case_workflows())
+
+    report = run_async(work)
+    if report.ok:
+        typer.echo(f"Replayed {report.workflow_id} ({report.events} events): deterministic")
+        return
+    kind = "NONDETERMINISTIC" if report.nondeterministic else "replay failed"
+    fail(
+        f"{report.workflow_id} ({report.events} events) {kind} against the current code: "
+        f"{report.failure}\nA change to workflow code needs workflow.patched() for running cases.",
+        EXIT_REFUSED,
+    )
+
+
+def _mount_optional_commands() -> None:
+    """The knowledge/eval commands ship in their own module; mount them when it is present."""
+    try:
+        knowledge = importlib.import_module("worker.cli_knowledge")
+    except ModuleNotFoundError as err:
+        if err.name != "worker.cli_knowledge":
+            raise
+        return
+    app.add_typer(knowledge.kb_app, name="kb")
+    app.command("eval")(knowledge.eval_command)
+
+
+_mount_optional_commands()
+
+
+def main() -> None:
+    app()

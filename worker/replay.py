@@ -1,0 +1,61 @@
+"""Replays a case's recorded history against the workflow code in this checkout.
+
+A deploy that changes workflow code without `workflow.patched` breaks every case still running;
+replaying real histories before shipping catches that. The Replayer runs with the same pydantic
+data converter as the worker, or payloads would decode differently than in production.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
+
+
+class ReplayReport(BaseModel):
+    workflow_id: str
+    run_id: str | None
+    events: int
+    ok: bool
+    nondeterministic: bool = False
+    failure: str | None = None
+
+
+def case_workflows() -> list[type]:
+    """Every workflow the worker registers: a history may belong to any of them."""
+    from worker.worker_app import WORKFLOWS
+
+    return list(WORKFLOWS)
+
+
+async def fetch_history(
+    client: Client, workflow_id: str, run_id: str | None = None
+) -> WorkflowHistory:
+    return await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+
+
+def load_history_file(path: Path, workflow_id: str | None = None) -> WorkflowHistory:
+    """A history exported from the Temporal UI / `temporal workflow show -o json`."""
+    data = json.loads(path.read_text())
+    return WorkflowHistory.from_json(workflow_id or path.stem, data)
+
+
+async def replay(history: WorkflowHistory, workflows: Sequence[type]) -> ReplayReport:
+    replayer = Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    failure = result.replay_failure
+    run_id = history.events[0].workflow_execution_started_event_attributes.original_execution_run_id
+    return ReplayReport(
+        workflow_id=history.workflow_id,
+        run_id=run_id or None,
+        events=len(history.events),
+        ok=failure is None,
+        nondeterministic=isinstance(failure, NondeterminismError),
+        failure=None if failure is None else f"{type(failure).__name__}: {failure}",
+    )

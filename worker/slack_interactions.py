@@ -1,0 +1,121 @@
+"""Slack's ways into approvals: the `POST /slack/interactions` Request URL, or Socket Mode.
+
+Both hand verified payloads to the same `ApprovalClickHandler` (worker/slack_clicks.py): answer
+Slack at once with the acknowledgement, then run the decision in the background.
+
+Over HTTP the signature is checked on the raw bytes before anything is parsed: a forged or
+replayed-late request (timestamp outside Slack's 5-minute window) gets 401 and touches nothing.
+Socket Mode needs no signature: the websocket is opened by us with the app-level token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi.responses import JSONResponse
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from integrations.slack_approvals import DEFAULT_API_BASE
+from worker.slack_clicks import ApprovalClickHandler
+
+log = logging.getLogger(__name__)
+
+INTERACTIONS_PATH = "/slack/interactions"
+# Interaction payloads are a few KB; anything far larger is not Slack.
+MAX_BODY_BYTES = 512 * 1024
+
+
+def slack_interactions_router(*, signing_secret: str, handler: ApprovalClickHandler) -> APIRouter:
+    """The Request URL to configure under Interactivity & Shortcuts in the Slack app."""
+    verifier = SignatureVerifier(signing_secret)
+    router = APIRouter(tags=["slack"])
+
+    @router.post(INTERACTIONS_PATH, include_in_schema=False)
+    async def slack_interactions(request: Request, background: BackgroundTasks) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        if not _signed_by_slack(verifier, body, request.headers):
+            return JSONResponse({"error": "invalid Slack signature"}, status_code=401)
+        payload = _payload(body)
+        if payload is None:
+            return JSONResponse({"error": "expected a form field `payload` with JSON"}, 400)
+        ack = handler.acknowledge(payload)
+        if ack.follow_up is not None:
+            # Starlette runs background tasks after the response is sent: Slack has its 200.
+            background.add_task(ack.follow_up)
+        if ack.body is None:
+            return Response(status_code=200)
+        return JSONResponse(ack.body)
+
+    return router
+
+
+def _signed_by_slack(verifier: SignatureVerifier, body: bytes, headers: Any) -> bool:
+    try:
+        return verifier.is_valid_request(body, dict(headers))
+    except ValueError:
+        # A non-numeric X-Slack-Request-Timestamp makes the verifier's int() fail.
+        return False
+
+
+def _payload(body: bytes) -> dict[str, Any] | None:
+    try:
+        fields = parse_qs(body.decode("utf-8"), strict_parsing=True)
+        payload = json.loads(fields["payload"][0])
+    except (UnicodeDecodeError, ValueError, KeyError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+class SlackSocketMode:
+    """Socket Mode (SLACK_APP_TOKEN, `xapp-…`): Slack pushes interactions over a websocket we
+    open, so development needs no public Request URL. Same handler, same acknowledgements."""
+
+    def __init__(
+        self, app_token: str, handler: ApprovalClickHandler, *, api_base: str | None = None
+    ) -> None:
+        self._app_token = app_token
+        self._handler = handler
+        self._api_base = api_base or DEFAULT_API_BASE
+        self._client: SocketModeClient | None = None
+        self._follow_ups: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        base = self._api_base if self._api_base.endswith("/") else self._api_base + "/"
+        # apps.connections.open is called with the app-level token by the client itself.
+        client = SocketModeClient(
+            app_token=self._app_token, web_client=AsyncWebClient(base_url=base)
+        )
+        client.socket_mode_request_listeners.append(self._on_request)  # type: ignore[arg-type]
+        await client.connect()
+        self._client = client
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        if self._follow_ups:
+            await asyncio.gather(*self._follow_ups, return_exceptions=True)
+
+    async def _on_request(self, client: SocketModeClient, request: SocketModeRequest) -> None:
+        if request.type != "interactive":
+            await client.send_socket_mode_response(SocketModeResponse(request.envelope_id))
+            return
+        ack = self._handler.acknowledge(request.payload)
+        await client.send_socket_mode_response(
+            SocketModeResponse(envelope_id=request.envelope_id, payload=ack.body)
+        )
+        if ack.follow_up is not None:
+            task = asyncio.create_task(ack.follow_up())
+            self._follow_ups.add(task)
+            task.add_done_callback(self._follow_ups.discard)

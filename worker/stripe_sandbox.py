@@ -1,0 +1,253 @@
+"""The offline Stripe sandbox: localstripe, run as its own process, on loopback only.
+
+localstripe is GPL, so supportflow never vendors it; we only start it as a separate process
+through this entry point (`python -m worker.stripe_sandbox --port N`). The entry exists because
+localstripe's own CLI listens on every interface and pickles its state to the fixed path
+`/tmp/localstripe.pickle`, which every instance on the machine would share. Here the app is
+served on 127.0.0.1 only, and its state goes to `--state-file` (the dev stack keeps it under
+`.data/`) or nowhere at all (tests: one fresh, memory-only sandbox per session).
+
+`StripeSandbox` starts, waits for and stops that process for tests and the dev-stack launcher.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import ClassVar
+
+# Any key starting with sk_ is accepted by the sandbox; this one says where it comes from.
+SANDBOX_API_KEY = "sk_test_supportflow_sandbox"
+READY_PREFIX = "stripe sandbox listening on "
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger("supportflow.stripe_sandbox")
+
+
+class StripeSandbox:
+    """A localstripe process on 127.0.0.1, usable as a context manager.
+
+    `port=0` lets the process pick a free port and announce it, so parallel test sessions never
+    race for one. Without `state_file` the sandbox keeps everything in memory and starts empty.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        state_file: Path | None = None,
+        from_scratch: bool = False,
+        log_file: Path | None = None,
+    ) -> None:
+        self._requested_port = port
+        self.port = port
+        self.state_file = state_file
+        self.from_scratch = from_scratch
+        self.log_file = log_file
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_dir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def base_url(self) -> str:
+        if not self.port:
+            raise RuntimeError("the sandbox has not announced its port yet; call start()")
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> str:
+        """Launch the process and block until it answers API calls; returns the base URL."""
+        if self._process is not None:
+            raise RuntimeError("the sandbox is already running")
+        if self.log_file is None:
+            self._log_dir = tempfile.TemporaryDirectory(prefix="stripe-sandbox-")
+            self.log_file = Path(self._log_dir.name) / "sandbox.log"
+        self.port = self._requested_port
+        command = [sys.executable, "-m", "worker.stripe_sandbox", "--port", str(self.port)]
+        command += ["--parent-pid", str(os.getpid())]
+        if self.state_file is not None:
+            command += ["--state-file", str(self.state_file)]
+        if self.from_scratch:
+            command.append("--from-scratch")
+        with self.log_file.open("wb") as log_handle:
+            self._process = subprocess.Popen(
+                command, cwd=_PROJECT_ROOT, stdout=log_handle, stderr=subprocess.STDOUT
+            )
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self.base_url
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Wait for the announced port, then for a real authenticated API answer."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._raise_if_exited()
+            # Only trust the port the process announced, so a stranger already listening on a
+            # fixed port is never mistaken for our sandbox.
+            announced = self._announced_port()
+            if announced is not None:
+                self.port = announced
+                if self._answers():
+                    return
+            time.sleep(0.05)
+        raise TimeoutError(f"Stripe sandbox not ready after {timeout}s:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM lets aiohttp shut down cleanly; SIGKILL only if it does not within timeout."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._log_dir is not None:
+            self._log_dir.cleanup()
+            self._log_dir, self.log_file = None, None
+
+    def log_tail(self, lines: int = 30) -> str:
+        if self.log_file is None or not self.log_file.exists():
+            return ""
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> StripeSandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _raise_if_exited(self) -> None:
+        if self._process is not None and self._process.poll() is not None:
+            raise RuntimeError(
+                f"Stripe sandbox exited with code {self._process.returncode}:\n{self.log_tail()}"
+            )
+
+    def _announced_port(self) -> int | None:
+        if self.log_file is None or not self.log_file.exists():
+            return None
+        for line in self.log_file.read_text(errors="replace").splitlines():
+            if line.startswith(READY_PREFIX):
+                return int(line.rsplit(":", 1)[1])
+        return None
+
+    def _answers(self) -> bool:
+        request = urllib.request.Request(
+            f"{self.base_url}/v1/balance",
+            headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+
+def _redirect_state(state_file: Path | None) -> None:
+    """Point localstripe's persistence at `state_file`, or turn it off when None.
+
+    localstripe's store is a dict subclass that pickles itself after every write to a fixed
+    path. We swap its class for a subclass with our own load/dump: atomic writes (a killed
+    sandbox never leaves a torn file) and a plain-dict pickle, so the file does not depend on
+    this module's import path.
+    """
+    from localstripe.resources import Store, store
+
+    class StateFileStore(Store):
+        path: ClassVar[Path | None] = state_file
+
+        def try_load_from_disk(self) -> None:
+            if self.path is None or not self.path.exists():
+                return
+            try:
+                with self.path.open("rb") as handle:
+                    saved = pickle.load(handle)
+            except Exception as error:
+                raise SystemExit(
+                    f"cannot read Stripe sandbox state {self.path} ({error!r}); "
+                    "delete it or start with --from-scratch"
+                ) from error
+            self.clear()
+            self.update(saved)
+
+        def dump_to_disk(self) -> None:
+            if self.path is None:
+                return
+            partial = self.path.with_name(self.path.name + ".partial")
+            with partial.open("wb") as handle:
+                pickle.dump(dict(self), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(partial, self.path)
+
+    store.__class__ = StateFileStore
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """Stop (via SIGTERM, so aiohttp shuts down cleanly) once the launching process is gone,
+    so a crashed test session or launcher never leaves a sandbox holding a port."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m worker.stripe_sandbox",
+        description="Run the localstripe Stripe sandbox on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, default=8420, help="0 picks a free port")
+    parser.add_argument("--state-file", type=Path, help="persist state here (default: memory)")
+    parser.add_argument("--from-scratch", action="store_true", help="ignore saved state")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process goes away")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from aiohttp import web
+    from localstripe.resources import store
+    from localstripe.server import app
+
+    if args.state_file is not None:
+        args.state_file.parent.mkdir(parents=True, exist_ok=True)
+    _redirect_state(args.state_file)
+    log.info("state: %s", args.state_file or "memory only")
+    if not args.from_scratch:
+        store.try_load_from_disk()
+    if args.parent_pid is not None:
+        _exit_when_orphaned(args.parent_pid)
+
+    # Bind here rather than in run_app so that --port 0 works and the real port is announced.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    print(f"{READY_PREFIX}http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    web.run_app(app, sock=sock, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()
