@@ -22,8 +22,7 @@ from activities.models import (
     CustomerContext,
     OpenCaseInput,
 )
-from integrations.crm_store import CrmStore, utc_now
-from integrations.crm_store.store import Clock
+from integrations.crm_store import Clock, CrmStore, utc_now
 
 
 class CrmActivities:

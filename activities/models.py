@@ -123,6 +123,8 @@ class AuditBatch(BaseModel):
 CaseState = Literal[
     "received",
     "evaluating",
+    "awaiting_customer",
+    "in_process",
     "awaiting_approval",
     "refunding",
     "resolved",

@@ -71,6 +71,12 @@ class KnowledgePolicy(BaseModel):
     customer_languages: list[str] = ["en"]
 
 
+class HandoffPolicy(BaseModel):
+    """Where hand-offs are posted when Slack is configured (a channel id, C...)."""
+
+    slack_channel: str | None = None
+
+
 class RoutingPolicy(BaseModel):
     version: str
     processes: dict[str, ProcessSpec]
@@ -78,6 +84,7 @@ class RoutingPolicy(BaseModel):
     escalation: EscalationTriggers
     clarification: ClarificationPolicy
     knowledge: KnowledgePolicy
+    handoff: HandoffPolicy = HandoffPolicy()
 
     def rule_for(self, intent: Intent) -> IntentRule:
         return self.intents.get(intent) or IntentRule(action="escalate")

@@ -55,7 +55,7 @@ _REFUSAL_BY_ERROR_TYPE: dict[str, RefusalCode] = {
 }
 
 # An Update waits for a worker to run the validator; without one it would hang the caller.
-UPDATE_RPC_TIMEOUT = timedelta(seconds=20)
+UPDATE_RPC_TIMEOUT = timedelta(seconds=15)
 QUERY_RPC_TIMEOUT = timedelta(seconds=5)
 
 

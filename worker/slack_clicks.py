@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -114,9 +115,12 @@ class ApprovalClickHandler:
             click = _click_from_block_actions(payload)
             if click is None:
                 return Acknowledgement()
-            if click[0] == "approve":
-                return Acknowledgement(follow_up=lambda: self._approve(click[1]))
-            return Acknowledgement(follow_up=lambda: self._ask_reason(click[1]))
+            kind, details = click
+            # partial, not a lambda: Starlette awaits a background task only if it can see the
+            # coroutine function; a lambda would run in a thread and never await it.
+            if kind == "approve":
+                return Acknowledgement(follow_up=partial(self._approve, details))
+            return Acknowledgement(follow_up=partial(self._ask_reason, details))
         view = payload.get("view") or {}
         if kind == "view_submission" and view.get("callback_id") == REJECT_MODAL:
             return self._acknowledge_reason(payload, view)
@@ -136,7 +140,7 @@ class ApprovalClickHandler:
                 body={"response_action": "errors", "errors": {REASON_BLOCK: REASON_REQUIRED}}
             )
         user = str((payload.get("user") or {}).get("id") or "")
-        return Acknowledgement(follow_up=lambda: self._reject(user, context, reason.strip()))
+        return Acknowledgement(follow_up=partial(self._reject, user, context, reason.strip()))
 
     # -- follow-ups: each catches and logs everything, there is no caller left to tell -----
 

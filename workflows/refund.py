@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -81,8 +80,9 @@ class CaseStop(Exception):
         self.reason = reason
 
 
-def _failure_reason(err: ActivityError) -> str:
-    cause = err.cause
+def _failure_reason(err: ActivityError | ApplicationError) -> str:
+    # Local activity failures can surface as the ApplicationError itself, not wrapped.
+    cause = err if isinstance(err, ApplicationError) else err.cause
     if isinstance(cause, ApplicationError):
         return f"{cause.type}: {cause.message}"
     return str(cause or err)
@@ -169,12 +169,16 @@ class RefundWorkflow:
                 summary="Open case in CRM",
                 **READ_OPTIONS,
             )
-        except ActivityError as err:
-            raise CaseStop("escalated", f"Could not load the customer: {_failure_reason(err)}")
+        except (ActivityError, ApplicationError) as err:
+            raise CaseStop(
+                "escalated", f"Could not load the customer: {_failure_reason(err)}"
+            ) from None
 
     async def _load_order(self) -> OrderInfo:
         if self._request.order_id is None:
-            raise CaseStop("escalated", "The ticket names no order, so there is nothing to refund.")
+            raise CaseStop(
+                "escalated", "The ticket names no order, so there is nothing to refund."
+            ) from None
         try:
             return await workflow.execute_local_activity_method(
                 CommerceActivities.load_order,
@@ -184,12 +188,16 @@ class RefundWorkflow:
                 summary="Load order",
                 **READ_OPTIONS,
             )
-        except ActivityError as err:
-            raise CaseStop("escalated", f"Could not load the order: {_failure_reason(err)}")
+        except (ActivityError, ApplicationError) as err:
+            raise CaseStop(
+                "escalated", f"Could not load the order: {_failure_reason(err)}"
+            ) from None
 
     async def _load_charge(self, order: OrderInfo) -> ChargeState:
         if not order.charge_id:
-            raise CaseStop("escalated", f"Order {order.order_id} has no card payment to refund.")
+            raise CaseStop(
+                "escalated", f"Order {order.order_id} has no card payment to refund."
+            ) from None
         try:
             return await workflow.execute_local_activity_method(
                 BillingActivities.get_charge_state,
@@ -197,8 +205,10 @@ class RefundWorkflow:
                 summary="Read charge from Stripe",
                 **READ_OPTIONS,
             )
-        except ActivityError as err:
-            raise CaseStop("escalated", f"Could not read the charge: {_failure_reason(err)}")
+        except (ActivityError, ApplicationError) as err:
+            raise CaseStop(
+                "escalated", f"Could not read the charge: {_failure_reason(err)}"
+            ) from None
 
     def _evaluate(
         self,
@@ -409,6 +419,8 @@ class RefundWorkflow:
         snapshot: PolicySnapshot,
     ) -> None:
         reminded = False
+        # Decisions can arrive while the request is still being recorded and posted.
+        await self._record_decisions(notice, ref)
         while not self._gate.settled:
             deadline = expires_at if reminded else remind_at
             timeout = max(deadline - workflow.now(), timedelta(0))
@@ -420,7 +432,7 @@ class RefundWorkflow:
                     timeout=timeout,
                     timeout_summary="approval reminder" if not reminded else "approval expiry",
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if not reminded:
                     reminded = True
                     await self._remind(notice, ref, snapshot)
@@ -601,7 +613,7 @@ class RefundWorkflow:
     def _set_state(self, state: CaseState) -> None:
         self._status.state = state
         self._status.updated_at = workflow.now()
-        updates = [
+        updates: list[SearchAttributeUpdate[Any]] = [
             CASE_STATE.value_set(state),
             PROCESS.value_set("refund"),
             CUSTOMER_ID.value_set(self._request.customer_id),

@@ -5,6 +5,8 @@ The dev-server launcher and the test fixtures register exactly this list.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey
 
 TICKET_ID = SearchAttributeKey.for_keyword("TicketId")
@@ -14,7 +16,14 @@ CASE_STATE = SearchAttributeKey.for_keyword("CaseState")
 AMOUNT_CENTS = SearchAttributeKey.for_int("AmountCents")
 INTENT = SearchAttributeKey.for_keyword("Intent")
 
-ALL_KEYS = [TICKET_ID, CUSTOMER_ID, PROCESS, CASE_STATE, AMOUNT_CENTS, INTENT]
+ALL_KEYS: list[SearchAttributeKey[Any]] = [
+    TICKET_ID,
+    CUSTOMER_ID,
+    PROCESS,
+    CASE_STATE,
+    AMOUNT_CENTS,
+    INTENT,
+]
 
 
 def dev_server_flags() -> list[str]:

@@ -3,7 +3,8 @@
 No Temporal imports here; the CRM and commerce activities wrap this package.
 """
 
-from integrations.crm_store.store import ApprovalNotFound, CrmStore, TicketNotFound, utc_now
+from integrations.crm_store.approvals import ApprovalNotFound
+from integrations.crm_store.store import Clock, CrmStore, utc_now
 from integrations.crm_store.views import (
     ApprovalView,
     AuditEventView,
@@ -14,11 +15,13 @@ from integrations.crm_store.views import (
     RefundView,
     TicketView,
 )
+from integrations.crm_store.writes import TicketNotFound
 
 __all__ = [
     "ApprovalNotFound",
     "ApprovalView",
     "AuditEventView",
+    "Clock",
     "CrmStore",
     "CustomerView",
     "NewOrder",

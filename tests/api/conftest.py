@@ -1,8 +1,12 @@
-"""API test fixtures: the real app over ASGI, a real dev server, a real CRM store on SQLite."""
+"""API test fixtures: the real app over ASGI, a real dev server, the real worker, a real CRM store
+on SQLite and real charges in the Stripe sandbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -11,13 +15,22 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from integrations.crm_store import CrmStore
-from tests.api.standin import StandInRefundWorkflow
+from activities.chat import ChatActivities
+from activities.models import OrderLineInfo
+from activities.policy import PolicyActivities
+from integrations.crm_store import CrmStore, CustomerView, NewOrder, NewPayment
+from integrations.stripe_billing import StripeBilling
+from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from worker.api import create_app
 from worker.settings import Settings
+from worker.worker_app import WorkerDeps, build_worker
+
+__all__ = ["stripe_billing", "stripe_sandbox"]
 
 API_TOKEN = "test-approvals-token"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+# Under the default policy: at most 50.00 refunds at once, up to 500.00 needs one approver.
+AUTO_AMOUNT, APPROVAL_AMOUNT = 2500, 9000
 
 
 def make_settings(task_queue: str, database_url: str) -> Settings:
@@ -51,9 +64,21 @@ def settings(task_queue: str, database_url: str) -> Settings:
 
 @pytest_asyncio.fixture
 async def case_worker(
-    dev_server_env: WorkflowEnvironment, task_queue: str
+    dev_server_env: WorkflowEnvironment,
+    task_queue: str,
+    settings: Settings,
+    crm_store: CrmStore,
+    stripe_billing: StripeBilling,
 ) -> AsyncIterator[Worker]:
-    worker = Worker(dev_server_env.client, task_queue=task_queue, workflows=[StandInRefundWorkflow])
+    """The production worker (every workflow and activity), wired to this test's store and the
+    sandbox; no Slack, so approval requests go to the outbox and decisions come over the API."""
+    deps = WorkerDeps(
+        store=crm_store,
+        billing=stripe_billing,
+        chat=ChatActivities(None, api_url="http://api.test", temporal_ui_url="http://ui.test"),
+        policy=PolicyActivities(),
+    )
+    worker = build_worker(dev_server_env.client, settings, deps=deps, task_queue=task_queue)
     async with worker:
         yield worker
 
@@ -68,6 +93,57 @@ async def api(
         yield client
 
 
+@dataclass
+class SeededOrder:
+    customer_id: str
+    order_id: str
+    charge_id: str
+    amount_cents: int
+
+
+SeedOrder = Callable[[int], SeededOrder]
+
+
+@pytest.fixture
+def seed_order(crm_store: CrmStore, stripe_billing: StripeBilling) -> SeedOrder:
+    """A new customer with one paid order, charged for real in the Stripe sandbox."""
+
+    def seed(amount_cents: int) -> SeededOrder:
+        suffix = uuid.uuid4().hex[:10]
+        customer_id, order_id = f"cus_{suffix}", f"ord_{suffix}"
+        email = f"{suffix}@example.com"
+        crm_store.add_customer(
+            CustomerView(id=customer_id, name="Ada Test", email=email, tier="standard")
+        )
+        charge_id, intent_id = stripe_billing.create_demo_charge(
+            amount_cents, "usd", f"order {order_id}", email
+        )
+        line = OrderLineInfo(sku="KETTLE-1", title="Kettle", quantity=1, unit_price_cents=amount_cents)
+        crm_store.add_order(
+            NewOrder(
+                order_id=order_id,
+                customer_id=customer_id,
+                placed_at=datetime.now(UTC) - timedelta(days=3),
+                currency="usd",
+                total_cents=amount_cents,
+                lines=[line],
+                payment=NewPayment(
+                    charge_id=charge_id,
+                    payment_intent_id=intent_id,
+                    amount_cents=amount_cents,
+                    currency="usd",
+                ),
+            )
+        )
+        return SeededOrder(customer_id, order_id, charge_id, amount_cents)
+
+    return seed
+
+
+def new_ticket_id() -> str:
+    return f"T-{uuid.uuid4().hex[:10]}"
+
+
 def ticket_body(ticket_id: str, **overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
         "ticket_id": ticket_id,
@@ -77,8 +153,16 @@ def ticket_body(ticket_id: str, **overrides: object) -> dict[str, object]:
         "subject": "Broken kettle",
         "body": "It arrived cracked.",
         "requested_by": "customer",
-        "requested_amount_cents": 2500,
         "channel": "api",
     }
     body.update(overrides)
     return body
+
+
+def order_ticket(order: SeededOrder, ticket_id: str | None = None, **overrides: object) -> dict[str, object]:
+    return ticket_body(
+        ticket_id or new_ticket_id(),
+        customer_id=order.customer_id,
+        order_id=order.order_id,
+        **overrides,
+    )

@@ -1,9 +1,8 @@
-"""Filing and reading tickets over HTTP against a real dev server and a running case worker."""
+"""Filing and reading tickets over HTTP: real dev server, real worker, real CRM and Stripe sandbox."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import httpx
 import pytest
@@ -11,17 +10,20 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from integrations.crm_store import CrmStore, CustomerView
-from tests.api.conftest import ticket_body
+from integrations.crm_store import CrmStore
+from tests.api.conftest import (
+    APPROVAL_AMOUNT,
+    AUTO_AMOUNT,
+    SeedOrder,
+    new_ticket_id,
+    order_ticket,
+    ticket_body,
+)
 from workflows import search_attributes as sa
 from workflows.models import CaseStatus, case_workflow_id
 
 
-def new_ticket_id() -> str:
-    return f"T-{uuid.uuid4().hex[:10]}"
-
-
-async def _count_cases(env: WorkflowEnvironment, ticket_id: str) -> int:
+async def count_cases(env: WorkflowEnvironment, ticket_id: str) -> int:
     # Visibility is eventually consistent: give it a moment before counting.
     query = f"WorkflowId = '{case_workflow_id(ticket_id)}'"
     for _ in range(50):
@@ -32,11 +34,25 @@ async def _count_cases(env: WorkflowEnvironment, ticket_id: str) -> int:
     return 0
 
 
+async def poll_state(api: httpx.AsyncClient, ticket_id: str, *states: str) -> dict[str, object]:
+    view: dict[str, object] = {}
+    for _ in range(200):
+        view = (await api.get(f"/tickets/{ticket_id}")).json()
+        if view.get("state") in states:
+            return view
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"ticket {ticket_id} never reached {states}: {view}")
+
+
 async def test_post_starts_one_case_with_ui_metadata(
-    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+    api: httpx.AsyncClient,
+    dev_server_env: WorkflowEnvironment,
+    case_worker: Worker,
+    seed_order: SeedOrder,
 ) -> None:
+    order = seed_order(AUTO_AMOUNT)
     ticket_id = new_ticket_id()
-    response = await api.post("/tickets", json=ticket_body(ticket_id, customer_id="cus_ada"))
+    response = await api.post("/tickets", json=order_ticket(order, ticket_id))
     assert response.status_code == 202, response.text
     started = response.json()
     assert started["workflow_id"] == case_workflow_id(ticket_id)
@@ -45,101 +61,124 @@ async def test_post_starts_one_case_with_ui_metadata(
         f"http://ui.test:8233/namespaces/default/workflows/{case_workflow_id(ticket_id)}"
     )
 
-    description = await dev_server_env.client.get_workflow_handle(started["workflow_id"]).describe()
+    handle = dev_server_env.client.get_workflow_handle(started["workflow_id"])
+    description = await handle.describe()
     assert description.run_id == started["run_id"]
     assert description.workflow_type == "RefundWorkflow"
     attributes = description.typed_search_attributes
     assert attributes.get(sa.TICKET_ID) == ticket_id
-    assert attributes.get(sa.CUSTOMER_ID) == "cus_ada"
+    assert attributes.get(sa.CUSTOMER_ID) == order.customer_id
     assert attributes.get(sa.PROCESS) == "refund"
-    assert attributes.get(sa.CASE_STATE) == "received"
-    assert await description.static_summary() == f"Refund · ticket {ticket_id} · customer cus_ada"
+    summary = await description.static_summary()
+    assert summary == f"Refund · ticket {ticket_id} · customer {order.customer_id}"
     details = await description.static_details()
-    assert details is not None and "cus_ada" in details and "ord_1001" in details
+    assert details is not None and order.customer_id in details and order.order_id in details
 
 
 async def test_same_ticket_twice_returns_the_running_case(
-    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+    api: httpx.AsyncClient,
+    dev_server_env: WorkflowEnvironment,
+    case_worker: Worker,
+    seed_order: SeedOrder,
 ) -> None:
     ticket_id = new_ticket_id()
-    body = ticket_body(ticket_id, requested_amount_cents=9000)  # waits for approval
+    body = order_ticket(seed_order(APPROVAL_AMOUNT), ticket_id)  # waits for approval
     first = await api.post("/tickets", json=body)
     second = await api.post("/tickets", json=body)
-    assert first.status_code == 202 and second.status_code == 200
+    assert first.status_code == 202 and second.status_code == 200, second.text
     assert second.json()["existing"] is True
     assert second.json()["run_id"] == first.json()["run_id"]
-    assert await _count_cases(dev_server_env, ticket_id) == 1
+    assert await count_cases(dev_server_env, ticket_id) == 1
 
 
 async def test_same_ticket_after_close_returns_the_closed_case(
-    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+    api: httpx.AsyncClient,
+    dev_server_env: WorkflowEnvironment,
+    case_worker: Worker,
+    seed_order: SeedOrder,
+    stripe_billing: object,
 ) -> None:
+    order = seed_order(AUTO_AMOUNT)
     ticket_id = new_ticket_id()
-    first = await api.post("/tickets", json=ticket_body(ticket_id))  # resolves at once
+    first = await api.post("/tickets", json=order_ticket(order, ticket_id))
     handle = dev_server_env.client.get_workflow_handle(first.json()["workflow_id"])
-    await handle.result()
+    assert (await handle.result())["state"] == "resolved"
 
-    again = await api.post("/tickets", json=ticket_body(ticket_id))
+    again = await api.post("/tickets", json=order_ticket(order, ticket_id))
     assert again.status_code == 200, again.text
     assert again.json()["existing"] is True
     assert again.json()["run_id"] == first.json()["run_id"]
-    assert await _count_cases(dev_server_env, ticket_id) == 1
+    assert await count_cases(dev_server_env, ticket_id) == 1
     assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+    # The system of record agrees: the re-post refunded nothing more.
+    refunds = stripe_billing.list_refunds(order.charge_id)  # type: ignore[attr-defined]
+    assert [r.amount_cents for r in refunds] == [AUTO_AMOUNT]
 
 
 async def test_concurrent_posts_start_one_case(
-    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+    api: httpx.AsyncClient,
+    dev_server_env: WorkflowEnvironment,
+    case_worker: Worker,
+    seed_order: SeedOrder,
 ) -> None:
     ticket_id = new_ticket_id()
-    body = ticket_body(ticket_id, requested_amount_cents=9000)
+    body = order_ticket(seed_order(APPROVAL_AMOUNT), ticket_id)
     responses = await asyncio.gather(*(api.post("/tickets", json=body) for _ in range(5)))
     assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 202]
     assert len({r.json()["run_id"] for r in responses}) == 1
-    assert await _count_cases(dev_server_env, ticket_id) == 1
+    assert await count_cases(dev_server_env, ticket_id) == 1
 
 
 async def test_get_running_case_answers_from_the_workflow(
-    api: httpx.AsyncClient, case_worker: Worker
+    api: httpx.AsyncClient, case_worker: Worker, seed_order: SeedOrder
 ) -> None:
     ticket_id = new_ticket_id()
-    await api.post("/tickets", json=ticket_body(ticket_id, requested_amount_cents=9000))
-    view = await _poll_state(api, ticket_id, "awaiting_approval")
+    await api.post("/tickets", json=order_ticket(seed_order(APPROVAL_AMOUNT), ticket_id))
+    view = await poll_state(api, ticket_id, "awaiting_approval")
     assert view["source"] == "workflow"
     assert view["workflow_status"] == "RUNNING"
     status = CaseStatus.model_validate(view["status"])
     assert status.pending_approval is not None
-    assert status.pending_approval.amount_cents == 9000
+    assert status.pending_approval.amount_cents == APPROVAL_AMOUNT
+    assert status.decision_rule == "single_approval_required"
 
 
 async def test_get_closed_case_answers_from_the_database(
     api: httpx.AsyncClient,
     dev_server_env: WorkflowEnvironment,
     case_worker: Worker,
+    seed_order: SeedOrder,
     crm_store: CrmStore,
 ) -> None:
     ticket_id = new_ticket_id()
-    crm_store.add_customer(
-        CustomerView(id="cus_ada", name="Ada", email="ada@example.com", tier="standard")
-    )
-    first = await api.post("/tickets", json=ticket_body(ticket_id))
+    first = await api.post("/tickets", json=order_ticket(seed_order(AUTO_AMOUNT), ticket_id))
     await dev_server_env.client.get_workflow_handle(first.json()["workflow_id"]).result()
-    # What the real workflow's CRM activities write; the stand-in worker does not.
-    crm_store.upsert_ticket(
-        ticket_id=ticket_id,
-        customer_id="cus_ada",
-        process="refund",
-        workflow_id=case_workflow_id(ticket_id),
-        subject="Broken kettle",
-    )
 
     response = await api.get(f"/tickets/{ticket_id}")
     assert response.status_code == 200, response.text
     view = response.json()
     assert view["source"] == "database"
     assert view["workflow_status"] == "COMPLETED"
-    assert view["record"]["id"] == ticket_id
-    assert view["record"]["subject"] == "Broken kettle"
-    assert view["state"] == view["record"]["status"]
+    assert view["state"] == "resolved"
+    record = view["record"]
+    assert record["id"] == ticket_id and record["status"] == "resolved"
+    assert [r["amount_cents"] for r in record["refunds"]] == [AUTO_AMOUNT]
+    assert record["audit"] and record["outbox"]
+    ticket = crm_store.get_ticket(ticket_id)
+    assert ticket is not None and ticket.resolution == record["resolution"]
+
+
+async def test_unknown_customer_escalates_instead_of_crashing(
+    api: httpx.AsyncClient, dev_server_env: WorkflowEnvironment, case_worker: Worker
+) -> None:
+    ticket_id = new_ticket_id()
+    body = ticket_body(ticket_id, customer_id="cus_nobody", order_id="ord_nothing")
+    response = await api.post("/tickets", json=body)
+    assert response.status_code == 202
+    outcome = await dev_server_env.client.get_workflow_handle(case_workflow_id(ticket_id)).result()
+    assert outcome["state"] == "escalated"
+    view = (await api.get(f"/tickets/{ticket_id}")).json()
+    assert view["state"] == "escalated"
 
 
 async def test_get_unknown_ticket_is_404(api: httpx.AsyncClient) -> None:
@@ -189,12 +228,3 @@ async def test_temporal_down_is_503_json(
     text = payload.get("message") or payload.get("temporal")
     assert "cannot reach Temporal at 127.0.0.1:9" in text
     assert "Traceback" not in response.text
-
-
-async def _poll_state(api: httpx.AsyncClient, ticket_id: str, state: str) -> dict[str, object]:
-    for _ in range(100):
-        view = (await api.get(f"/tickets/{ticket_id}")).json()
-        if view.get("state") == state:
-            return view
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"ticket {ticket_id} never reached {state}: {view}")

@@ -78,7 +78,7 @@ def postgres_database() -> Iterator[PostgresDatabase]:
         database = PostgresDatabase(POSTGRES_URL)
     except psycopg.OperationalError as err:
         message = (
-            f"PostgreSQL not reachable at {POSTGRES_URL} ({str(err).strip()}); "
+            f"PostgreSQL not reachable at {POSTGRES_URL} ({' '.join(str(err).split())}); "
             "the CRM store's PostgreSQL runs are skipped. Set REQUIRE_POSTGRES=1 to fail instead."
         )
         if require_postgres():

@@ -15,6 +15,7 @@ Use the `fake_slack` fixture (import it into a conftest) or `with FakeSlack() as
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import threading
@@ -184,11 +185,15 @@ class FakeSlack:
     def messages(self, channel: str | None = None) -> list[SlackMessage]:
         """Top-level messages and replies, oldest first."""
         with self._lock:
-            return [m for m in self._state.messages if channel is None or m.channel == channel]
+            return copy.deepcopy(
+                [m for m in self._state.messages if channel is None or m.channel == channel]
+            )
 
     def message(self, channel: str, ts: str) -> SlackMessage:
+        """A snapshot: what a client that loaded the message now would see."""
         with self._lock:
-            return next(m for m in self._state.messages if m.channel == channel and m.ts == ts)
+            found = next(m for m in self._state.messages if m.channel == channel and m.ts == ts)
+            return copy.deepcopy(found)
 
     def ephemerals(self) -> list[Ephemeral]:
         with self._lock:
@@ -277,7 +282,9 @@ class FakeSlack:
     def _channel_error(self, channel: str | None) -> dict[str, Any] | None:
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
-        known = channel[:1] in ("C", "G", "D") if self.channels is None else channel in self.channels
+        known = (
+            channel[:1] in ("C", "G", "D") if self.channels is None else channel in self.channels
+        )
         if not known:
             return {"ok": False, "error": "channel_not_found"}
         if channel in self.members_only and BOT_USER_ID not in self.members_only[channel]:
@@ -437,7 +444,9 @@ class FakeSlack:
         )
         return await asyncio.wait_for(waiter, timeout)
 
-    async def push_interaction(self, payload: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+    async def push_interaction(
+        self, payload: dict[str, Any], timeout: float = 5.0
+    ) -> dict[str, Any]:
         """Deliver an interaction over Socket Mode; returns the client's ack envelope."""
         assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(self._push(payload, timeout), self._loop)

@@ -1,0 +1,87 @@
+"""Knowledge activities: search the help center and draft a cited answer.
+
+Search is synchronous (SQLite and the Weaviate client block), so it runs on the worker's
+activity thread pool. Drafting uses the LLM when one is configured and otherwise quotes the
+passages (extractive), so a ticket is answered the same way offline as in production, only less
+fluently. Either way the citations come from the passages, never from generated text.
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.llm_errors import to_application_error
+from activities.models import CustomerReply
+from activities.ticket_models import (
+    DraftAnswerInput,
+    KnowledgeAnswer,
+    KnowledgeSearchResult,
+    SearchKnowledgeInput,
+)
+from integrations.knowledge.answers import DraftedAnswer, extractive_answer, format_reply
+from integrations.knowledge.base import KnowledgeBase
+from activities.triage import llm_config
+from integrations.knowledge.factory import open_knowledge_base
+from integrations.openai_answer import OpenAIAnswerDrafter
+from integrations.openai_llm import make_client
+from worker.settings import Settings
+
+
+class KnowledgeActivities:
+    def __init__(self, kb: KnowledgeBase, drafter: OpenAIAnswerDrafter | None = None) -> None:
+        self._kb = kb
+        self._drafter = drafter
+
+    @activity.defn(name="search_knowledge")
+    def search_knowledge(self, data: SearchKnowledgeInput) -> KnowledgeSearchResult:
+        passages = self._kb.search(data.query, data.k, data.audience)
+        activity.logger.info(
+            "Knowledge search (%s) returned %d passages", data.audience, len(passages)
+        )
+        return KnowledgeSearchResult(passages=passages)
+
+    @activity.defn(name="draft_answer")
+    async def draft_answer(self, data: DraftAnswerInput) -> KnowledgeAnswer:
+        # Customer-facing answers may only quote public articles, whatever the caller passed.
+        passages = [p for p in data.passages if p.audience == "public"]
+        if self._drafter is None:
+            drafted = extractive_answer(data.question, passages)
+        else:
+            try:
+                drafted = await self._drafter.draft(data.question, passages)
+            except Exception as exc:
+                raise to_application_error(exc) from None
+        return _answer(data, drafted)
+
+
+def _answer(data: DraftAnswerInput, drafted: DraftedAnswer) -> KnowledgeAnswer:
+    subject = drafted.citations[0].title if drafted.citations else "Your question"
+    return KnowledgeAnswer(
+        reply=CustomerReply(
+            subject=f"Re: {subject} (ticket {data.ticket_id})",
+            body=format_reply(data.customer_name, drafted),
+            citations=[c.as_dict() for c in drafted.citations],
+        ),
+        answer_text=drafted.text,
+        citations=drafted.citations,
+        confidence=drafted.confidence,
+        engine=drafted.engine,
+        input_tokens=drafted.input_tokens,
+        output_tokens=drafted.output_tokens,
+    )
+
+
+def knowledge_activities_from_settings(settings: Settings) -> KnowledgeActivities:
+    """Weaviate when WEAVIATE_URL is set, else the SQLite file at SUPPORTFLOW_KNOWLEDGE_DB; an
+    LLM drafter when OPENAI_API_KEY is set, else extractive answers."""
+    config = llm_config(settings)
+    kb = open_knowledge_base(
+        sqlite_path=settings.knowledge_db_path,
+        weaviate_url=settings.weaviate_url,
+        weaviate_api_key=(
+            settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
+        ),
+        llm=config,
+    )
+    drafter = OpenAIAnswerDrafter(make_client(config), config.model) if config else None
+    return KnowledgeActivities(kb, drafter)

@@ -1,0 +1,85 @@
+"""A real worker per test on the time-skipping server, wired to a SQLite CRM and the Stripe sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from activities.chat import ChatActivities
+from activities.policy import PolicyActivities
+from integrations.crm_store.store import CrmStore
+from integrations.stripe_billing import StripeBilling
+from tests.stripe_fixtures import stripe_billing, stripe_sandbox  # noqa: F401
+from worker.settings import Settings
+from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
+from workflows.models import RefundOutcome, RefundRequest
+from workflows.refund import RefundWorkflow
+
+HISTORY_DIR = Path(__file__).resolve().parent.parent / "histories"
+
+
+@pytest.fixture
+def crm_store(tmp_path: Path) -> Iterator[CrmStore]:
+    store = CrmStore(f"sqlite:///{tmp_path / 'crm.db'}")
+    store.migrate()
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def worker_deps(crm_store: CrmStore, stripe_billing: StripeBilling) -> WorkerDeps:  # noqa: F811
+    return WorkerDeps(
+        store=crm_store,
+        billing=stripe_billing,
+        chat=ChatActivities(None, api_url="http://api.test", temporal_ui_url="http://ui.test"),
+        policy=PolicyActivities(),
+    )
+
+
+class CaseRunner:
+    """Starts cases on a live worker and replays every history it produced at the end."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+        self.handles: list[WorkflowHandle] = []
+
+    async def start(
+        self, request: RefundRequest, workflow_id: str | None = None
+    ) -> WorkflowHandle[RefundWorkflow, RefundOutcome]:
+        handle = await self.client.start_workflow(
+            RefundWorkflow.run,
+            request,
+            id=workflow_id or f"ticket-{request.ticket_id}",
+            task_queue=self.task_queue,
+        )
+        self.handles.append(handle)
+        return handle
+
+    async def replay_all(self) -> None:
+        replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+        for handle in self.handles:
+            history = await handle.fetch_history()
+            await replayer.replay_workflow(history)
+
+
+@pytest_asyncio.fixture
+async def cases(
+    time_skipping_env: WorkflowEnvironment, worker_deps: WorkerDeps, task_queue: str
+) -> AsyncIterator[CaseRunner]:
+    client = time_skipping_env.client
+    # No workflow cache: every workflow task replays from history, exercising the replay path.
+    worker = build_worker(
+        client, Settings(), deps=worker_deps, task_queue=task_queue, max_cached_workflows=0
+    )
+    runner = CaseRunner(client, task_queue)
+    async with worker:
+        yield runner
+    await runner.replay_all()

@@ -1,0 +1,123 @@
+"""The supportflow worker: every workflow and activity, wired to the systems in the settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.billing import BillingActivities
+from activities.chat import ChatActivities
+from activities.commerce import CommerceActivities
+from activities.crm import CrmActivities
+from activities.policy import PolicyActivities
+from integrations.commerce import SqlCommerce
+from integrations.crm_store.store import CrmStore
+from integrations.stripe_billing import StripeBilling
+from policies.loader import load_refund_policy
+from worker.settings import Settings, get_settings
+from worker.stripe_sandbox import SANDBOX_API_KEY
+from worker.temporal_client import connect_temporal
+from workflows.refund import RefundWorkflow
+
+log = logging.getLogger("supportflow.worker")
+
+WORKFLOWS: list[type] = [RefundWorkflow]
+
+
+@dataclass
+class WorkerDeps:
+    """The side-effect objects activities use; tests pass their own to point at loopback fakes."""
+
+    store: CrmStore
+    billing: StripeBilling
+    chat: ChatActivities
+    policy: PolicyActivities
+
+
+def stripe_from_settings(settings: Settings) -> StripeBilling:
+    key = settings.stripe_api_key
+    if key is None and settings.stripe_api_base is None:
+        raise SystemExit(
+            "Stripe is not configured: set STRIPE_API_KEY (real Stripe test mode) or "
+            "STRIPE_API_BASE (the local sandbox that `supportflow run` starts)."
+        )
+    return StripeBilling(
+        key.get_secret_value() if key else SANDBOX_API_KEY, settings.stripe_api_base
+    )
+
+
+def deps_from_settings(settings: Settings) -> WorkerDeps:
+    store = CrmStore(settings.database_url)
+    store.migrate()
+    policy = load_refund_policy(settings.policy_path).policy
+    return WorkerDeps(
+        store=store,
+        billing=stripe_from_settings(settings),
+        chat=ChatActivities.from_settings(settings, policy),
+        policy=PolicyActivities(settings.policy_path),
+    )
+
+
+def activity_list(deps: WorkerDeps) -> list:
+    crm = CrmActivities(deps.store)
+    commerce = CommerceActivities(SqlCommerce(deps.store))
+    billing = BillingActivities(deps.billing)
+    chat = deps.chat
+    return [
+        crm.open_case,
+        crm.record_approval_request,
+        crm.set_approval_message,
+        crm.record_approval_decision,
+        crm.record_case_outcome,
+        crm.record_audit,
+        commerce.load_order,
+        billing.get_charge_state,
+        billing.issue_refund,
+        chat.post_approval_request,
+        chat.update_approval_message,
+        chat.post_approval_reminder,
+        deps.policy.load_refund_policy,
+    ]
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    *,
+    deps: WorkerDeps | None = None,
+    task_queue: str | None = None,
+    max_cached_workflows: int | None = None,
+) -> Worker:
+    deps = deps or deps_from_settings(settings)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activity_list(deps),
+        # Activities are sync (Stripe, Slack and SQL clients block); Temporal owns their retries.
+        activity_executor=ThreadPoolExecutor(max_workers=16),
+        max_concurrent_activities=16,
+        max_cached_workflows=1000 if max_cached_workflows is None else max_cached_workflows,
+    )
+
+
+async def run_worker(settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    client = await connect_temporal()
+    worker = build_worker(client, settings)
+    log.info(
+        "Worker polling task queue %s on %s",
+        settings.task_queue,
+        client.service_client.config.target_host,
+    )
+    await worker.run()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run_worker())

@@ -1,0 +1,88 @@
+"""Public contract of TicketWorkflow: the entry point for a ticket that names no process.
+
+Backends start it directly or through `POST /tickets`; names and fields are a public API (add
+optional fields, never rename or remove). There is deliberately no amount field: a triaged
+ticket's money, if any, is decided by the process it is routed to, from systems of record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from activities.models import CaseState
+from activities.ticket_models import HandoffPackage
+from integrations.knowledge.models import Citation
+from integrations.triage_schema import TriageResult
+from policies.routing_policy import Delivery, Route, RouteDecision
+from workflows.models import CaseStatus, RefundOutcome
+
+TICKET_WORKFLOW = "TicketWorkflow"
+CUSTOMER_REPLY_UPDATE = "customer_reply"
+TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+
+
+class TicketRequest(BaseModel):
+    """Input of TicketWorkflow. Field names match the refund request, so a backend sends the
+    same body with or without a `process`. `order_id`, when the helpdesk form has one, is a hint
+    the process still checks against the customer's orders."""
+
+    ticket_id: str = Field(min_length=1, max_length=64, pattern=TICKET_ID_PATTERN)
+    customer_id: str = Field(min_length=1, max_length=64)
+    subject: str = Field("", max_length=300)
+    body: str = Field("", max_length=20_000)
+    order_id: str | None = Field(None, min_length=1, max_length=64)
+    requested_by: str = Field("customer", min_length=1, max_length=64)
+    channel: str = Field("api", max_length=32)
+
+
+class CustomerReplyInput(BaseModel):
+    """Argument of the `customer_reply` Update (`POST /tickets/{id}/replies`)."""
+
+    text: str = Field(min_length=1, max_length=20_000)
+    channel: str = Field("api", max_length=32)
+
+
+class ReplyReceipt(BaseModel):
+    accepted: bool
+    state: CaseState
+    round: int
+
+
+class AnswerSummary(BaseModel):
+    confidence: float
+    delivery: Delivery
+    delivery_reason: str
+    engine: str
+    citations: list[Citation]
+
+
+class TicketStatus(CaseStatus):
+    """What the `status` query returns for a triaged ticket. A superset of CaseStatus, so callers
+    that read CaseStatus keep working; `route` and `route_reason` say where the ticket went and
+    why, and `process_workflow_id` names the child workflow (send approvals there)."""
+
+    process: str = "ticket"
+    intent: str | None = None
+    triage: TriageResult | None = None
+    route: Route | None = None
+    route_reason: str | None = None
+    route_decision: RouteDecision | None = None
+    routing_policy_version: str | None = None
+    process_workflow_id: str | None = None
+    answer: AnswerSummary | None = None
+    handoff: HandoffPackage | None = None
+    clarification_rounds: int = 0
+    awaiting_reply_since: datetime | None = None
+    tried: list[str] = []
+
+
+class TicketOutcome(BaseModel):
+    ticket_id: str
+    state: CaseState
+    route: Route | None
+    resolution: str
+    process_workflow_id: str | None = None
+    process_outcome: RefundOutcome | None = None
+    handoff_id: str | None = None
