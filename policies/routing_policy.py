@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from integrations.triage_schema import Intent, Sentiment, Signal, TriageResult
 
@@ -64,6 +64,12 @@ class ClarificationPolicy(BaseModel):
     close_after_hours: float = Field(gt=0)
     max_rounds: int = Field(ge=1)
 
+    @model_validator(mode="after")
+    def _close_after_reminder(self) -> ClarificationPolicy:
+        if self.close_after_hours <= self.reminder_after_hours:
+            raise ValueError("close_after_hours must be later than reminder_after_hours")
+        return self
+
 
 class KnowledgePolicy(BaseModel):
     top_k: int = Field(ge=1, le=20)
@@ -91,11 +97,12 @@ class RoutingPolicy(BaseModel):
 
 
 class RoutingFacts(BaseModel):
-    """What routing needs from outside the ticket text: the CRM's view of the customer and how
-    many clarifying questions this ticket has already asked."""
+    """What routing needs from outside the ticket text: the CRM's view of the customer, an order
+    id the helpdesk sent as a field, and how many clarifying questions were already asked."""
 
     customer_known: bool = True
     customer_tier: str | None = None
+    order_id: str | None = None
     clarification_rounds: int = Field(0, ge=0)
 
 
@@ -229,7 +236,7 @@ def _route_process(
         )
     target = {"process": rule.process, "workflow": spec.workflow}
     missing: list[Requirement] = [
-        r for r in spec.requires if r == "order_id" and triage.order_id is None
+        r for r in spec.requires if r == "order_id" and (facts.order_id or triage.order_id) is None
     ]
     if missing and facts.clarification_rounds >= policy.clarification.max_rounds:
         return _decision(

@@ -20,10 +20,10 @@ from activities.chat import ChatActivities
 from activities.models import ApprovalClickRecord, ApprovalNotice
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_blocks import ACTIONS_BLOCK
-from worker.approvals import ApprovalRefused, ApprovalStore, CaseUnavailable
-from workflows.models import ApprovalDecision, ApprovalReceipt
 from tests.slack.fake_slack import FakeSlack, SlackMessage
 from tests.slack.slack_requests import block_actions
+from worker.approvals import ApprovalRefused, ApprovalStore, CaseUnavailable
+from workflows.models import ApprovalDecision, ApprovalReceipt
 
 
 @dataclass

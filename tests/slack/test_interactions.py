@@ -96,7 +96,11 @@ def test_approve_submits_the_decision_and_updates_the_message(desk: Desk) -> Non
     assert "*Approved* by <@U0ALICE>" in desk.status_text(message)
     assert not desk.has_buttons(message)
     [record] = desk.clicks.records
-    assert (record.slack_user_id, record.approver, record.outcome) == ("U0ALICE", "alice", "accepted")
+    assert (record.slack_user_id, record.approver, record.outcome) == (
+        "U0ALICE",
+        "alice",
+        "accepted",
+    )
     assert (record.request_id, record.action) == ("req-5b1c", "approve")
     assert desk.fake.ephemerals() == []
 

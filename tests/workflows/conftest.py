@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -62,6 +63,15 @@ class CaseRunner:
         )
         self.handles.append(handle)
         return handle
+
+    async def keep(self, handle: WorkflowHandle, name: str) -> None:
+        """Stores the history under tests/histories when SUPPORTFLOW_RECORD_HISTORIES=1, so a
+        later code change that breaks replay of real histories fails CI."""
+        if os.environ.get("SUPPORTFLOW_RECORD_HISTORIES") != "1":
+            return
+        history = await handle.fetch_history()
+        HISTORY_DIR.mkdir(exist_ok=True)
+        (HISTORY_DIR / f"refund_{name}.json").write_text(history.to_json())
 
     async def replay_all(self) -> None:
         replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)

@@ -56,6 +56,7 @@ async def test_auto_approved_refund_pays_once_and_records_everything(
     case = seed_case(crm_store, stripe_billing, amount_cents=3_500)
     handle = await cases.start(case.request)
     outcome = await handle.result()
+    await cases.keep(handle, "auto_approved")
 
     assert outcome.state == "resolved"
     assert outcome.amount_cents == 3_500
@@ -118,6 +119,7 @@ async def test_single_approval_then_refund(
     )
     assert receipt.status == "approved"
     outcome = await handle.result()
+    await cases.keep(handle, "approved")
 
     assert outcome.state == "resolved"
     assert [r.amount_cents for r in refunds_in_stripe(stripe_billing, case.charge_id)] == [18_000]
@@ -144,6 +146,7 @@ async def test_rejection_with_reason_reaches_audit_and_reply(
     )
     assert receipt.status == "rejected"
     outcome = await handle.result()
+    await cases.keep(handle, "rejected")
 
     assert outcome.state == "rejected"
     assert refunds_in_stripe(stripe_billing, case.charge_id) == []
@@ -253,6 +256,7 @@ async def test_unanswered_approval_reminds_then_expires_without_refund(
     assert pending is not None
 
     outcome = await handle.result()  # skips 24 h of server time
+    await cases.keep(handle, "expired")
 
     assert outcome.state == "expired"
     assert refunds_in_stripe(stripe_billing, case.charge_id) == []
