@@ -63,7 +63,10 @@ class HandoffActivities:
                 oldest=datetime.now(UTC) - SLACK_LOOKBACK,
             )
         activity.logger.info(
-            "Ticket %s hand-off %s in %s", package.ticket_id, "found" if found else "posted", ref.channel
+            "Ticket %s hand-off %s in %s",
+            package.ticket_id,
+            "found" if found else "posted",
+            ref.channel,
         )
         return HandoffDelivery(delivered_via="slack", channel=ref.channel, message_ts=ref.ts)
 

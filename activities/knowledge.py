@@ -18,9 +18,9 @@ from activities.ticket_models import (
     KnowledgeSearchResult,
     SearchKnowledgeInput,
 )
+from activities.triage import llm_config
 from integrations.knowledge.answers import DraftedAnswer, extractive_answer, format_reply
 from integrations.knowledge.base import KnowledgeBase
-from activities.triage import llm_config
 from integrations.knowledge.factory import open_knowledge_base
 from integrations.openai_answer import OpenAIAnswerDrafter
 from integrations.openai_llm import make_client

@@ -63,7 +63,10 @@ def handoff_blocks(package: HandoffPackage) -> list[Block]:
     blocks: list[Block] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": f"Ticket {package.ticket_id} needs a person"[:150]},
+            "text": {
+                "type": "plain_text",
+                "text": f"Ticket {package.ticket_id} needs a person"[:150],
+            },
         },
         section(f"*Why:* {escape(package.reason)}\n*Summary:* {escape(package.summary)}"),
         section(
@@ -72,7 +75,9 @@ def handoff_blocks(package: HandoffPackage) -> list[Block]:
         ),
     ]
     if package.tried:
-        blocks.append(section("*Already tried:*\n" + "\n".join(f"• {escape(s)}" for s in package.tried)))
+        blocks.append(
+            section("*Already tried:*\n" + "\n".join(f"• {escape(s)}" for s in package.tried))
+        )
     if package.sources:
         links = "\n".join(f"• <{s.url}|{escape(s.title)}>" for s in package.sources)
         blocks.append(section(f"*Sources:*\n{links}"))
@@ -83,7 +88,10 @@ def handoff_blocks(package: HandoffPackage) -> list[Block]:
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": f"Workflow `{package.workflow_id}` · urgency {package.urgency}"}
+                {
+                    "type": "mrkdwn",
+                    "text": f"Workflow `{package.workflow_id}` · urgency {package.urgency}",
+                }
             ],
         }
     )

@@ -70,7 +70,9 @@ class OpenAIAnswerDrafter:
         draft = message.parsed
         if draft is None or not draft.answer.strip():
             raise LlmMalformedOutput("The model returned no answer")
-        used = [passages[n - 1] for n in dict.fromkeys(draft.used_passages) if 0 < n <= len(passages)]
+        used = [
+            passages[n - 1] for n in dict.fromkeys(draft.used_passages) if 0 < n <= len(passages)
+        ]
         confidence = answer_confidence(question, passages)
         if not draft.answered or not used:
             confidence = min(confidence, UNANSWERED_CONFIDENCE_CAP)

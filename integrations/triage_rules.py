@@ -46,7 +46,10 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
         _p(r"\breimburse(ment)?\b", 2.0),
         _p(r"\b(return|send back)\b[^.?!]{0,40}\b(order|item|it|this)\b", 1.0),
         _p(
-            r"\b(broken|damaged|defective|wrong (item|size|colou?r)|doesn'?t work|stopped working)\b",
+            (
+                r"\b(broken|damaged|defective|wrong (item|size|colou?r)"
+                r"|doesn'?t work|stopped working)\b"
+            ),
             1.0,
         ),
         _p(
@@ -58,7 +61,10 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
         _p(r"\bwhere('?s| is)\b[^.?!]{0,20}\b(order|package|parcel|stuff|delivery)\b", 3.0),
         _p(r"\border status\b|\bstatus of (my|the) order\b", 3.0),
         _p(
-            r"\b(has ?n[o']?t|not|never|still not|yet to)\b[^.?!]{0,15}\b(arrived|received|shipped|come|delivered)\b",
+            (
+                r"\b(has ?n[o']?t|not|never|still not|yet to)\b[^.?!]{0,15}"
+                r"\b(arrived|received|shipped|come|delivered)\b"
+            ),
             2.5,
         ),
         _p(r"\btracking\b", 1.5),
@@ -85,7 +91,10 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     ],
     "account_access": [
         _p(
-            r"\b(can'?t|cannot|can not|unable to|couldn'?t)\b[^.?!]{0,15}\b(log ?in|sign ?in|access)\b",
+            (
+                r"\b(can'?t|cannot|can not|unable to|couldn'?t)"
+                r"\b[^.?!]{0,15}\b(log ?in|sign ?in|access)\b"
+            ),
             3.0,
         ),
         _p(r"\blocked out\b|\baccount (is |was |got )?(locked|disabled|suspended)\b", 3.0),
@@ -96,7 +105,10 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     ],
     "how_to": [
         _p(
-            r"^\s*(hi|hello|hey)?[,!.\s]*(how (do|can|would|long|much)|what('?s| is| are)|can i|do you|is it possible|where (do|can)|when (do|does|can))\b",
+            (
+                r"^\s*(hi|hello|hey)?[,!.\s]*(how (do|can|would|long|much)|what('?s| is| are)"
+                r"|can i|do you|is it possible|where (do|can)|when (do|does|can))\b"
+            ),
             2.0,
         ),
         _p(r"\bhow (do|can) (i|we|you)\b|\bhow to\b", 2.0),
@@ -117,7 +129,10 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     ],
     "legal": [
         _p(
-            r"\b(lawyer|attorney|solicitor|legal action|lawsuit|sue you|suing|small claims|court)\b",
+            (
+                r"\b(lawyer|attorney|solicitor|legal action|lawsuit|"
+                r"sue you|suing|small claims|court)\b"
+            ),
             3.5,
         ),
         _p(r"\b(gdpr|ccpa|data protection|subject access request|right to be forgotten)\b", 3.5),
@@ -129,11 +144,17 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     "security": [
         _p(r"\b(hacked|compromised|breach(ed)?|phishing|scam email|stolen account)\b", 3.5),
         _p(
-            r"\b(suspicious|unknown|unrecogni[sz]ed)\b[^.?!]{0,20}\b(login|log-in|activity|email|sign-in|device)\b",
+            (
+                r"\b(suspicious|unknown|unrecogni[sz]ed)\b[^.?!]{0,20}"
+                r"\b(login|log-in|activity|email|sign-in|device)\b"
+            ),
             3.0,
         ),
         _p(
-            r"\bunauthori[sz]ed\b[^.?!]{0,20}\b(login|access|charge|purchase|order|transaction)s?\b",
+            (
+                r"\bunauthori[sz]ed\b[^.?!]{0,20}\b(login|access|charge|purchase|order|transaction)"
+                r"s?\b"
+            ),
             3.0,
         ),
         _p(r"\bsomeone (else )?(logged|accessed|used|ordered|changed)\b", 2.5),
@@ -141,7 +162,10 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     ],
     "human_request": [
         _p(
-            r"\b(speak|talk|chat) (to|with)\b[^.?!]{0,15}\b(human|person|agent|manager|supervisor|someone|representative|people)\b",
+            (
+                r"\b(speak|talk|chat) (to|with)\b[^.?!]{0,15}"
+                r"\b(human|person|agent|manager|supervisor|someone|representative|people)\b"
+            ),
             4.0,
         ),
         _p(r"\b(real|actual|live) (human|person|agent)\b", 4.0),
@@ -150,40 +174,54 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     ],
 }
 
+_SIGNAL_SOURCES: dict[Signal, list[str]] = {
+    "asks_for_human": [p.regex.pattern for p in INTENT_PATTERNS["human_request"]],
+    "policy_exception": [
+        r"\b(make|grant|allow) an exception\b",
+        (
+            r"\b(past|outside|after|beyond|over) (the )?(\d+[- ]day |return |refund )"
+            r"?(window|deadline|period)\b"
+        ),
+        r"\bi know (it'?s|it is|this is|the)\b[^.?!]{0,30}\b(late|past|outside|over|expired)\b",
+        r"\b(bend|waive) the (rules?|policy|fee)\b|\beven though\b[^.?!]{0,30}\b(policy|days)\b",
+    ],
+    "access_change": [
+        r"\bchange (the )?(email|e-mail|phone number|owner|account holder)\b",
+        (
+            r"\btransfer (my |the )?account\b|\b(remove|disable|turn off|reset)"
+            r" (the )?(2fa|two[- ]factor)\b"
+        ),
+        r"\badd (a )?(new )?(user|admin|administrator) to\b",
+    ],
+    "legal_threat": [
+        p.regex.pattern for p in INTENT_PATTERNS["legal"][:1] + INTENT_PATTERNS["legal"][3:]
+    ],
+    "security_concern": [p.regex.pattern for p in INTENT_PATTERNS["security"]],
+    "chargeback_threat": [
+        r"\bcharge ?back\b",
+        r"\bdispute (the|this|it|that)\b[^.?!]{0,25}\b(charge|payment|bank|card)\b",
+        r"\b(call|contact|report (you |this )?to) my (bank|card issuer|credit card company)\b",
+    ],
+    "prompt_injection": [
+        (
+            r"\b(ignore|disregard|forget|override|bypass)\b[^.?!]{0,30}"
+            r"\b(rules?|instructions?|polic(y|ies)"
+            r"|guidelines?|prompts?|limits?)\b"
+        ),
+        r"\b(system|developer) (prompt|message|mode)\b|\bjailbreak\b|\bdo anything now\b",
+        r"\byou are now\b|\bact as (an? |the )?(admin|administrator|manager|supervisor|agent)\b",
+        r"\bnew instructions?\b|\[/?(system|inst|admin)\]|</?(system|instructions?)>",
+        (
+            r"\b(approved?|authori[sz]ed?) by (the |your )?"
+            r"(manager|admin|ceo|supervisor|support lead)\b"
+        ),
+        r"\b(auto[- ]?approve|pre[- ]?approved|skip (the )?(approval|review|checks?))\b",
+        r"\bset (my |the )?(tier|status|amount|approver|limit)\b[^.?!]{0,20}\bto\b",
+    ],
+}
 SIGNAL_PATTERNS: dict[Signal, list[re.Pattern[str]]] = {
     signal: [re.compile(p, re.IGNORECASE) for p in patterns]
-    for signal, patterns in {
-        "asks_for_human": [p.regex.pattern for p in INTENT_PATTERNS["human_request"]],
-        "policy_exception": [
-            r"\b(make|grant|allow) an exception\b",
-            r"\b(past|outside|after|beyond|over) (the )?(\d+[- ]day |return |refund )?(window|deadline|period)\b",
-            r"\bi know (it'?s|it is|this is|the)\b[^.?!]{0,30}\b(late|past|outside|over|expired)\b",
-            r"\b(bend|waive) the (rules?|policy|fee)\b|\beven though\b[^.?!]{0,30}\b(policy|days)\b",
-        ],
-        "access_change": [
-            r"\bchange (the )?(email|e-mail|phone number|owner|account holder)\b",
-            r"\btransfer (my |the )?account\b|\b(remove|disable|turn off|reset) (the )?(2fa|two[- ]factor)\b",
-            r"\badd (a )?(new )?(user|admin|administrator) to\b",
-        ],
-        "legal_threat": [
-            p.regex.pattern for p in INTENT_PATTERNS["legal"][:1] + INTENT_PATTERNS["legal"][3:]
-        ],
-        "security_concern": [p.regex.pattern for p in INTENT_PATTERNS["security"]],
-        "chargeback_threat": [
-            r"\bcharge ?back\b",
-            r"\bdispute (the|this|it|that)\b[^.?!]{0,25}\b(charge|payment|bank|card)\b",
-            r"\b(call|contact|report (you |this )?to) my (bank|card issuer|credit card company)\b",
-        ],
-        "prompt_injection": [
-            r"\b(ignore|disregard|forget|override|bypass)\b[^.?!]{0,30}\b(rules?|instructions?|polic(y|ies)|guidelines?|prompts?|limits?)\b",
-            r"\b(system|developer) (prompt|message|mode)\b|\bjailbreak\b|\bdo anything now\b",
-            r"\byou are now\b|\bact as (an? |the )?(admin|administrator|manager|supervisor|agent)\b",
-            r"\bnew instructions?\b|\[/?(system|inst|admin)\]|</?(system|instructions?)>",
-            r"\b(approved?|authori[sz]ed?) by (the |your )?(manager|admin|ceo|supervisor|support lead)\b",
-            r"\b(auto[- ]?approve|pre[- ]?approved|skip (the )?(approval|review|checks?))\b",
-            r"\bset (my |the )?(tier|status|amount|approver|limit)\b[^.?!]{0,20}\bto\b",
-        ],
-    }.items()
+    for signal, patterns in _SIGNAL_SOURCES.items()
 }
 
 NEGATIVE_WORDS = re.compile(

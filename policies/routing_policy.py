@@ -130,7 +130,9 @@ def escalation_triggers(
     fired = [f"signal:{s}" for s in rules.escalate_signals if s in triage.signals]
     if triage.intent in rules.escalate_intents:
         fired.append(f"intent:{triage.intent}")
-    sentiments = rules.escalate_sentiments + (rules.high_touch.escalate_sentiments if high_touch else [])
+    sentiments = rules.escalate_sentiments + (
+        rules.high_touch.escalate_sentiments if high_touch else []
+    )
     if triage.sentiment in sentiments:
         fired.append(f"sentiment:{triage.sentiment}")
     if high_touch and triage.intent in rules.high_touch.escalate_intents:
@@ -199,26 +201,40 @@ def route_ticket(policy: RoutingPolicy, triage: TriageResult, facts: RoutingFact
     if triggers:
         reasons = "; ".join(_describe(t, triage) for t in triggers)
         return _decision(
-            policy, triage, "escalate", f"escalate:{triggers[0]}", f"Escalated: {reasons}.",
+            policy,
+            triage,
+            "escalate",
+            f"escalate:{triggers[0]}",
+            f"Escalated: {reasons}.",
             triggers=triggers,
         )
     if rule.action == "escalate":
         return _decision(
-            policy, triage, "escalate", f"intent_escalates:{triage.intent}",
+            policy,
+            triage,
+            "escalate",
+            f"intent_escalates:{triage.intent}",
             "Policy sends this intent to a person.",
         )
     if rule.action == "knowledge":
-        return _decision(policy, triage, "answer", f"knowledge:{triage.intent}",
-                         "Answer from the help center.")
+        return _decision(
+            policy, triage, "answer", f"knowledge:{triage.intent}", "Answer from the help center."
+        )
     if rule.rollout == "assist":
         return _decision(
-            policy, triage, "escalate", "rollout:assist",
+            policy,
+            triage,
+            "escalate",
+            "rollout:assist",
             "Rollout mode is assist: a person starts this process.",
         )
     floor = policy.escalation.supervised_min_confidence
     if rule.rollout == "supervised" and triage.confidence < floor:
         return _decision(
-            policy, triage, "escalate", "rollout:supervised_low_confidence",
+            policy,
+            triage,
+            "escalate",
+            "rollout:supervised_low_confidence",
             f"Supervised rollout acts alone only from triage confidence {floor:.2f} "
             f"(got {triage.confidence:.2f}).",
         )
@@ -231,7 +247,10 @@ def _route_process(
     spec = policy.processes.get(rule.process or "")
     if spec is None:
         return _decision(
-            policy, triage, "escalate", "process_not_registered",
+            policy,
+            triage,
+            "escalate",
+            "process_not_registered",
             f"The policy names a process {rule.process!r} that is not registered.",
         )
     target = {"process": rule.process, "workflow": spec.workflow}
@@ -240,19 +259,32 @@ def _route_process(
     ]
     if missing and facts.clarification_rounds >= policy.clarification.max_rounds:
         return _decision(
-            policy, triage, "escalate", "clarification_exhausted",
+            policy,
+            triage,
+            "escalate",
+            "clarification_exhausted",
             f"Still missing {', '.join(missing)} after {facts.clarification_rounds} questions.",
-            missing=missing, **target,
+            missing=missing,
+            **target,
         )
     if missing:
         return _decision(
-            policy, triage, "clarify", f"missing:{missing[0]}",
+            policy,
+            triage,
+            "clarify",
+            f"missing:{missing[0]}",
             f"The {rule.process} process needs {', '.join(missing)}; asking the customer.",
-            missing=missing, clarifying_question=spec.clarifying_question, **target,
+            missing=missing,
+            clarifying_question=spec.clarifying_question,
+            **target,
         )
     return _decision(
-        policy, triage, "start_process", f"process:{rule.process}",
-        f"Start the {rule.process} process ({spec.workflow}).", **target,
+        policy,
+        triage,
+        "start_process",
+        f"process:{rule.process}",
+        f"Start the {rule.process} process ({spec.workflow}).",
+        **target,
     )
 
 

@@ -115,10 +115,10 @@ class ApprovalClickHandler:
             click = _click_from_block_actions(payload)
             if click is None:
                 return Acknowledgement()
-            kind, details = click
+            button, details = click
             # partial, not a lambda: Starlette awaits a background task only if it can see the
             # coroutine function; a lambda would run in a thread and never await it.
-            if kind == "approve":
+            if button == "approve":
                 return Acknowledgement(follow_up=partial(self._approve, details))
             return Acknowledgement(follow_up=partial(self._ask_reason, details))
         view = payload.get("view") or {}

@@ -13,23 +13,30 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.client import Client
 
-from integrations.slack_approvals import DEFAULT_API_BASE
-from worker.slack_clicks import ApprovalClickHandler
+from integrations.slack_approvals import DEFAULT_API_BASE, SlackApprovals
+from integrations.slack_directory import ApproverDirectory
+from policies.refund_policy import RefundPolicy
+from worker.approvals import ApprovalStore
+from worker.settings import Settings
+from worker.slack_clicks import ApprovalClickHandler, RecordClick, SubmitDecision
 
 log = logging.getLogger(__name__)
 
 INTERACTIONS_PATH = "/slack/interactions"
+
+SlackMode = Literal["off", "post_only", "request_url", "socket_mode"]
 # Interaction payloads are a few KB; anything far larger is not Slack.
 MAX_BODY_BYTES = 512 * 1024
 
@@ -119,3 +126,64 @@ class SlackSocketMode:
             task = asyncio.create_task(ack.follow_up())
             self._follow_ups.add(task)
             task.add_done_callback(self._follow_ups.discard)
+
+
+def slack_mode(settings: Settings) -> SlackMode:
+    """How approvals reach people, for `make run` to print and the API to wire.
+
+    off: no bot token, approvals go through the API/CLI only. post_only: messages are posted but
+    clicks cannot come back (no signing secret, no app token), so decisions still go through the
+    API/CLI. socket_mode wins over request_url when both are configured: an app token is only
+    set on purpose, for development without a public URL.
+    """
+    if settings.slack_bot_token is None:
+        return "off"
+    if settings.slack_app_token is not None:
+        return "socket_mode"
+    if settings.slack_signing_secret is not None:
+        return "request_url"
+    return "post_only"
+
+
+def install_slack_interactions(
+    app: FastAPI, settings: Settings, handler: ApprovalClickHandler
+) -> SlackSocketMode | None:
+    """Mounts the Request URL, or returns the Socket Mode runner to start/stop in the lifespan.
+
+    The Request URL is mounted whenever a signing secret is set, also next to Socket Mode, so
+    switching an app between the two needs no redeploy.
+    """
+    if settings.slack_signing_secret is not None:
+        secret = settings.slack_signing_secret.get_secret_value()
+        app.include_router(slack_interactions_router(signing_secret=secret, handler=handler))
+    if slack_mode(settings) == "socket_mode":
+        assert settings.slack_app_token is not None
+        return SlackSocketMode(
+            settings.slack_app_token.get_secret_value(), handler, api_base=settings.slack_api_base
+        )
+    return None
+
+
+def click_handler_from_settings(
+    settings: Settings,
+    policy: RefundPolicy,
+    *,
+    temporal_client: Client,
+    store: ApprovalStore,
+    submit_decision: SubmitDecision,
+    record_click: RecordClick,
+) -> ApprovalClickHandler | None:
+    """The shared handler, or None when Slack is off (no SLACK_BOT_TOKEN)."""
+    if settings.slack_bot_token is None:
+        return None
+    slack = SlackApprovals.connect(
+        settings.slack_bot_token.get_secret_value(), settings.slack_api_base
+    )
+    return ApprovalClickHandler(
+        slack=slack,
+        directory=ApproverDirectory(policy, slack.user_group_members),
+        submit_decision=submit_decision,
+        temporal_client=temporal_client,
+        store=store,
+        record_click=record_click,
+    )

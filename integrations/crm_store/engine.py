@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # The idempotent upserts use ON CONFLICT, which both of these (and only these) dialects share.
@@ -42,7 +43,17 @@ def create_crm_engine(database_url: str, *, echo: bool = False) -> Engine:
             f"DATABASE_URL must point at SQLite or PostgreSQL, not {url.get_backend_name()!r}"
         )
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        # SQLite allows one writer at a time. A single pooled connection makes this process's
+        # threads queue on the pool (woken at once) instead of in SQLite's sleeping busy handler.
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False},
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_immediate)
         return engine
@@ -55,6 +66,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
+    # In WAL mode NORMAL still survives a process crash; only an OS crash can lose the last commit.
+    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
 

@@ -92,8 +92,12 @@ def _article(doc_id: str, meta: dict[str, str], body: str, source: Path) -> Arti
     if not title or not url:
         raise HelpCenterFormatError(f"{source}: every article needs a title and a url")
     if audience not in ("public", "internal"):
-        raise HelpCenterFormatError(f"{source}: audience must be public or internal, not {audience!r}")
-    return Article(doc_id=meta.get("id") or doc_id, title=title, url=url, audience=audience, body=body)  # type: ignore[arg-type]
+        raise HelpCenterFormatError(
+            f"{source}: audience must be public or internal, not {audience!r}"
+        )
+    return Article(
+        doc_id=meta.get("id") or doc_id, title=title, url=url, audience=audience, body=body
+    )  # type: ignore[arg-type]
 
 
 def parse_markdown(text: str, doc_id: str, source: Path) -> Article:

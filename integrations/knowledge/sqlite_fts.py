@@ -65,7 +65,16 @@ class SqliteKnowledgeBase:
                 "INSERT INTO chunks (title, heading, text, chunk_id, doc_id, url, audience, position)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (c.title, c.heading, c.text, c.chunk_id, c.doc_id, c.url, c.audience, c.position)
+                    (
+                        c.title,
+                        c.heading,
+                        c.text,
+                        c.chunk_id,
+                        c.doc_id,
+                        c.url,
+                        c.audience,
+                        c.position,
+                    )
                     for c in chunks
                 ],
             )

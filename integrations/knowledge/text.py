@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import re
 
-STOPWORDS = frozenset(
-    """a about after again all also am an and any are as at be been before being but by can
-    could did do does doing done for from get got had has have having he her here hers him his
-    how i i'd i'm i've if in into is it it's its just let me more my myself need no nor not now
-    of off on once only or other our ours out over own please same she should so some still such
-    than that the their them then there these they this those through to too under until up us
-    very was we were what when where which while who whom why will with would you your yours
-    hi hello hey thanks thank regards cheers dear team support help question wondering know
-    want like tell anyone someone something really quick best kind thing things way asap today
-    yesterday tomorrow""".split()
-)
+_STOPWORD_TEXT = """
+a about after again all also am an and any are as at be been before being but by can could
+did do does doing done for from get got had has have having he her here hers him his how i
+i'd i'm i've if in into is it it's its just let me more my myself need no nor not now of off
+on once only or other our ours out over own please same she should so some still such than
+that the their them then there these they this those through to too under until up us very
+was we were what when where which while who whom why will with would you your yours hi hello
+hey thanks thank regards cheers dear team support help question wondering know want like
+tell anyone someone something really quick best kind thing things way asap today yesterday
+tomorrow
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 

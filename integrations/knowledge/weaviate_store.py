@@ -28,7 +28,16 @@ Embed = Callable[[list[str]], list[list[float]]]
 SearchMode = Literal["hybrid", "bm25"]
 DEFAULT_COLLECTION = "HelpCenterChunk"
 QUERY_PROPERTIES = ["title^3", "heading^2", "text"]
-RETURN_PROPERTIES = ["chunk_id", "doc_id", "title", "url", "audience", "heading", "text", "position"]
+RETURN_PROPERTIES = [
+    "chunk_id",
+    "doc_id",
+    "title",
+    "url",
+    "audience",
+    "heading",
+    "text",
+    "position",
+]
 
 
 class KnowledgeStoreError(RuntimeError):
@@ -38,15 +47,23 @@ class KnowledgeStoreError(RuntimeError):
 def chunk_properties() -> list[Property]:
     """Searchable text is tokenised as words; identifiers and audience as whole values so that
     filters match exactly (`public` must never match `public-draft`)."""
-    exact = {"tokenization": Tokenization.FIELD, "skip_vectorization": True}
+
+    def exact(name: str) -> Property:
+        return Property(
+            name=name,
+            data_type=DataType.TEXT,
+            tokenization=Tokenization.FIELD,
+            skip_vectorization=True,
+        )
+
     return [
         Property(name="title", data_type=DataType.TEXT),
         Property(name="heading", data_type=DataType.TEXT),
         Property(name="text", data_type=DataType.TEXT),
-        Property(name="chunk_id", data_type=DataType.TEXT, **exact),
-        Property(name="doc_id", data_type=DataType.TEXT, **exact),
-        Property(name="url", data_type=DataType.TEXT, **exact),
-        Property(name="audience", data_type=DataType.TEXT, **exact),
+        exact("chunk_id"),
+        exact("doc_id"),
+        exact("url"),
+        exact("audience"),
         Property(name="position", data_type=DataType.INT),
     ]
 
@@ -91,7 +108,9 @@ class WeaviateKnowledgeBase:
         if articles:
             doc_ids = [a.doc_id for a in articles]
             collection.data.delete_many(where=Filter.by_property("doc_id").contains_any(doc_ids))
-        vectors = self._embed([_embedding_text(c) for c in chunks]) if self._embed and chunks else None
+        vectors = (
+            self._embed([_embedding_text(c) for c in chunks]) if self._embed and chunks else None
+        )
         objects = [
             DataObject(
                 properties=_properties(chunk),
@@ -131,7 +150,9 @@ class WeaviateKnowledgeBase:
             result = collection.query.bm25(query=query, **common)
         else:
             vector = self._embed([query])[0] if self._embed else None
-            result = collection.query.hybrid(query=query, vector=vector, alpha=self._alpha, **common)
+            result = collection.query.hybrid(
+                query=query, vector=vector, alpha=self._alpha, **common
+            )
         passages = [passage_from_object(obj) for obj in result.objects]
         # Defence in depth: the server-side filter already excludes other audiences.
         return [p for p in passages if p.audience in allowed]

@@ -6,11 +6,11 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_blocks import (
@@ -44,7 +44,7 @@ class Desk:
     clicks: ClickLog
     http: TestClient
 
-    def send(self, payload: dict, **sign: object) -> Response:
+    def send(self, payload: dict[str, Any], **sign: Any) -> Any:
         body = form_body(payload)
         return self.http.post(
             "/slack/interactions", content=body, headers=signed_headers(body, **sign)
@@ -67,7 +67,7 @@ def desk(fake_slack: FakeSlack, slack: SlackApprovals, policy: RefundPolicy) -> 
         slack=slack,
         directory=ApproverDirectory(policy, slack.user_group_members),
         submit_decision=cases.submit,
-        temporal_client=object(),  # type: ignore[arg-type]  (the stand-in never uses it)
+        temporal_client=object(),  # type: ignore[arg-type]
         store=object(),  # type: ignore[arg-type]
         record_click=clicks.record,
     )
@@ -310,3 +310,20 @@ def test_other_interactions_are_acknowledged_and_ignored(desk: Desk) -> None:
     response = desk.send({"type": "view_closed", "view": {"callback_id": REJECT_MODAL}})
     assert response.status_code == 200
     assert desk.fake.calls() == []
+
+
+def test_a_replayed_request_changes_nothing(desk: Desk) -> None:
+    message = _single(desk)
+    body = form_body(click(message, "U0ALICE", APPROVE_ACTION))
+    headers = signed_headers(body)
+    first = desk.http.post("/slack/interactions", content=body, headers=headers)
+    replay = desk.http.post("/slack/interactions", content=body, headers=headers)
+    assert first.status_code == replay.status_code == 200
+    assert desk.cases.cases["T-1001"].approved_by == ["alice"]
+    assert len(desk.fake.calls("chat.update")) == 1
+    assert [r.outcome for r in desk.clicks.records] == ["accepted", "refused"]
+
+
+def test_whoami_answers_from_auth_test(desk: Desk) -> None:
+    assert desk.slack.whoami()["user_id"] == "U0SUPPORTBOT"
+    assert len(desk.fake.calls("auth.test")) == 1

@@ -1,0 +1,366 @@
+"""`supportflow run` (what `make run` does): the whole system on loopback, with demo tickets.
+
+Starts, in order and each waited for: the Temporal dev server (state in .data/temporal.db, our
+search attributes registered), the Stripe sandbox (state in .data/, or real Stripe test mode when
+STRIPE_API_KEY is set), the demo CRM data, the worker and the API. Then files the demo tickets
+through the API, prints where each one settled, and stays up until Ctrl-C / SIGTERM, when it stops
+every child (API first, Temporal last). Everything persists under .data/, so a second run reuses
+the data and shows the demo tickets' current state instead of filing them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import typer
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from integrations.crm_store.engine import normalize_database_url, sqlite_file
+from worker import demo_stripe
+from worker.demo_tickets import file_demo_tickets, report
+from worker.processes import ChildProcess, child_env, port_in_use
+from worker.settings import DATA_DIR, PROJECT_ROOT, Settings
+from workflows.search_attributes import dev_server_flags
+
+TEMPORAL_HOST, TEMPORAL_PORT, TEMPORAL_UI_PORT = "127.0.0.1", 7233, 8233
+NAMESPACE = "default"
+LOG_DIR = DATA_DIR / "logs"
+START_TIMEOUT_SECONDS = 90.0
+# Children must talk to the dev server this launcher started, whatever the shell points at.
+TEMPORAL_ENV_PREFIXES = ("TEMPORAL_",)
+
+
+T = TypeVar("T")
+
+
+class StartupFailed(Exception):
+    pass
+
+
+class Interrupted(Exception):
+    pass
+
+
+def say(line: str = "") -> None:
+    typer.echo(line)
+
+
+def step(name: str, detail: str) -> None:
+    say(f"  ok  {name:<18} {detail}")
+
+
+def _venv_command(name: str) -> Path | None:
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return beside_python
+    found = shutil.which(name)
+    return Path(found) if found else None
+
+
+def _supportflow_command(*args: str) -> list[str]:
+    script = _venv_command("supportflow")
+    if script is not None:
+        return [str(script), *args]
+    return [sys.executable, "-m", "worker.cli", *args]
+
+
+class DevStack:
+    """Owns the child processes of one `supportflow run` and stops them whatever happens."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        api = urlsplit(settings.api_url)
+        self.api_host, self.api_port = api.hostname or "127.0.0.1", api.port or 8000
+        self.api_url = f"http://{self.api_host}:{self.api_port}"
+        self.ui_url = f"http://localhost:{TEMPORAL_UI_PORT}"
+        self.children: list[ChildProcess] = []
+        self.stripe: demo_stripe.StripeMode | None = None
+        self.stop_requested = asyncio.Event()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self.stop_requested.set)
+        try:
+            await self._start()
+            await self._demo()
+            say(f"\nTemporal UI {self.ui_url}   API {self.api_url}/docs   logs {LOG_DIR}")
+            say("Running. Press Ctrl-C to stop.")
+            return await self._supervise()
+        except Interrupted:
+            say("\nInterrupted during startup.")
+            return 130
+        except StartupFailed as failure:
+            typer.secho(f"\nerror: {failure}", fg=typer.colors.RED, err=True)
+            return 1
+        finally:
+            await self._shutdown()
+
+    async def _start(self) -> None:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        say(f"supportflow dev stack: data in {DATA_DIR}, logs in {LOG_DIR}")
+        self._check_ports()
+        client = await self._start_temporal()
+        self.stripe = await self._start_stripe()
+        await self._seed()
+        await self._start_worker(client)
+        await self._start_api()
+        say(f"\nApprovals: {approval_path(self.settings, self.api_url)}")
+
+    def _check_ports(self) -> None:
+        wanted = {
+            TEMPORAL_PORT: "Temporal",
+            TEMPORAL_UI_PORT: "Temporal UI",
+            self.api_port: "API",
+        }
+        busy = [f"{port} ({what})" for port, what in wanted.items() if port_in_use("127.0.0.1", port)]
+        if busy:
+            raise StartupFailed(
+                f"port(s) {', '.join(busy)} already in use on 127.0.0.1. Is another "
+                "`supportflow run` (or a Temporal server) running? Stop it and try again."
+            )
+
+    async def _shutdown(self) -> None:
+        if not self.children and self.stripe is None:
+            return
+        say("Stopping: " + ", ".join(child.name for child in reversed(self.children)))
+        for child in reversed(self.children):
+            code = await asyncio.to_thread(child.stop)
+            say(f"  stopped {child.name} (exit {code})")
+        self.children.clear()
+        if self.stripe is not None:
+            await asyncio.to_thread(self.stripe.stop)
+            self.stripe = None
+        say("All processes stopped.")
+
+    async def _supervise(self) -> int:
+        """Wait for Ctrl-C; a child dying on its own ends the run with its log tail."""
+        while not self.stop_requested.is_set():
+            for child in self.children:
+                code = child.exit_code()
+                if code is not None:
+                    typer.secho(
+                        f"\nerror: {child.name} exited with code {code}. Last log lines "
+                        f"({child.log_file}):\n{child.log_tail()}",
+                        fg=typer.colors.RED,
+                        err=True,
+                    )
+                    return 1
+            try:
+                await asyncio.wait_for(self.stop_requested.wait(), timeout=1.0)
+            except TimeoutError:
+                continue
+        say("\nCtrl-C received.")
+        return 0
+
+    # -- components --------------------------------------------------------------------------
+
+    async def _start_temporal(self) -> Client:
+        temporal = _venv_command("temporal")
+        if temporal is None:
+            raise StartupFailed("the `temporal` CLI is missing; install the project (`make run`).")
+        argv = [
+            str(temporal),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(DATA_DIR / "temporal.db"),
+            "--ip",
+            TEMPORAL_HOST,
+            "--port",
+            str(TEMPORAL_PORT),
+            "--ui-port",
+            str(TEMPORAL_UI_PORT),
+            "--log-level",
+            "warn",
+            *dev_server_flags(),
+        ]
+        child = self._spawn("temporal", argv)
+        started = time.monotonic()
+        client = await self._wait_for(child, self._temporal_client, "Temporal dev server")
+        await self._wait_for(child, self._ui_answers, "Temporal UI")
+        step(
+            "Temporal",
+            f"{TEMPORAL_HOST}:{TEMPORAL_PORT}, UI {self.ui_url} ({time.monotonic() - started:.1f}s)",
+        )
+        return client
+
+    async def _temporal_client(self) -> Client | None:
+        try:
+            client = await Client.connect(
+                f"{TEMPORAL_HOST}:{TEMPORAL_PORT}",
+                namespace=NAMESPACE,
+                data_converter=pydantic_data_converter,
+            )
+            await client.count_workflows()  # namespace and visibility are up, not just the port
+        except Exception:
+            return None
+        return client
+
+    async def _ui_answers(self) -> bool | None:
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as http:
+                response = await http.get(f"http://127.0.0.1:{TEMPORAL_UI_PORT}/")
+        except httpx.HTTPError:
+            return None
+        return True if response.status_code == 200 else None
+
+    async def _start_stripe(self) -> demo_stripe.StripeMode:
+        try:
+            mode = await asyncio.to_thread(
+                demo_stripe.start, self.settings, DATA_DIR, LOG_DIR / "stripe-sandbox.log"
+            )
+        except demo_stripe.StripeUnusable as err:
+            raise StartupFailed(str(err)) from err
+        step("Stripe", mode.description)
+        return mode
+
+    async def _seed(self) -> None:
+        assert self.stripe is not None
+        result = await asyncio.to_thread(demo_stripe.seed, self.settings, self.stripe)
+        step("Demo data", result.summary)
+        for warning in result.warnings:
+            typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
+
+    async def _start_worker(self, client: Client) -> None:
+        child = self._spawn("worker", _supportflow_command("worker"))
+
+        async def polling() -> bool | None:
+            return True if await _has_poller(client, self.settings.task_queue, child.pid) else None
+
+        await self._wait_for(child, polling, "worker")
+        step("Worker", f"polling task queue {self.settings.task_queue} (pid {child.pid})")
+
+    async def _start_api(self) -> None:
+        child = self._spawn(
+            "api",
+            _supportflow_command("api", "--host", self.api_host, "--port", str(self.api_port)),
+        )
+
+        async def healthy() -> bool | None:
+            try:
+                async with httpx.AsyncClient(timeout=3.0) as http:
+                    response = await http.get(f"{self.api_url}/healthz")
+            except httpx.HTTPError:
+                return None
+            return True if response.status_code == 200 else None
+
+        await self._wait_for(child, healthy, "API")
+        step("API", f"{self.api_url} (OpenAPI docs {self.api_url}/docs)")
+
+    async def _demo(self) -> None:
+        say("\nDemo tickets (filed through POST /tickets):")
+        try:
+            tickets = await file_demo_tickets(self.api_url)
+        except httpx.HTTPError as err:
+            raise StartupFailed(f"filing the demo tickets failed: {err}") from err
+        report(tickets, say)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _spawn(self, name: str, argv: list[str]) -> ChildProcess:
+        assert self.stripe is not None or name == "temporal"
+        env = child_env(self._child_overrides(), drop_prefixes=TEMPORAL_ENV_PREFIXES)
+        child = ChildProcess(name, argv, LOG_DIR / f"{name}.log", env=env, cwd=PROJECT_ROOT)
+        child.start()
+        self.children.append(child)
+        return child
+
+    def _child_overrides(self) -> dict[str, str]:
+        overrides = {
+            "TEMPORAL_ADDRESS": f"{TEMPORAL_HOST}:{TEMPORAL_PORT}",
+            "TEMPORAL_NAMESPACE": NAMESPACE,
+            "TEMPORAL_UI_URL": self.ui_url,
+            "SUPPORTFLOW_API_URL": self.api_url,
+            "DATABASE_URL": self.settings.database_url,
+            "SUPPORTFLOW_TASK_QUEUE": self.settings.task_queue,
+            "PYTHONUNBUFFERED": "1",
+        }
+        if self.stripe is not None:
+            overrides.update(self.stripe.child_env)
+        return overrides
+
+    async def _wait_for(
+        self, child: ChildProcess, probe: Callable[[], Awaitable[T | None]], what: str
+    ) -> T:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.stop_requested.is_set():
+                raise Interrupted()
+            code = child.exit_code()
+            if code is not None:
+                raise StartupFailed(
+                    f"{what} exited with code {code} while starting. Last log lines "
+                    f"({child.log_file}):\n{child.log_tail()}"
+                )
+            result = await probe()
+            if result is not None:
+                return result
+            await asyncio.sleep(0.25)
+        raise StartupFailed(
+            f"{what} not ready after {START_TIMEOUT_SECONDS:.0f}s. Last log lines "
+            f"({child.log_file}):\n{child.log_tail()}"
+        )
+
+
+async def _has_poller(client: Client, task_queue: str, pid: int | None) -> bool:
+    """True once *this* worker process polls; pollers of an earlier run linger for minutes."""
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return any(poller.identity.startswith(f"{pid}@") for poller in response.pollers)
+
+
+def approval_path(settings: Settings, api_url: str) -> str:
+    if settings.slack_bot_token is not None and settings.slack_signing_secret is not None:
+        return (
+            f"Slack (buttons in the approval messages; Request URL {api_url}/slack/interactions). "
+            "The API and CLI work too."
+        )
+    return (
+        "API / CLI (`supportflow approve|reject`, or POST /tickets/{id}/approvals with "
+        "SUPPORTFLOW_API_TOKEN). Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack."
+    )
+
+
+def clear_demo_state(settings: Settings) -> list[Path]:
+    """`supportflow run --fresh`: forget the dev server's history, the sandbox and the SQLite CRM
+    (only files under .data/; a Postgres DATABASE_URL is never touched)."""
+    removed = []
+    candidates = [DATA_DIR / "temporal.db", *DATA_DIR.glob("temporal.db-*")]
+    candidates.append(DATA_DIR / demo_stripe.SANDBOX_STATE_FILE)
+    sqlite_path = sqlite_file(normalize_database_url(settings.database_url))
+    if sqlite_path is not None and DATA_DIR.resolve() in sqlite_path.resolve().parents:
+        candidates += [sqlite_path, *sqlite_path.parent.glob(sqlite_path.name + "-*")]
+    for path in candidates:
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def run_devstack(settings: Settings, *, fresh: bool = False) -> int:
+    if fresh:
+        removed = clear_demo_state(settings)
+        say(f"Fresh start: removed {len(removed)} file(s) under {DATA_DIR}.")
+    return asyncio.run(DevStack(settings).run())

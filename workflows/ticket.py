@@ -1,0 +1,538 @@
+"""TicketWorkflow: a ticket that names no process finds its path here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.crm import CrmActivities
+    from activities.handoff import HandoffActivities
+    from activities.knowledge import KnowledgeActivities
+    from activities.llm_errors import NON_RETRYABLE_TYPES as LLM_NON_RETRYABLE
+    from activities.models import (
+        AuditBatch,
+        AuditEntry,
+        CaseOutcomeRecord,
+        CaseState,
+        CustomerContext,
+        CustomerReply,
+        OpenCaseInput,
+    )
+    from activities.routing import RoutingPolicyActivities
+    from activities.slack_errors import NON_RETRYABLE_TYPES as SLACK_NON_RETRYABLE
+    from activities.ticket_models import (
+        CustomerMessageInput,
+        DraftAnswerInput,
+        HandoffInput,
+        HandoffPackage,
+        RoutingPolicyInput,
+        SearchKnowledgeInput,
+        TriageInput,
+    )
+    from activities.triage import TriageActivities
+    from integrations.knowledge.models import Citation, citations_for
+    from integrations.triage_schema import TriageResult
+    from policies.loader import RoutingPolicySnapshot
+    from policies.routing_policy import (
+        Route,
+        RouteDecision,
+        RoutingFacts,
+        RoutingPolicy,
+        answer_delivery,
+        route_ticket,
+    )
+    from workflows import ticket_replies
+    from workflows.models import STATUS_QUERY, RefundOutcome, RefundRequest
+    from workflows.search_attributes import CASE_STATE, INTENT, PROCESS
+    from workflows.ticket_models import (
+        CUSTOMER_REPLY_UPDATE,
+        TICKET_WORKFLOW,
+        AnswerSummary,
+        CustomerReplyInput,
+        ReplyReceipt,
+        TicketOutcome,
+        TicketRequest,
+        TicketStatus,
+    )
+
+READ_OPTIONS: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=15),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=10),
+)
+# LLM calls: a few attempts honouring Retry-After, then the ticket goes to a person rather than
+# waiting on a provider outage.
+LLM_OPTIONS: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=60),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(seconds=2),
+        maximum_interval=timedelta(minutes=1),
+        maximum_attempts=5,
+        non_retryable_error_types=sorted(LLM_NON_RETRYABLE),
+    ),
+)
+RECORD_OPTIONS: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=15),
+    schedule_to_close_timeout=timedelta(days=2),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2)),
+)
+HANDOFF_OPTIONS: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=30),
+    schedule_to_close_timeout=timedelta(hours=6),
+    retry_policy=RetryPolicy(
+        maximum_interval=timedelta(minutes=2), non_retryable_error_types=list(SLACK_NON_RETRYABLE)
+    ),
+)
+
+
+def _failure(err: ActivityError | ChildWorkflowError) -> str:
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        return f"{cause.type}: {cause.message}"
+    return str(cause or err)
+
+
+def refund_request(ticket: TicketRequest, triage: TriageResult) -> RefundRequest:
+    """The refund child's input. No amount, ever: ticket text cannot set one, so the refund
+    policy works from the charge in the system of record."""
+    return RefundRequest(
+        ticket_id=ticket.ticket_id,
+        customer_id=ticket.customer_id,
+        order_id=ticket.order_id or triage.order_id,
+        subject=ticket.subject,
+        body=ticket.body,
+        requested_by=ticket.requested_by,
+        requested_amount_cents=None,
+        channel=ticket.channel,
+    )
+
+
+# Child processes by policy name: each builds its own input from the ticket and its triage.
+# Billing disputes and onboarding register here the same way when their workflows exist.
+PROCESS_INPUTS: dict[str, Callable[[TicketRequest, TriageResult], Any]] = {"refund": refund_request}
+PROCESS_RESULTS: dict[str, type] = {"refund": RefundOutcome}
+
+
+@workflow.defn(name=TICKET_WORKFLOW)
+class TicketWorkflow:
+    """Handles one incoming ticket: reads the customer, triages the text, and follows the routing
+    policy to start a process as a child workflow, answer from the help center with citations,
+    ask the customer for a missing detail and wait for the reply, or hand the ticket to a person
+    with everything they need. Nothing in the ticket text can set an amount, an approver or a
+    policy; the status query always says which route was taken and why."""
+
+    @workflow.init
+    def __init__(self, request: TicketRequest) -> None:
+        self._request = request
+        self._body = request.body
+        self._replies: list[str] = []
+        self._audit: list[AuditEntry] = []
+        self._customer: CustomerContext | None = None
+        self._snapshot: RoutingPolicySnapshot | None = None
+        self._triage: TriageResult | None = None
+        self._decision: RouteDecision | None = None
+        self._status = TicketStatus(
+            ticket_id=request.ticket_id,
+            workflow_id=workflow.info().workflow_id,
+            state="received",
+            customer_id=request.customer_id,
+            order_id=request.order_id,
+        )
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self) -> TicketStatus:
+        return self._status
+
+    @workflow.update(name=CUSTOMER_REPLY_UPDATE)
+    def customer_reply(self, reply: CustomerReplyInput) -> ReplyReceipt:
+        self._replies.append(reply.text)
+        self._note("customer", "replied", f"via {reply.channel}")
+        return ReplyReceipt(accepted=True, state=self._status.state, round=len(self._replies))
+
+    @customer_reply.validator
+    def _validate_reply(self, reply: CustomerReplyInput) -> None:
+        if self._status.state != "awaiting_customer" or len(self._replies) > self._rounds:
+            raise ApplicationError(
+                "This ticket is not waiting for a reply from the customer.",
+                type="NotAwaitingReply",
+                non_retryable=True,
+            )
+
+    @property
+    def _rounds(self) -> int:
+        return self._status.clarification_rounds
+
+    @property
+    def _policy(self) -> RoutingPolicy:
+        assert self._snapshot is not None, "the routing policy is loaded first"
+        return self._snapshot.policy
+
+    @workflow.run
+    async def run(self, request: TicketRequest) -> TicketOutcome:
+        self._snapshot = await workflow.execute_activity_method(
+            RoutingPolicyActivities.load_routing_policy, RoutingPolicyInput(), **READ_OPTIONS
+        )
+        self._status.routing_policy_version = self._snapshot.version_tag
+        self._customer = await self._open_case()
+        self._set_state("evaluating")
+        while True:
+            triage = await self._triage_ticket()
+            if triage is None:
+                return await self._escalate(
+                    "Triage failed, so the ticket could not be classified safely.",
+                    "Read the ticket and route it by hand.",
+                )
+            decision = self._route(triage)
+            if decision.route != "clarify":
+                break
+            reply = await self._ask_and_wait(decision)
+            if reply is None:
+                return await self._close_unanswered()
+            self._body = f"{self._body}\n\n{reply}"
+        if decision.route == "start_process":
+            return await self._start_process(decision, triage)
+        if decision.route == "answer":
+            return await self._answer(decision, triage)
+        return await self._escalate(decision.reason, decision.recommended_next_step)
+
+    async def _open_case(self) -> CustomerContext | None:
+        r = self._request
+        data = OpenCaseInput(
+            ticket_id=r.ticket_id,
+            workflow_id=workflow.info().workflow_id,
+            process="ticket",
+            customer_id=r.customer_id,
+            order_id=r.order_id,
+            subject=r.subject,
+            body=r.body,
+            requested_by=r.requested_by,
+            channel=r.channel,
+        )
+        try:
+            return await workflow.execute_activity_method(
+                CrmActivities.open_case, data, **RECORD_OPTIONS
+            )
+        except ActivityError as err:
+            self._tried(f"Looked the customer up in the CRM: {_failure(err)}")
+            return None
+
+    async def _triage_ticket(self) -> TriageResult | None:
+        data = TriageInput(
+            ticket_id=self._request.ticket_id,
+            subject=self._request.subject,
+            body=self._body[:20_000],
+        )
+        try:
+            triage = await workflow.execute_activity_method(
+                TriageActivities.triage_ticket, data, **LLM_OPTIONS
+            )
+        except ActivityError as err:
+            self._tried(f"Triage failed: {_failure(err)}")
+            return None
+        self._triage = triage
+        self._status.triage = triage
+        self._status.intent = triage.intent
+        self._note(
+            "supportflow", "triaged", f"{triage.intent} ({triage.confidence:.2f}, {triage.engine})"
+        )
+        workflow.upsert_search_attributes([INTENT.value_set(triage.intent)])
+        return triage
+
+    def _route(self, triage: TriageResult) -> RouteDecision:
+        customer = self._customer
+        facts = RoutingFacts(
+            customer_known=customer is not None,
+            customer_tier=customer.tier if customer else None,
+            order_id=self._request.order_id,
+            clarification_rounds=self._rounds,
+        )
+        decision = route_ticket(self._policy, triage, facts)
+        self._decision = decision
+        self._status.route = decision.route
+        self._status.route_reason = decision.reason
+        self._status.route_decision = decision
+        self._note("supportflow", f"routed:{decision.route}", f"{decision.rule}: {decision.reason}")
+        workflow.logger.info(
+            "Ticket %s routed to %s: %s", self._request.ticket_id, decision.route, decision.reason
+        )
+        return decision
+
+    async def _ask_and_wait(self, decision: RouteDecision) -> str | None:
+        """Asks the clarifying question, reminds once, and gives up after the policy's timeout.
+        Durable: the wait survives worker restarts, and the reply arrives as an Update."""
+        r, rounds, rules = self._request, self._rounds, self._policy.clarification
+        name = self._customer.name if self._customer else None
+        question = decision.clarifying_question or "Could you tell us a little more?"
+        await self._message(
+            f"clarify:{rounds}", ticket_replies.clarifying_question(r.ticket_id, name, question)
+        )
+        self._tried(f"Asked the customer: {', '.join(decision.missing) or 'more detail'}")
+        self._status.awaiting_reply_since = workflow.now()
+        self._set_state("awaiting_customer")
+        if not await self._wait_for_reply(rounds, rules.reminder_after_hours):
+            remaining = rules.close_after_hours - rules.reminder_after_hours
+            await self._message(
+                f"reminder:{rounds}",
+                ticket_replies.reminder(r.ticket_id, name, question, remaining),
+            )
+            self._tried(f"Reminded the customer after {rules.reminder_after_hours:g} hours")
+            if not await self._wait_for_reply(rounds, remaining):
+                return None
+        self._status.clarification_rounds += 1
+        self._status.awaiting_reply_since = None
+        self._set_state("evaluating")
+        return self._replies[rounds]
+
+    async def _wait_for_reply(self, rounds: int, hours: float) -> bool:
+        try:
+            await workflow.wait_condition(
+                lambda: len(self._replies) > rounds, timeout=timedelta(hours=hours)
+            )
+        except TimeoutError:
+            return False
+        return True
+
+    async def _start_process(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
+        process = decision.process or ""
+        build = PROCESS_INPUTS.get(process)
+        if build is None or decision.workflow is None:
+            return await self._escalate(
+                f"The {process!r} process is not available on this worker.",
+                decision.recommended_next_step,
+            )
+        child_id = f"{workflow.info().workflow_id}-{process}"
+        self._status.process = process
+        self._status.process_workflow_id = child_id
+        self._tried(f"Started {decision.workflow} as {child_id}")
+        await self._write_audit("routed")
+        self._set_state("in_process")
+        try:
+            outcome = await workflow.execute_child_workflow(
+                decision.workflow,
+                build(self._request, triage),
+                id=child_id,
+                result_type=PROCESS_RESULTS.get(process),
+            )
+        except ChildWorkflowError as err:
+            self._tried(f"{decision.workflow} failed: {_failure(err)}")
+            return await self._escalate(
+                f"The {process} process failed.", decision.recommended_next_step
+            )
+        resolution = getattr(outcome, "resolution", f"{process} process finished")
+        state: CaseState = getattr(outcome, "state", "resolved")
+        self._set_state(state)
+        return TicketOutcome(
+            ticket_id=self._request.ticket_id,
+            state=state,
+            route="start_process",
+            resolution=resolution,
+            process_workflow_id=child_id,
+            process_outcome=outcome if isinstance(outcome, RefundOutcome) else None,
+        )
+
+    async def _answer(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
+        question = f"{self._request.subject}\n{self._body}".strip()
+        found = await workflow.execute_activity_method(
+            KnowledgeActivities.search_knowledge,
+            SearchKnowledgeInput(
+                query=question[:20_000], k=self._policy.knowledge.top_k, audience="public"
+            ),
+            **READ_OPTIONS,
+        )
+        if not found.passages:
+            self._tried("Searched the help center: no article matched")
+            return await self._escalate(
+                "No help-center article answers the question.", decision.recommended_next_step
+            )
+        self._tried(f"Searched the help center: best match '{found.passages[0].title}'")
+        sources = citations_for(found.passages)
+        try:
+            answer = await workflow.execute_activity_method(
+                KnowledgeActivities.draft_answer,
+                DraftAnswerInput(
+                    ticket_id=self._request.ticket_id,
+                    question=question[:20_000],
+                    passages=found.passages,
+                    customer_name=self._customer.name if self._customer else "",
+                ),
+                **LLM_OPTIONS,
+            )
+        except ActivityError as err:
+            self._tried(f"Drafting the answer failed: {_failure(err)}")
+            return await self._escalate(
+                "The answer could not be drafted.", decision.recommended_next_step, sources=sources
+            )
+        delivery, why = answer_delivery(self._policy, decision, triage, answer.confidence)
+        self._status.answer = AnswerSummary(
+            confidence=answer.confidence,
+            delivery=delivery,
+            delivery_reason=why,
+            engine=answer.engine,
+            citations=answer.citations,
+        )
+        self._status.process = "knowledge"
+        if delivery == "send":
+            self._tried(f"Sent a cited answer ({answer.engine}): {why}")
+            return await self._finish(
+                "resolved", "answer", f"Answered from the help center. {why}", answer.reply
+            )
+        self._tried(f"Drafted an answer ({answer.engine}) held for review: {why}")
+        return await self._escalate(
+            f"The drafted answer needs review: {why}",
+            "Check the draft against its sources, edit it if needed and send it to the customer.",
+            sources=answer.citations,
+            draft=answer.reply.body,
+        )
+
+    async def _escalate(
+        self,
+        reason: str,
+        next_step: str,
+        *,
+        sources: list[Citation] | None = None,
+        draft: str | None = None,
+    ) -> TicketOutcome:
+        r, triage = self._request, self._triage
+        package = HandoffPackage(
+            handoff_id=str(workflow.uuid4()),
+            ticket_id=r.ticket_id,
+            workflow_id=workflow.info().workflow_id,
+            reason=reason,
+            summary=triage.summary if triage else (r.subject or r.body)[:240] or "(empty ticket)",
+            urgency=triage.urgency if triage else "normal",
+            triage=triage,
+            route=self._decision,
+            customer=self._customer,
+            customer_id=r.customer_id,
+            sources=sources or [],
+            draft_reply=draft,
+            tried=list(self._status.tried),
+            recommended_next_step=next_step,
+            created_at=workflow.now(),
+        )
+        self._status.handoff = package
+        try:
+            delivery = await workflow.execute_activity_method(
+                HandoffActivities.hand_off_ticket,
+                HandoffInput(package=package, slack_channel=self._policy.handoff.slack_channel),
+                **HANDOFF_OPTIONS,
+            )
+            self._tried(f"Handed off to a person via {delivery.delivered_via}")
+        except ActivityError as err:
+            # The package is still in this workflow's status and history; the customer must
+            # still hear that a person is taking over.
+            self._tried(f"Posting the hand-off failed: {_failure(err)}")
+        name = self._customer.name if self._customer else None
+        outcome = await self._finish(
+            "escalated",
+            self._status.route or "escalate",
+            f"Handed to a person: {reason}",
+            ticket_replies.person_taking_over(r.ticket_id, name),
+        )
+        outcome.handoff_id = package.handoff_id
+        return outcome
+
+    async def _close_unanswered(self) -> TicketOutcome:
+        hours = self._policy.clarification.close_after_hours
+        self._tried(f"No reply within {hours:g} hours; ticket closed")
+        name = self._customer.name if self._customer else None
+        reply = ticket_replies.closed_without_reply(self._request.ticket_id, name)
+        return await self._finish(
+            "expired",
+            "clarify",
+            f"Closed: the customer did not reply within {hours:g} hours.",
+            reply,
+        )
+
+    async def _finish(
+        self, state: CaseState, route: Route | None, resolution: str, reply: CustomerReply | None
+    ) -> TicketOutcome:
+        r = self._request
+        self._note("supportflow", state, resolution)
+        await workflow.execute_activity_method(
+            CrmActivities.record_case_outcome,
+            CaseOutcomeRecord(
+                ticket_id=r.ticket_id,
+                workflow_id=workflow.info().workflow_id,
+                customer_id=r.customer_id,
+                order_id=r.order_id or (self._triage.order_id if self._triage else None),
+                status=state,
+                resolution=resolution,
+                policy_version=self._status.routing_policy_version,
+                audit=self._take_audit(),
+                reply=reply,
+            ),
+            **RECORD_OPTIONS,
+        )
+        self._status.resolution = resolution
+        self._set_state(state)
+        return TicketOutcome(ticket_id=r.ticket_id, state=state, route=route, resolution=resolution)
+
+    async def _message(self, key: str, reply: CustomerReply) -> None:
+        wf_id = workflow.info().workflow_id
+        await workflow.execute_activity_method(
+            HandoffActivities.queue_customer_message,
+            CustomerMessageInput(
+                ticket_id=self._request.ticket_id,
+                workflow_id=wf_id,
+                dedupe_key=f"{wf_id}:{key}",
+                reply=reply,
+            ),
+            **RECORD_OPTIONS,
+        )
+
+    async def _write_audit(self, step: str) -> None:
+        wf_id = workflow.info().workflow_id
+        await workflow.execute_activity_method(
+            CrmActivities.record_audit,
+            AuditBatch(
+                ticket_id=self._request.ticket_id,
+                workflow_id=wf_id,
+                policy_version=self._status.routing_policy_version,
+                entries=self._take_audit(),
+                dedupe_key=f"{wf_id}:{step}",
+            ),
+            **RECORD_OPTIONS,
+        )
+
+    def _take_audit(self) -> list[AuditEntry]:
+        entries, self._audit = self._audit, []
+        return entries
+
+    def _note(self, actor: str, action: str, detail: str) -> None:
+        self._audit.append(
+            AuditEntry(actor=actor, action=action, detail=detail[:500], at=workflow.now())
+        )
+
+    def _tried(self, step: str) -> None:
+        self._status.tried.append(step)
+
+    def _set_state(self, state: CaseState) -> None:
+        self._status.state = state
+        self._status.updated_at = workflow.now()
+        workflow.upsert_search_attributes(
+            [CASE_STATE.value_set(state), PROCESS.value_set(self._status.process)]
+        )
+        workflow.set_current_details(self._details_markdown())
+
+    def _details_markdown(self) -> str:
+        s = self._status
+        lines = [f"**Ticket {s.ticket_id}** · state `{s.state}` · process `{s.process}`"]
+        if s.triage is not None:
+            lines.append(
+                f"- Triage: `{s.triage.intent}` ({s.triage.confidence:.2f}, {s.triage.engine})"
+            )
+        if s.route is not None:
+            lines.append(f"- Route: `{s.route}` — {s.route_reason}")
+        if s.process_workflow_id:
+            lines.append(f"- Child workflow: `{s.process_workflow_id}`")
+        if s.answer is not None:
+            lines.append(f"- Answer: {s.answer.delivery} ({s.answer.confidence:.2f})")
+        if s.state == "awaiting_customer":
+            lines.append("- Waiting for the customer's reply (`customer_reply` update)")
+        return "\n".join(lines)
