@@ -37,7 +37,7 @@ from integrations.slack_blocks import (
     reminder_text,
     request_blocks,
 )
-from integrations.slack_directory import ApproverDirectory
+from integrations.slack_directory import GROUP_MEMBER_PREFIX, ApproverDirectory
 from policies.refund_policy import RefundPolicy
 from worker.settings import Settings
 
@@ -104,7 +104,23 @@ class ChatActivities:
             ref.channel,
             ref.ts,
         )
-        return ChatPostResult(ref=ref, delivered_via="slack")
+        return ChatPostResult(
+            ref=ref, delivered_via="slack", group_approvers=self._group_approvers(notice)
+        )
+
+    def _group_approvers(self, notice: ApprovalNotice) -> list[str]:
+        if self._slack is None or not notice.approver_user_group:
+            return []
+        with slack_errors("list approver group", notice.approver_user_group):
+            members = self._slack.user_group_members(notice.approver_user_group)
+        # One person, one identity: a member also listed by Slack id decides under that id, so
+        # nobody can count twice towards dual control.
+        identities = {
+            (self._directory.approver_for(member, notice.level) if self._directory else None)
+            or f"{GROUP_MEMBER_PREFIX}{member}"
+            for member in members
+        }
+        return sorted(identities)
 
     @activity.defn(name="update_approval_message")
     def update_approval_message(self, update: ApprovalMessageUpdate) -> None:

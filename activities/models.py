@@ -35,7 +35,7 @@ class CustomerContext(BaseModel):
     email: str
     tier: str
     recent_refund_count: int
-    recent_refunds: list["RefundSummary"] = []
+    recent_refunds: list[RefundSummary] = []
 
 
 class RefundSummary(BaseModel):
@@ -252,8 +252,12 @@ class ApprovalReminder(BaseModel):
 
 
 class ChatPostResult(BaseModel):
+    """`group_approvers`: members of the level's Slack user group at posting time, as approver
+    identities (`slack:<user id>`), so the workflow can let them decide; recorded in history."""
+
     ref: ApprovalMessageRef | None
     delivered_via: Literal["slack", "outbox"]
+    group_approvers: list[str] = []
 
 
 class ApprovalClickRecord(BaseModel):

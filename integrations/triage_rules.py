@@ -41,7 +41,12 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     "refund_request": [
         _p(r"\brefund(ed|s)?\b", 2.0),
         _p(r"\b(money|cash) back\b", 2.5),
-        _p(r"\b(want|like|need|request(ing)?|get|issue|demand|expect)\b[^.?!]{0,30}\brefund", 2.0),
+        # A first-person demand ("I'd like a refund") rather than a question about refunds.
+        _p(
+            r"\b(i|we)\b[^.?!]{0,12}\b(want|like|need|request(ing)?|demand|expect)\b"
+            r"[^.?!]{0,30}\b(refund|money back)",
+            2.0,
+        ),
         _p(r"\brefund me\b|\bplease refund\b|\brefund (this|my|the) order\b", 2.0),
         _p(r"\breimburse(ment)?\b", 2.0),
         _p(r"\b(return|send back)\b[^.?!]{0,40}\b(order|item|it|this)\b", 1.0),
@@ -106,7 +111,8 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     "how_to": [
         _p(
             (
-                r"^\s*(hi|hello|hey)?[,!.\s]*(how (do|can|would|long|much)|what('?s| is| are)"
+                # Subject or body opening with a question ((?m): each line can open one).
+                r"(?m)^\s*(hi|hello|hey)?[,!.\s]*(how (do|can|would|long|much)|what('?s| is| are)"
                 r"|can i|do you|is it possible|where (do|can)|when (do|does|can))\b"
             ),
             2.0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -89,28 +90,46 @@ def _input_error(err: ValidationError) -> NoReturn:
 
 
 @app.command()
-def run() -> None:
+def run(
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh", help="Forget the demo state under .data/ first (Temporal, sandbox, CRM)"
+        ),
+    ] = False,
+) -> None:
     """Start the local stack (Temporal + UI, Stripe sandbox, worker, API), file the demo tickets
     and stay up until Ctrl-C. This is what `make run` does."""
     from worker.devstack import run_devstack
 
-    raise typer.Exit(run_devstack(load_settings()))
+    raise typer.Exit(run_devstack(load_settings(), fresh=fresh))
 
 
 @app.command()
 def worker() -> None:
     """Run a worker: polls the task queue and executes workflows and activities."""
-    from worker.worker_app import run_worker
-
     settings = load_settings()
     try:
-        asyncio.run(run_worker(settings))
-    except KeyboardInterrupt:
-        pass
+        asyncio.run(_serve_worker(settings))
     except RuntimeError as err:
-        if "connect" not in str(err).lower():
+        if "client connect" not in str(err):
             raise
         fail(f"cannot reach Temporal at {temporal_target()}: {err}", EXIT_UNAVAILABLE)
+
+
+async def _serve_worker(settings: Settings) -> None:
+    """SIGINT and SIGTERM cancel the run, which makes the SDK shut the worker down gracefully
+    (in-flight tasks finish or fail over) instead of dying mid-task."""
+    from worker.worker_app import run_worker
+
+    task = asyncio.ensure_future(run_worker(settings))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        typer.echo("worker stopped", err=True)
 
 
 def _api_bind(settings: Settings) -> tuple[str, int]:
@@ -331,3 +350,7 @@ _mount_optional_commands()
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -51,7 +51,9 @@ async def file_demo_tickets(api_url: str) -> list[DemoTicket]:
             response.raise_for_status()
             filed.append((scenario, bool(response.json()["existing"])))
         return list(
-            await asyncio.gather(*(_settle(http, scenario, existing) for scenario, existing in filed))
+            await asyncio.gather(
+                *(_settle(http, scenario, existing) for scenario, existing in filed)
+            )
         )
 
 
@@ -85,4 +87,6 @@ def report(tickets: list[DemoTicket], say: Callable[[str], None]) -> None:
         for line in describe_case(ticket.view):
             say(f"  {line}")
         if not ticket.settled:
-            say(f"  (still {ticket.view.state} after {SETTLE_TIMEOUT_SECONDS:.0f}s; see the worker log)")
+            say(
+                f"  (still {ticket.view.state} after {SETTLE_TIMEOUT_SECONDS:.0f}s; see the worker log)"
+            )

@@ -129,7 +129,7 @@ class DevStack:
             TEMPORAL_UI_PORT: "Temporal UI",
             self.api_port: "API",
         }
-        busy = [f"{port} ({what})" for port, what in wanted.items() if port_in_use("127.0.0.1", port)]
+        busy = [f"{port} ({what})" for port, what in wanted.items() if port_in_use(port)]
         if busy:
             raise StartupFailed(
                 f"port(s) {', '.join(busy)} already in use on 127.0.0.1. Is another "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -11,15 +11,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.billing import BillingActivities
-    from activities.chat import ChatActivities
     from activities.commerce import CommerceActivities
     from activities.crm import CrmActivities
     from activities.models import (
-        ApprovalDecisionRecord,
-        ApprovalMessageRef,
-        ApprovalMessageUpdate,
         ApprovalNotice,
-        ApprovalReminder,
         ApprovalRequestRecord,
         AuditEntry,
         CaseOutcomeRecord,
@@ -40,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from policies.refund_policy import Outcome, RefundDecision, RefundFacts, evaluate_refund
     from workflows import refund_replies
     from workflows.approval import ApprovalGate
+    from workflows.approval_step import RECORD_OPTIONS, ApprovalStep
     from workflows.models import (
         DECIDE_APPROVAL_UPDATE,
         REFUND_WORKFLOW,
@@ -63,11 +59,6 @@ MONEY_OPTIONS: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=15),
     schedule_to_close_timeout=timedelta(days=2),
     retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
-)
-RECORD_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=15),
-    schedule_to_close_timeout=timedelta(days=2),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2)),
 )
 
 
@@ -400,139 +391,10 @@ class RefundWorkflow:
             required_approvals=level.required_approvals,
             expires_at=expires_at,
         )
-        posted = await workflow.execute_activity_method(
-            ChatActivities.post_approval_request,
-            notice,
-            summary=f"Ask {level.name} approvers",
-            **RECORD_OPTIONS,
+        await ApprovalStep(self._gate, notice, self._note).run(
+            remind_at, expires_at, policy.escalation_level
         )
-        ref = posted.ref
-        await self._wait_for_decision(notice, ref, remind_at, expires_at, snapshot)
         return request_id
-
-    async def _wait_for_decision(
-        self,
-        notice: ApprovalNotice,
-        ref: ApprovalMessageRef | None,
-        remind_at: datetime,
-        expires_at: datetime,
-        snapshot: PolicySnapshot,
-    ) -> None:
-        reminded = False
-        # Decisions can arrive while the request is still being recorded and posted.
-        await self._record_decisions(notice, ref)
-        while not self._gate.settled:
-            deadline = expires_at if reminded else remind_at
-            timeout = max(deadline - workflow.now(), timedelta(0))
-            try:
-                await workflow.wait_condition(
-                    lambda: (
-                        self._gate.settled or len(self._gate.decisions) > self._recorded_decisions
-                    ),
-                    timeout=timeout,
-                    timeout_summary="approval reminder" if not reminded else "approval expiry",
-                )
-            except TimeoutError:
-                if not reminded:
-                    reminded = True
-                    await self._remind(notice, ref, snapshot)
-                else:
-                    self._gate.expire()
-                    self._note("policy", "approval_expired", f"request {notice.request_id}")
-            await self._record_decisions(notice, ref)
-        if self._gate.status == "expired" and ref is not None:
-            escalation = snapshot.policy.escalation_level
-            await workflow.execute_activity_method(
-                ChatActivities.update_approval_message,
-                ApprovalMessageUpdate(
-                    ref=ref,
-                    notice=notice,
-                    status="expired",
-                    at=workflow.now(),
-                    escalated_to=escalation.slack_channel if escalation else None,
-                ),
-                summary="Mark approval expired",
-                **RECORD_OPTIONS,
-            )
-
-    async def _remind(
-        self, notice: ApprovalNotice, ref: ApprovalMessageRef | None, snapshot: PolicySnapshot
-    ) -> None:
-        escalation = snapshot.policy.escalation_level
-        if escalation is not None:
-            self._gate.widen([a.id for a in escalation.approvers])
-            self._status.pending_approval = self._gate.pending
-        if self._status.pending_approval is not None:
-            self._status.pending_approval.reminded = True
-        self._note(
-            "policy",
-            "approval_reminder",
-            f"escalated to {escalation.name}" if escalation else "reminder sent",
-        )
-        await workflow.execute_activity_method(
-            ChatActivities.post_approval_reminder,
-            ApprovalReminder(
-                notice=notice,
-                ref=ref,
-                escalate_to_channel=escalation.slack_channel if escalation else None,
-                escalate_to_slack_ids=[
-                    a.slack_user_id for a in escalation.approvers if a.slack_user_id
-                ]
-                if escalation
-                else [],
-            ),
-            summary="Remind approvers",
-            **RECORD_OPTIONS,
-        )
-
-    async def _record_decisions(
-        self, notice: ApprovalNotice, ref: ApprovalMessageRef | None
-    ) -> None:
-        while self._recorded_decisions < len(self._gate.decisions):
-            decision, at = self._gate.decisions[self._recorded_decisions]
-            self._recorded_decisions += 1
-            final = self._gate.status if self._gate.settled else "pending"
-            await workflow.execute_activity_method(
-                CrmActivities.record_approval_decision,
-                ApprovalDecisionRecord(
-                    ticket_id=self._request.ticket_id,
-                    workflow_id=workflow.info().workflow_id,
-                    request_id=decision.request_id,
-                    approver=decision.approver,
-                    decision=decision.decision,
-                    reason=decision.reason,
-                    channel=decision.channel,
-                    at=at,
-                    final_status=final,  # type: ignore[arg-type]
-                ),
-                summary=f"Record {decision.decision} by {decision.approver}",
-                **RECORD_OPTIONS,
-            )
-            if ref is not None:
-                pending = self._gate.pending
-                received = len(pending.approved_by) if pending else 0
-                status = (
-                    "rejected"
-                    if decision.decision == "reject"
-                    else "approved"
-                    if self._gate.status == "approved"
-                    and self._recorded_decisions == len(self._gate.decisions)
-                    else "partially_approved"
-                )
-                await workflow.execute_activity_method(
-                    ChatActivities.update_approval_message,
-                    ApprovalMessageUpdate(
-                        ref=ref,
-                        notice=notice,
-                        status=status,  # type: ignore[arg-type]
-                        actor=decision.approver,
-                        reason=decision.reason,
-                        at=at,
-                        approvals_received=received,
-                    ),
-                    summary="Show decision in Slack",
-                    **RECORD_OPTIONS,
-                )
 
     # -- records -----------------------------------------------------------------------------
 

@@ -118,7 +118,9 @@ def seed_order(crm_store: CrmStore, stripe_billing: StripeBilling) -> SeedOrder:
         charge_id, intent_id = stripe_billing.create_demo_charge(
             amount_cents, "usd", f"order {order_id}", email
         )
-        line = OrderLineInfo(sku="KETTLE-1", title="Kettle", quantity=1, unit_price_cents=amount_cents)
+        line = OrderLineInfo(
+            sku="KETTLE-1", title="Kettle", quantity=1, unit_price_cents=amount_cents
+        )
         crm_store.add_order(
             NewOrder(
                 order_id=order_id,
@@ -159,7 +161,9 @@ def ticket_body(ticket_id: str, **overrides: object) -> dict[str, object]:
     return body
 
 
-def order_ticket(order: SeededOrder, ticket_id: str | None = None, **overrides: object) -> dict[str, object]:
+def order_ticket(
+    order: SeededOrder, ticket_id: str | None = None, **overrides: object
+) -> dict[str, object]:
     return ticket_body(
         ticket_id or new_ticket_id(),
         customer_id=order.customer_id,

@@ -201,7 +201,9 @@ async def test_worker_down_is_503_not_a_hang(
     """No worker polls this test's queue: the API answers 503 instead of waiting forever."""
     monkeypatch.setattr(approvals, "UPDATE_RPC_TIMEOUT", timedelta(seconds=2))
     ticket_id = new_ticket_id()
-    started = await api.post("/tickets", json=order_ticket(SeededOrder("c", "o", "ch", 1), ticket_id))
+    started = await api.post(
+        "/tickets", json=order_ticket(SeededOrder("c", "o", "ch", 1), ticket_id)
+    )
     assert started.status_code == 202
     response = await decide(
         api, ticket_id, approver="alice", decision="approve", request_id="req-1"

@@ -1,0 +1,141 @@
+"""`supportflow kb ...` and `supportflow eval`: the help center and the triage eval from a shell.
+
+Mounted by worker/cli.py. The knowledge base is the one the worker uses (Weaviate when
+WEAVIATE_URL is set, else the SQLite file at SUPPORTFLOW_KNOWLEDGE_DB), so `kb search` shows
+exactly what a ticket would retrieve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from activities.triage import llm_config
+from evals.run import DEFAULT_CASES, CaseResult, EvalReport, evaluate, format_report, load_cases
+from evals.run import rules_triage as run_rules_triage
+from integrations.knowledge.base import KnowledgeBase
+from integrations.knowledge.factory import open_knowledge_base
+from integrations.knowledge.helpcenter import HelpCenterFormatError, load_help_center
+from integrations.knowledge.models import Audience
+from integrations.openai_llm import make_client
+from integrations.openai_triage import OpenAITriage
+from worker.settings import Settings, get_settings
+
+EXIT_BELOW_FLOOR, EXIT_USAGE = 1, 2
+
+kb_app = typer.Typer(help="Help-center knowledge base: ingest an export, search it.")
+
+
+def _knowledge_base(settings: Settings) -> KnowledgeBase:
+    api_key = settings.weaviate_api_key
+    return open_knowledge_base(
+        sqlite_path=settings.knowledge_db_path,
+        weaviate_url=settings.weaviate_url,
+        weaviate_api_key=api_key.get_secret_value() if api_key else None,
+        llm=llm_config(settings),
+    )
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+@kb_app.command("ingest")
+def ingest(
+    path: Annotated[Path, typer.Argument(help="Folder (or file) of Markdown / HTML articles")],
+) -> None:
+    """Load a help-center export as searchable chunks; re-ingesting replaces the articles."""
+    if not path.exists():
+        raise _fail(f"{path} does not exist", EXIT_USAGE)
+    try:
+        articles = load_help_center(path)
+    except HelpCenterFormatError as err:
+        raise _fail(str(err), EXIT_USAGE) from None
+    if not articles:
+        raise _fail(f"no .md or .html articles under {path}", EXIT_USAGE)
+    report = _knowledge_base(get_settings()).ingest(articles)
+    internal = sum(a.audience == "internal" for a in articles)
+    typer.echo(
+        f"Ingested {report.articles} articles ({internal} internal) as {report.chunks} chunks."
+    )
+
+
+@kb_app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="A question, as a customer would ask it")],
+    k: Annotated[int, typer.Option("--k", min=1, max=20, help="Passages to return")] = 4,
+    audience: Annotated[
+        str, typer.Option(help="public (customer-facing) or internal (agents see all)")
+    ] = "public",
+) -> None:
+    """Show the passages a ticket with this text would retrieve, best first."""
+    if audience not in ("public", "internal"):
+        raise _fail("--audience must be public or internal", EXIT_USAGE)
+    chosen: Audience = "internal" if audience == "internal" else "public"
+    passages = _knowledge_base(get_settings()).search(query, k, chosen)
+    if not passages:
+        typer.echo("No matching passages.")
+        return
+    for rank, p in enumerate(passages, start=1):
+        typer.echo(f"{rank}. {p.title} — {p.heading or '(intro)'}  [{p.audience}, {p.score:.2f}]")
+        typer.echo(f"   {p.url}")
+        typer.echo(f"   {' '.join(p.text.split())[:200]}")
+
+
+def _progress(index: int, total: int, result: CaseResult) -> None:
+    mark = "ok  " if result.intent_ok and result.route_ok else "MISS"
+    typer.echo(
+        f"[{index:>3}/{total}] {mark} {result.case_id:<5} {result.predicted_intent:<17}"
+        f" -> {result.predicted_route}",
+        err=True,
+    )
+
+
+def eval_command(
+    engine: Annotated[
+        str, typer.Option(help="rules, llm (needs OPENAI_API_KEY) or all configured engines")
+    ] = "all",
+    cases: Annotated[Path, typer.Option(help="JSONL eval set")] = DEFAULT_CASES,
+    min_intent_accuracy: Annotated[
+        float, typer.Option(help="Exit 1 when the rules engine's intent accuracy is below this")
+    ] = 0.0,
+) -> None:
+    """Score triage + routing on the eval set: accuracy per intent, escalation precision/recall,
+    a confusion table and the prompt-injection outcomes."""
+    settings = get_settings()
+    config = llm_config(settings)
+    engines = _engines(engine, config is not None)
+    loaded = load_cases(cases)
+    reports: list[EvalReport] = []
+    for name in engines:
+        typer.echo(f"Evaluating {len(loaded)} tickets with {name}...", err=True)
+        if name == "rules":
+            triage = run_rules_triage
+        else:
+            assert config is not None
+            triage = OpenAITriage(make_client(config), config.model).triage
+        label = "rules" if name == "rules" else f"openai:{config.model if config else ''}"
+        reports.append(asyncio.run(evaluate(loaded, triage, label, progress=_progress)))
+        typer.echo(format_report(reports[-1]) + "\n")
+    rules = next((r for r in reports if r.engine == "rules"), None)
+    if rules is not None and rules.intent_accuracy < min_intent_accuracy:
+        raise _fail(
+            f"rules intent accuracy {rules.intent_accuracy:.3f} is below {min_intent_accuracy}",
+            EXIT_BELOW_FLOOR,
+        )
+
+
+def _engines(choice: str, llm_configured: bool) -> list[Literal["rules", "llm"]]:
+    if choice == "rules":
+        return ["rules"]
+    if choice == "llm":
+        if not llm_configured:
+            raise _fail("--engine llm needs OPENAI_API_KEY", EXIT_USAGE)
+        return ["llm"]
+    if choice == "all":
+        return ["rules", "llm"] if llm_configured else ["rules"]
+    raise _fail("--engine must be rules, llm or all", EXIT_USAGE)

@@ -1,0 +1,187 @@
+"""The approval step: ask approvers, remind and escalate, record decisions, expire.
+
+Runs inside a workflow (deterministic): all I/O goes through activities. Chat is best effort —
+a Slack outage or misconfiguration must never block or fail a case, because approvers can always
+decide through the API or CLI — while CRM records are retried until they land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.chat import ChatActivities
+    from activities.crm import CrmActivities
+    from activities.models import (
+        ApprovalDecisionRecord,
+        ApprovalMessageRef,
+        ApprovalMessageUpdate,
+        ApprovalNotice,
+        ApprovalReminder,
+        ChatPostResult,
+    )
+    from policies.refund_policy import ApprovalLevel
+    from workflows.approval import ApprovalGate
+
+RECORD_OPTIONS: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=15),
+    schedule_to_close_timeout=timedelta(days=2),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2)),
+)
+CHAT_OPTIONS: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=15),
+    schedule_to_close_timeout=timedelta(minutes=10),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+)
+
+Note = Callable[[str, str, str], None]
+MessageStatus = Literal["partially_approved", "approved", "rejected", "expired"]
+
+
+class ApprovalStep:
+    """Waits for the gate to settle: approved, rejected or expired (after a reminder)."""
+
+    def __init__(self, gate: ApprovalGate, notice: ApprovalNotice, note: Note) -> None:
+        self._gate = gate
+        self._notice = notice
+        self._note = note
+        self._refs: list[ApprovalMessageRef] = []
+        self._recorded = 0
+
+    async def run(
+        self, remind_at: datetime, expires_at: datetime, escalation: ApprovalLevel | None
+    ) -> None:
+        posted = await self._chat(
+            ChatActivities.post_approval_request,
+            self._notice,
+            f"Ask {self._notice.level} approvers",
+        )
+        if posted is not None:
+            self._keep(posted)
+            self._gate.widen(posted.group_approvers)
+        reminded = False
+        # Decisions can arrive while the request is still being recorded and posted.
+        await self._record_decisions()
+        while not self._gate.settled:
+            deadline = expires_at if reminded else remind_at
+            try:
+                await workflow.wait_condition(
+                    lambda: self._gate.settled or len(self._gate.decisions) > self._recorded,
+                    timeout=max(deadline - workflow.now(), timedelta(0)),
+                    timeout_summary="approval expiry" if reminded else "approval reminder",
+                )
+            except TimeoutError:
+                if reminded:
+                    self._gate.expire()
+                    self._note("policy", "approval_expired", f"request {self._notice.request_id}")
+                else:
+                    reminded = True
+                    await self._remind(escalation)
+            await self._record_decisions()
+        if self._gate.status == "expired":
+            await self._show(
+                "expired", escalated_to=escalation.slack_channel if escalation else None
+            )
+
+    async def _remind(self, escalation: ApprovalLevel | None) -> None:
+        if escalation is not None:
+            # Escalation lets the next level decide the same request (same id, same amount).
+            self._gate.widen([a.id for a in escalation.approvers])
+        if self._gate.pending is not None:
+            self._gate.pending.reminded = True
+        self._note(
+            "policy",
+            "approval_reminder",
+            f"escalated to {escalation.name}" if escalation else "reminder sent",
+        )
+        reminder = ApprovalReminder(
+            notice=self._notice,
+            ref=self._refs[0] if self._refs else None,
+            escalate_to_channel=escalation.slack_channel if escalation else None,
+            escalate_to_slack_ids=[a.slack_user_id for a in escalation.approvers if a.slack_user_id]
+            if escalation
+            else [],
+        )
+        posted = await self._chat(
+            ChatActivities.post_approval_reminder, reminder, "Remind approvers"
+        )
+        if posted is not None and escalation is not None and escalation.slack_channel:
+            self._keep(posted)  # the escalation copy has buttons too: keep it in step
+
+    async def _record_decisions(self) -> None:
+        while self._recorded < len(self._gate.decisions):
+            decision, at = self._gate.decisions[self._recorded]
+            self._recorded += 1
+            last = self._recorded == len(self._gate.decisions)
+            final: Literal["pending", "approved", "rejected", "expired"] = "pending"
+            if last and self._gate.status in ("approved", "rejected", "expired"):
+                final = self._gate.status  # type: ignore[assignment]
+            await workflow.execute_activity_method(
+                CrmActivities.record_approval_decision,
+                ApprovalDecisionRecord(
+                    ticket_id=self._notice.ticket_id,
+                    workflow_id=self._notice.workflow_id,
+                    request_id=decision.request_id,
+                    approver=decision.approver,
+                    decision=decision.decision,
+                    reason=decision.reason,
+                    channel=decision.channel,
+                    at=at,
+                    final_status=final,
+                ),
+                summary=f"Record {decision.decision} by {decision.approver}",
+                **RECORD_OPTIONS,
+            )
+            status: MessageStatus = (
+                "rejected"
+                if decision.decision == "reject"
+                else "approved"
+                if final == "approved"
+                else "partially_approved"
+            )
+            await self._show(status, actor=decision.approver, reason=decision.reason, at=at)
+
+    async def _show(
+        self,
+        status: MessageStatus,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        at: datetime | None = None,
+        escalated_to: str | None = None,
+    ) -> None:
+        pending = self._gate.pending
+        for ref in self._refs:
+            update = ApprovalMessageUpdate(
+                ref=ref,
+                notice=self._notice,
+                status=status,
+                actor=actor,
+                reason=reason,
+                at=at or workflow.now(),
+                approvals_received=len(pending.approved_by) if pending else 0,
+                escalated_to=escalated_to,
+            )
+            await self._chat(
+                ChatActivities.update_approval_message, update, f"Show {status} in Slack"
+            )
+
+    def _keep(self, posted: ChatPostResult) -> None:
+        if posted.ref is not None and posted.ref not in self._refs:
+            self._refs.append(posted.ref)
+
+    async def _chat(self, activity: Any, arg: Any, summary: str) -> Any:
+        try:
+            return await workflow.execute_activity_method(
+                activity, arg, summary=summary, **CHAT_OPTIONS
+            )
+        except ActivityError as err:
+            workflow.logger.warning("Chat step %r failed, continuing without it: %s", summary, err)
+            self._note("chat", "chat_failed", f"{summary}: {err.cause or err}")
+            return None
