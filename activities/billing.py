@@ -47,7 +47,7 @@ class BillingActivities:
         Idempotency-Key too, so two racing attempts still collapse into one at Stripe.
         """
         with stripe_errors("find_refund"):
-            existing = None  # PRE-CHECK REMOVED (mutation test)
+            existing = self._billing.find_refund(input.charge_id, input.idempotency_key)
         if existing is not None:
             activity.logger.info(
                 "refund %s already exists for key %s", existing.refund_id, input.idempotency_key

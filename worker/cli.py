@@ -98,8 +98,11 @@ def run(
         ),
     ] = False,
 ) -> None:
-    """Start the local stack (Temporal + UI, Stripe sandbox, worker, API), file the demo tickets
-    and stay up until Ctrl-C. This is what `make run` does."""
+    """Start Temporal + UI, Stripe sandbox, worker and API; file the demo tickets (`make run`).
+
+    Everything binds to loopback and persists under .data/; stays up until Ctrl-C, then stops
+    every process it started.
+    """
     from worker.devstack import run_devstack
 
     raise typer.Exit(run_devstack(load_settings(), fresh=fresh))
@@ -140,10 +143,10 @@ def _api_bind(settings: Settings) -> tuple[str, int]:
 @app.command()
 def api(
     host: Annotated[
-        str | None, typer.Option(help="Interface to bind [default: host of SUPPORTFLOW_API_URL]")
+        str | None, typer.Option(help="Interface to bind (default: host of SUPPORTFLOW_API_URL)")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port [default: port of SUPPORTFLOW_API_URL]")
+        int | None, typer.Option(help="Port (default: port of SUPPORTFLOW_API_URL)")
     ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
@@ -161,7 +164,7 @@ def api(
 
 @app.command()
 def ticket(
-    ticket_id: Annotated[str, typer.Argument(help="Your helpdesk's ticket id")],
+    ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Your helpdesk's ticket id")],
     customer: Annotated[str, typer.Option("--customer", help="Customer id in the CRM")],
     order: Annotated[str | None, typer.Option("--order", help="Order id to refund")] = None,
     subject: Annotated[str, typer.Option(help="Ticket subject")] = "",
@@ -208,7 +211,7 @@ def ticket(
 
 @app.command()
 def status(
-    ticket_id: Annotated[str, typer.Argument(help="Ticket id")],
+    ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Ticket id")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON")] = False,
 ) -> None:
     """Show where a ticket's case stands (live while running, the CRM record once closed)."""
@@ -260,7 +263,7 @@ def _decide(
 
 AsUser = Annotated[str, typer.Option("--as", help="Your approver id (as in the refund policy)")]
 RequestId = Annotated[
-    str | None, typer.Option(help="Approval request id [default: the pending one]")
+    str | None, typer.Option(help="Approval request id (default: the one the case waits on)")
 ]
 AmountCents = Annotated[
     int | None, typer.Option(help="Only decide if the amount is still this (cents)")
@@ -269,7 +272,7 @@ AmountCents = Annotated[
 
 @app.command()
 def approve(
-    ticket_id: Annotated[str, typer.Argument(help="Ticket id")],
+    ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Ticket id")],
     approver: AsUser,
     reason: Annotated[str | None, typer.Option(help="Why (goes into the audit trail)")] = None,
     request_id: RequestId = None,
@@ -281,7 +284,7 @@ def approve(
 
 @app.command()
 def reject(
-    ticket_id: Annotated[str, typer.Argument(help="Ticket id")],
+    ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Ticket id")],
     approver: AsUser,
     reason: Annotated[str, typer.Option(help="Why (audit trail and the customer's reply)")],
     request_id: RequestId = None,
@@ -296,13 +299,17 @@ def replay(
     workflow_id: Annotated[
         str | None, typer.Option(help="Fetch this workflow's history from Temporal")
     ] = None,
-    run_id: Annotated[str | None, typer.Option(help="A specific run [default: latest]")] = None,
+    run_id: Annotated[str | None, typer.Option(help="A specific run (default: the latest)")] = None,
     history_file: Annotated[
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="Replay a history JSON file instead"),
     ] = None,
 ) -> None:
-    """Replay a case's history against this checkout's workflow code; exit 1 if it diverges."""
+    """Replay a case's history against this checkout's workflow code; exit 1 if it diverges.
+
+    Run it before deploying workflow changes: a nondeterministic change needs workflow.patched()
+    or it breaks every case still running.
+    """
     from worker.replay import case_workflows, fetch_history, load_history_file
     from worker.replay import replay as replay_history
 

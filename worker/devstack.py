@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -35,9 +36,8 @@ from worker.processes import ChildProcess, child_env, port_in_use
 from worker.settings import DATA_DIR, PROJECT_ROOT, Settings
 from workflows.search_attributes import dev_server_flags
 
-TEMPORAL_HOST, TEMPORAL_PORT, TEMPORAL_UI_PORT = "127.0.0.1", 7233, 8233
+TEMPORAL_HOST = "127.0.0.1"
 NAMESPACE = "default"
-LOG_DIR = DATA_DIR / "logs"
 START_TIMEOUT_SECONDS = 90.0
 # Children must talk to the dev server this launcher started, whatever the shell points at.
 TEMPORAL_ENV_PREFIXES = ("TEMPORAL_",)
@@ -52,6 +52,19 @@ class StartupFailed(Exception):
 
 class Interrupted(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    """Where the stack keeps its state and which ports it takes (tests use their own)."""
+
+    data_dir: Path = DATA_DIR
+    temporal_port: int = 7233
+    ui_port: int = 8233
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
 
 
 def say(line: str = "") -> None:
@@ -80,15 +93,18 @@ def _supportflow_command(*args: str) -> list[str]:
 class DevStack:
     """Owns the child processes of one `supportflow run` and stops them whatever happens."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, layout: StackLayout | None = None) -> None:
         self.settings = settings
+        self.layout = layout = layout or StackLayout()
+        self.temporal_address = f"{TEMPORAL_HOST}:{layout.temporal_port}"
         api = urlsplit(settings.api_url)
         self.api_host, self.api_port = api.hostname or "127.0.0.1", api.port or 8000
         self.api_url = f"http://{self.api_host}:{self.api_port}"
-        self.ui_url = f"http://localhost:{TEMPORAL_UI_PORT}"
+        self.ui_url = f"http://localhost:{layout.ui_port}"
         self.children: list[ChildProcess] = []
         self.stripe: demo_stripe.StripeMode | None = None
         self.stop_requested = asyncio.Event()
+        self.running = asyncio.Event()  # set once the demo tickets are reported
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -99,8 +115,9 @@ class DevStack:
         try:
             await self._start()
             await self._demo()
-            say(f"\nTemporal UI {self.ui_url}   API {self.api_url}/docs   logs {LOG_DIR}")
+            say(f"\nTemporal UI {self.ui_url}   API {self.api_url}/docs   logs {self.layout.log_dir}")
             say("Running. Press Ctrl-C to stop.")
+            self.running.set()
             return await self._supervise()
         except Interrupted:
             say("\nInterrupted during startup.")
@@ -110,11 +127,12 @@ class DevStack:
             return 1
         finally:
             await self._shutdown()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
 
     async def _start(self) -> None:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        say(f"supportflow dev stack: data in {DATA_DIR}, logs in {LOG_DIR}")
+        self.layout.log_dir.mkdir(parents=True, exist_ok=True)
+        say(f"supportflow dev stack: data in {self.layout.data_dir}, logs in {self.layout.log_dir}")
         self._check_ports()
         client = await self._start_temporal()
         self.stripe = await self._start_stripe()
@@ -125,8 +143,8 @@ class DevStack:
 
     def _check_ports(self) -> None:
         wanted = {
-            TEMPORAL_PORT: "Temporal",
-            TEMPORAL_UI_PORT: "Temporal UI",
+            self.layout.temporal_port: "Temporal",
+            self.layout.ui_port: "Temporal UI",
             self.api_port: "API",
         }
         busy = [f"{port} ({what})" for port, what in wanted.items() if port_in_use(port)]
@@ -137,12 +155,15 @@ class DevStack:
             )
 
     async def _shutdown(self) -> None:
-        if not self.children and self.stripe is None:
+        names = [child.name for child in reversed(self.children)]
+        if self.stripe is not None and self.stripe.sandbox is not None:
+            names.append("stripe sandbox")
+        if not names:
             return
-        say("Stopping: " + ", ".join(child.name for child in reversed(self.children)))
+        say("Stopping " + ", ".join(names) + " ...")
         for child in reversed(self.children):
             code = await asyncio.to_thread(child.stop)
-            say(f"  stopped {child.name} (exit {code})")
+            say(f"  stopped {child.name} ({_exit_text(code)})")
         self.children.clear()
         if self.stripe is not None:
             await asyncio.to_thread(self.stripe.stop)
@@ -180,13 +201,13 @@ class DevStack:
             "server",
             "start-dev",
             "--db-filename",
-            str(DATA_DIR / "temporal.db"),
+            str(self.layout.data_dir / "temporal.db"),
             "--ip",
             TEMPORAL_HOST,
             "--port",
-            str(TEMPORAL_PORT),
+            str(self.layout.temporal_port),
             "--ui-port",
-            str(TEMPORAL_UI_PORT),
+            str(self.layout.ui_port),
             "--log-level",
             "warn",
             *dev_server_flags(),
@@ -197,14 +218,14 @@ class DevStack:
         await self._wait_for(child, self._ui_answers, "Temporal UI")
         step(
             "Temporal",
-            f"{TEMPORAL_HOST}:{TEMPORAL_PORT}, UI {self.ui_url} ({time.monotonic() - started:.1f}s)",
+            f"{self.temporal_address}, UI {self.ui_url} ({time.monotonic() - started:.1f}s)",
         )
         return client
 
     async def _temporal_client(self) -> Client | None:
         try:
             client = await Client.connect(
-                f"{TEMPORAL_HOST}:{TEMPORAL_PORT}",
+                self.temporal_address,
                 namespace=NAMESPACE,
                 data_converter=pydantic_data_converter,
             )
@@ -216,7 +237,7 @@ class DevStack:
     async def _ui_answers(self) -> bool | None:
         try:
             async with httpx.AsyncClient(timeout=2.0) as http:
-                response = await http.get(f"http://127.0.0.1:{TEMPORAL_UI_PORT}/")
+                response = await http.get(f"http://127.0.0.1:{self.layout.ui_port}/")
         except httpx.HTTPError:
             return None
         return True if response.status_code == 200 else None
@@ -224,7 +245,10 @@ class DevStack:
     async def _start_stripe(self) -> demo_stripe.StripeMode:
         try:
             mode = await asyncio.to_thread(
-                demo_stripe.start, self.settings, DATA_DIR, LOG_DIR / "stripe-sandbox.log"
+                demo_stripe.start,
+                self.settings,
+                self.layout.data_dir,
+                self.layout.log_dir / "stripe-sandbox.log",
             )
         except demo_stripe.StripeUnusable as err:
             raise StartupFailed(str(err)) from err
@@ -242,7 +266,7 @@ class DevStack:
         child = self._spawn("worker", _supportflow_command("worker"))
 
         async def polling() -> bool | None:
-            return True if await _has_poller(client, self.settings.task_queue, child.pid) else None
+            return True if await has_poller(client, self.settings.task_queue, child.pid) else None
 
         await self._wait_for(child, polling, "worker")
         step("Worker", f"polling task queue {self.settings.task_queue} (pid {child.pid})")
@@ -277,14 +301,15 @@ class DevStack:
     def _spawn(self, name: str, argv: list[str]) -> ChildProcess:
         assert self.stripe is not None or name == "temporal"
         env = child_env(self._child_overrides(), drop_prefixes=TEMPORAL_ENV_PREFIXES)
-        child = ChildProcess(name, argv, LOG_DIR / f"{name}.log", env=env, cwd=PROJECT_ROOT)
+        log_file = self.layout.log_dir / f"{name}.log"
+        child = ChildProcess(name, argv, log_file, env=env, cwd=PROJECT_ROOT)
         child.start()
         self.children.append(child)
         return child
 
     def _child_overrides(self) -> dict[str, str]:
         overrides = {
-            "TEMPORAL_ADDRESS": f"{TEMPORAL_HOST}:{TEMPORAL_PORT}",
+            "TEMPORAL_ADDRESS": self.temporal_address,
             "TEMPORAL_NAMESPACE": NAMESPACE,
             "TEMPORAL_UI_URL": self.ui_url,
             "SUPPORTFLOW_API_URL": self.api_url,
@@ -319,7 +344,7 @@ class DevStack:
         )
 
 
-async def _has_poller(client: Client, task_queue: str, pid: int | None) -> bool:
+async def has_poller(client: Client, task_queue: str, pid: int | None) -> bool:
     """True once *this* worker process polls; pollers of an earlier run linger for minutes."""
     response = await client.workflow_service.describe_task_queue(
         DescribeTaskQueueRequest(
@@ -329,6 +354,13 @@ async def _has_poller(client: Client, task_queue: str, pid: int | None) -> bool:
         )
     )
     return any(poller.identity.startswith(f"{pid}@") for poller in response.pollers)
+
+
+def _exit_text(code: int | None) -> str:
+    # uvicorn re-raises the SIGTERM it handled, so a clean API stop reports the signal.
+    if code is not None and code < 0:
+        return f"on {signal.Signals(-code).name}"
+    return f"exit {code}"
 
 
 def approval_path(settings: Settings, api_url: str) -> str:
@@ -343,14 +375,14 @@ def approval_path(settings: Settings, api_url: str) -> str:
     )
 
 
-def clear_demo_state(settings: Settings) -> list[Path]:
+def clear_demo_state(settings: Settings, data_dir: Path = DATA_DIR) -> list[Path]:
     """`supportflow run --fresh`: forget the dev server's history, the sandbox and the SQLite CRM
     (only files under .data/; a Postgres DATABASE_URL is never touched)."""
     removed = []
-    candidates = [DATA_DIR / "temporal.db", *DATA_DIR.glob("temporal.db-*")]
-    candidates.append(DATA_DIR / demo_stripe.SANDBOX_STATE_FILE)
+    candidates = [data_dir / "temporal.db", *data_dir.glob("temporal.db-*")]
+    candidates.append(data_dir / demo_stripe.SANDBOX_STATE_FILE)
     sqlite_path = sqlite_file(normalize_database_url(settings.database_url))
-    if sqlite_path is not None and DATA_DIR.resolve() in sqlite_path.resolve().parents:
+    if sqlite_path is not None and data_dir.resolve() in sqlite_path.resolve().parents:
         candidates += [sqlite_path, *sqlite_path.parent.glob(sqlite_path.name + "-*")]
     for path in candidates:
         if path.exists():

@@ -241,6 +241,7 @@ class TicketWorkflow:
             "supportflow", "triaged", f"{triage.intent} ({triage.confidence:.2f}, {triage.engine})"
         )
         workflow.upsert_search_attributes([INTENT.value_set(triage.intent)])
+        self._tried(f"Triaged by {triage.engine}: {triage.intent} ({triage.confidence:.2f})")
         return triage
 
     def _route(self, triage: TriageResult) -> RouteDecision:

@@ -51,6 +51,9 @@ class Hold:
         after Stripe is never delivered."""
         self._dropped.set()
 
+    async def wait_dropped(self) -> None:
+        await self._dropped.wait()
+
 
 @dataclass(frozen=True)
 class ProxiedCall:
@@ -159,7 +162,7 @@ class StripeProxy:
         status: int | None,
     ) -> None:
         hold.reached.set()
-        await hold._dropped.wait()
+        await hold.wait_dropped()
         # abort(), not close(): the client sees a reset, never a clean (empty) answer.
         writer.transport.abort()
         where = "before" if status is None else "after"

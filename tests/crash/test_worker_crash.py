@@ -26,6 +26,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from integrations.crm_store.store import CrmStore
@@ -183,7 +184,7 @@ async def test_worker_killed_around_the_refund_call(
     stripe_proxy: StripeProxy,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
-    dev_server_env,
+    dev_server_env: WorkflowEnvironment,
     task_queue: str,
 ) -> None:
     case = seed_case(crm_store, stripe_billing, amount_cents=AUTO_AMOUNT)
@@ -214,7 +215,7 @@ async def test_worker_killed_while_case_waits_for_approval(
     workers: WorkerProcesses,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
-    dev_server_env,
+    dev_server_env: WorkflowEnvironment,
     task_queue: str,
 ) -> None:
     case = seed_case(crm_store, stripe_billing, amount_cents=APPROVAL_AMOUNT)

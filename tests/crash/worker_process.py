@@ -91,13 +91,12 @@ class WorkerProcesses:
         )
 
     def kill_all(self) -> None:
+        """SIGKILL every process still running, then reap them all (no zombies, no orphans)."""
         for process, _ in self._processes:
             if process.poll() is None:
                 process.kill()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
-                pass
+        for process, _ in self._processes:
+            process.wait(timeout=30)
 
     def check_alive(self, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:

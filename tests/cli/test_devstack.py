@@ -1,0 +1,115 @@
+"""`supportflow run` end to end on free ports: every process, the demo tickets, a clean stop,
+and a second run that reuses the data. Slow (two full stack starts), so marked `slow`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from worker.devstack import DevStack, StackLayout
+from worker.processes import port_in_use
+from worker.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def stack_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, StackLayout]:
+    for name in ("STRIPE_API_KEY", "STRIPE_API_BASE", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    data_dir = tmp_path / ".data"
+    layout = StackLayout(data_dir=data_dir, temporal_port=free_port(), ui_port=free_port())
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        DATABASE_URL=f"sqlite:///{data_dir / 'supportflow.db'}",
+        SUPPORTFLOW_API_URL=f"http://127.0.0.1:{free_port()}",
+        SUPPORTFLOW_TASK_QUEUE="devstack-test",
+    )
+    return settings, layout
+
+
+async def _run_until_ready(stack: DevStack) -> asyncio.Task[int]:
+    task = asyncio.create_task(stack.run())
+    ready = asyncio.create_task(stack.running.wait())
+    await asyncio.wait({task, ready}, timeout=240, return_when=asyncio.FIRST_COMPLETED)
+    ready.cancel()
+    assert stack.running.is_set(), "the stack did not come up"
+    return task
+
+
+async def _stop(stack: DevStack, task: asyncio.Task[int]) -> tuple[int, list[int], int]:
+    pids = [child.pid for child in stack.children if child.pid is not None]
+    assert stack.stripe is not None and stack.stripe.sandbox is not None
+    sandbox_port = stack.stripe.sandbox.port
+    stack.stop_requested.set()
+    return await asyncio.wait_for(task, 120), pids, sandbox_port
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def test_run_twice(
+    stack_config: tuple[Settings, StackLayout], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings, layout = stack_config
+    stack = DevStack(settings, layout)
+    task = await _run_until_ready(stack)
+    first = capsys.readouterr().out
+    code, pids, sandbox_port = await _stop(stack, task)
+    stopped = capsys.readouterr().out
+
+    assert "ok  Temporal" in first and "ok  Stripe" in first and "ok  Worker" in first
+    assert "6 customers and 8 orders added (8 new charges)" in first
+    assert "[auto-approve] (filed now)" in first
+    assert "Ticket demo-auto-approve: resolved" in first
+    assert "Ticket demo-needs-approval: awaiting_approval" in first
+    assert "Approve: supportflow approve demo-needs-approval --as alice" in first
+    assert "Ticket demo-denied-old-order: denied" in first
+    assert f"http://localhost:{layout.ui_port}/namespaces/default/workflows/ticket-demo-" in first
+    assert "Approvals: API / CLI" in first
+    assert code == 0
+    assert "All processes stopped." in stopped
+    assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
+    assert not port_in_use(layout.temporal_port)
+    assert not port_in_use(sandbox_port)
+    assert (layout.log_dir / "worker.log").exists()
+
+    again = DevStack(settings, layout)
+    task = await _run_until_ready(again)
+    second = capsys.readouterr().out
+    code, _, _ = await _stop(again, task)
+    assert code == 0
+    assert "reused (8 demo orders already seeded)" in second
+    assert "warning" not in second
+    assert "[auto-approve] (filed earlier, current state)" in second
+    assert "Ticket demo-auto-approve: resolved" in second
+    assert "Ticket demo-needs-approval: awaiting_approval" in second
+
+
+async def test_busy_port_fails_fast_without_leftovers(
+    stack_config: tuple[Settings, StackLayout], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings, layout = stack_config
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", layout.temporal_port))
+        squatter.listen()
+        stack = DevStack(settings, layout)
+        code = await asyncio.wait_for(stack.run(), 30)
+    assert code == 1
+    assert f"port(s) {layout.temporal_port} (Temporal) already in use" in capsys.readouterr().err
+    assert stack.children == []

@@ -1,0 +1,47 @@
+"""Wiring for TicketWorkflow: its activities, built from the worker's settings.
+
+worker_app.py adds `TICKET_WORKFLOWS` to its workflows and `ticket_activity_list(...)` to its
+activities. The CRM activities TicketWorkflow also calls (`open_case`, `record_case_outcome`,
+`record_audit`) are already registered by the refund wiring and are not repeated here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activities.handoff import HandoffActivities
+from activities.knowledge import KnowledgeActivities, knowledge_activities_from_settings
+from activities.routing import RoutingPolicyActivities
+from activities.triage import TriageActivities
+from integrations.crm_store import CrmStore
+from integrations.slack_approvals import SlackApprovals
+from worker.settings import Settings
+from workflows.ticket import TicketWorkflow
+
+TICKET_WORKFLOWS: list[type] = [TicketWorkflow]
+
+
+def ticket_activity_list(
+    store: CrmStore,
+    settings: Settings,
+    *,
+    slack: SlackApprovals | None = None,
+    triage: TriageActivities | None = None,
+    knowledge: KnowledgeActivities | None = None,
+    routing: RoutingPolicyActivities | None = None,
+) -> list[Any]:
+    """Triage (OpenAI when OPENAI_API_KEY is set, else rules), knowledge (Weaviate when
+    WEAVIATE_URL is set, else SQLite FTS5), the routing policy and hand-offs (Slack when a
+    client is given, else CRM note + log). Tests pass their own objects for any of them."""
+    triage = triage or TriageActivities.from_settings(settings)
+    knowledge = knowledge or knowledge_activities_from_settings(settings)
+    routing = routing or RoutingPolicyActivities()
+    handoff = HandoffActivities(store, slack)
+    return [
+        triage.triage_ticket,
+        knowledge.search_knowledge,
+        knowledge.draft_answer,
+        routing.load_routing_policy,
+        handoff.hand_off_ticket,
+        handoff.queue_customer_message,
+    ]
