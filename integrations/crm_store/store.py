@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select, update
 
 from activities.models import (
+    ApprovalClickRecord,
     ApprovalDecisionRecord,
     ApprovalRequestRecord,
     AuditEntry,
@@ -213,6 +214,28 @@ class CrmStore:
             detail=f"{reason_code}: {message} (request {request_id or '-'}, via {channel})",
             at=self._clock(),
         )
+        self._audit_ticket_event(ticket_id, entry, dedupe_key)
+
+    def record_approval_click(self, click: ApprovalClickRecord) -> None:
+        """Audit one Slack click, accepted or refused: who (Slack user and approver identity),
+        when, on which request, and what became of it."""
+        detail = (
+            f"Slack user {click.slack_user_id} clicked {click.action} on request "
+            f"{click.request_id}: {click.outcome}"
+            + (f" ({click.code})" if click.code else "")
+            + (f" - {click.detail}" if click.detail else "")
+        )
+        entry = AuditEntry(
+            actor=click.approver or f"slack:{click.slack_user_id}",
+            action=f"slack_click_{click.outcome}",
+            detail=detail,
+            at=click.at,
+        )
+        self._audit_ticket_event(click.ticket_id, entry, None)
+
+    def _audit_ticket_event(
+        self, ticket_id: str, entry: AuditEntry, dedupe_key: str | None
+    ) -> None:
         with self.session() as session:
             ticket = session.get(Ticket, ticket_id)
             workflow_id = ticket.workflow_id if ticket is not None else None

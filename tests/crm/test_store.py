@@ -249,3 +249,35 @@ def test_postgres_urls_use_psycopg_3() -> None:
 def test_other_databases_are_refused() -> None:
     with pytest.raises(ValueError, match="SQLite or PostgreSQL"):
         create_crm_engine("mysql://u@db/crm")
+
+
+def test_slack_clicks_are_audited_accepted_or_refused(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from activities.models import ApprovalClickRecord
+    from integrations.crm_store.store import CrmStore
+    from integrations.crm_store.views import CustomerView
+
+    store = CrmStore(f"sqlite:///{tmp_path / 'clicks.db'}")
+    store.migrate()
+    store.add_customer(CustomerView(id="cus_1", name="A", email="a@example.com", tier="standard"))
+    store.upsert_ticket(ticket_id="T-1", customer_id="cus_1", process="refund")
+    at = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    for outcome, code in (("refused", "not_an_approver"), ("accepted", None)):
+        store.record_approval_click(
+            ApprovalClickRecord(
+                ticket_id="T-1",
+                request_id="req-1",
+                slack_user_id="U0ALICE",
+                approver="alice",
+                action="approve",
+                outcome=outcome,
+                code=code,
+                at=at,
+            )
+        )
+    ticket = store.get_ticket("T-1")
+    assert ticket is not None
+    clicks = [(e.actor, e.action) for e in ticket.audit if e.action.startswith("slack_click")]
+    assert clicks == [("alice", "slack_click_refused"), ("alice", "slack_click_accepted")]
+    assert "not_an_approver" in ticket.audit[0].detail and "req-1" in ticket.audit[0].detail
