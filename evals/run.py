@@ -90,7 +90,9 @@ class EvalReport(BaseModel):
         for intent in INTENTS:
             rows = [r for r in self.results if r.expected_intent == intent]
             if rows:
-                scores[intent] = IntentScore(total=len(rows), correct=sum(r.intent_ok for r in rows))
+                scores[intent] = IntentScore(
+                    total=len(rows), correct=sum(r.intent_ok for r in rows)
+                )
         return scores
 
     def escalation(self) -> tuple[float, float]:
@@ -209,7 +211,7 @@ def format_report(report: EvalReport) -> str:
 
 def _confusion_lines(report: EvalReport) -> list[str]:
     table = report.confusion()
-    columns = [i for i in INTENTS if any(i in row for row in table.values())]
+    columns: list[str] = [i for i in INTENTS if any(i in row for row in table.values())]
     if any("error" in row for row in table.values()):
         columns.append("error")
     short = {c: c[:6] for c in columns}

@@ -22,7 +22,8 @@ from pydantic import BaseModel
 from temporalio.client import Client
 
 from worker.api_errors import install_error_handlers
-from worker.approvals import ApprovalStore, ApprovalSubmission, decide
+from worker.api_slack import SlackClickStore, start_slack
+from worker.approvals import ApprovalSubmission, decide
 from worker.case_status import CaseView, TicketReader, read_ticket
 from worker.cases import TICKET_ID_PATTERN, CaseStarted, TicketSubmission, file_ticket
 from worker.settings import Settings, get_settings
@@ -33,9 +34,10 @@ log = logging.getLogger("supportflow.api")
 
 TicketId = Annotated[str, Path(min_length=1, max_length=64, pattern=TICKET_ID_PATTERN)]
 HEALTH_TIMEOUT = timedelta(seconds=3)
+DEV_API_TOKEN = "dev-approvals-token"  # the Settings default, fine on loopback only
 
 
-class CaseStore(ApprovalStore, TicketReader, Protocol):
+class CaseStore(SlackClickStore, TicketReader, Protocol):
     """The CRM store as the API uses it."""
 
 
@@ -70,11 +72,18 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or await asyncio.to_thread(_default_store, settings)
+        if settings.api_token.get_secret_value() == DEV_API_TOKEN:
+            log.warning("SUPPORTFLOW_API_TOKEN is the development default; set your own.")
         try:
             await app.state.temporal.client()
         except TemporalUnavailable as err:
             log.warning("starting without Temporal (will retry on each request): %s", err)
-        yield
+        socket_mode = await start_slack(app, settings, app.state.temporal, app.state.store)
+        try:
+            yield
+        finally:
+            if socket_mode is not None:
+                await socket_mode.stop()
 
     app = FastAPI(
         title="supportflow",

@@ -48,7 +48,13 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and not declared.isdigit():
+            response = JSONResponse(
+                error_body("bad_request", "Invalid Content-Length header."), 400
+            )
+            await response(scope, receive, send)
+            return
+        if declared is not None and int(declared) > self.max_bytes:
             too_large = _too_large()
             response = JSONResponse(error_body("payload_too_large", too_large.detail), 413)
             await response(scope, receive, send)

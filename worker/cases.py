@@ -113,13 +113,20 @@ def _newly_started(handle: WorkflowHandle) -> bool:
     return bool(getattr(response, "started", True))
 
 
+def case_workflow(ticket: TicketSubmission) -> tuple[str, BaseModel]:
+    """Which workflow handles the ticket's process, and its input. One entry per process; the
+    workflow id does not depend on it, so a ticket can never have two cases."""
+    return REFUND_WORKFLOW, ticket.refund_request()
+
+
 async def file_ticket(client: Client, settings: Settings, ticket: TicketSubmission) -> CaseStarted:
     """Starts the ticket's case, or returns the case it already has (running or closed)."""
     workflow_id = case_workflow_id(ticket.ticket_id)
+    workflow_name, workflow_input = case_workflow(ticket)
     try:
         handle = await client.start_workflow(
-            REFUND_WORKFLOW,
-            ticket.refund_request(),
+            workflow_name,
+            workflow_input,
             id=workflow_id,
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -115,7 +115,9 @@ class DevStack:
         try:
             await self._start()
             await self._demo()
-            say(f"\nTemporal UI {self.ui_url}   API {self.api_url}/docs   logs {self.layout.log_dir}")
+            say(
+                f"\nTemporal UI {self.ui_url}   API {self.api_url}/docs   logs {self.layout.log_dir}"
+            )
             say("Running. Press Ctrl-C to stop.")
             self.running.set()
             return await self._supervise()
@@ -252,12 +254,19 @@ class DevStack:
             )
         except demo_stripe.StripeUnusable as err:
             raise StartupFailed(str(err)) from err
+        except (RuntimeError, TimeoutError) as err:  # the sandbox exited or never answered
+            raise StartupFailed(f"the Stripe sandbox did not start: {err}") from err
         step("Stripe", mode.description)
         return mode
 
     async def _seed(self) -> None:
         assert self.stripe is not None
-        result = await asyncio.to_thread(demo_stripe.seed, self.settings, self.stripe)
+        try:
+            result = await asyncio.to_thread(demo_stripe.seed, self.settings, self.stripe)
+        except Exception as err:  # Stripe or database refused: say which, stop cleanly
+            raise StartupFailed(
+                f"seeding the demo data failed: {type(err).__name__}: {err}"
+            ) from err
         step("Demo data", result.summary)
         for warning in result.warnings:
             typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)

@@ -61,14 +61,18 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
     )
 
+# Every activity has a schedule-to-close bound: besides capping retries, an unbounded one lets the
+# time-skipping test server jump years ahead once the workflow is idle.
 READ_OPTIONS: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=15),
+    schedule_to_close_timeout=timedelta(minutes=10),
     retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=10),
 )
 # LLM calls: a few attempts honouring Retry-After, then the ticket goes to a person rather than
 # waiting on a provider outage.
 LLM_OPTIONS: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=60),
+    schedule_to_close_timeout=timedelta(minutes=10),
     retry_policy=RetryPolicy(
         initial_interval=timedelta(seconds=2),
         maximum_interval=timedelta(minutes=1),

@@ -95,9 +95,15 @@ def _article(doc_id: str, meta: dict[str, str], body: str, source: Path) -> Arti
         raise HelpCenterFormatError(
             f"{source}: audience must be public or internal, not {audience!r}"
         )
-    return Article(
-        doc_id=meta.get("id") or doc_id, title=title, url=url, audience=audience, body=body
-    )  # type: ignore[arg-type]
+    return Article.model_validate(
+        {
+            "doc_id": meta.get("id") or doc_id,
+            "title": title,
+            "url": url,
+            "audience": audience,
+            "body": body,
+        }
+    )
 
 
 def parse_markdown(text: str, doc_id: str, source: Path) -> Article:

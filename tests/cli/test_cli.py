@@ -184,9 +184,7 @@ def _worker_process(env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def test_worker_command_reports_unreachable_temporal(cli_env: None, stripe_sandbox: str) -> None:
-    worker = _worker_process(
-        {"TEMPORAL_ADDRESS": "127.0.0.1:9", "STRIPE_API_BASE": stripe_sandbox}
-    )
+    worker = _worker_process({"TEMPORAL_ADDRESS": "127.0.0.1:9", "STRIPE_API_BASE": stripe_sandbox})
     output, _ = worker.communicate(timeout=60)
     assert worker.returncode == 3, output
     assert "cannot reach Temporal at 127.0.0.1:9" in output

@@ -14,6 +14,7 @@ from tests.cli.conftest import invoke
 from tests.cli.probe_workflows import ProbeV1, ProbeV2, probe_step
 from worker import replay
 
+
 @pytest.fixture
 async def probe_workflow_id(dev_server_env: WorkflowEnvironment, task_queue: str) -> str:
     """A completed ProbeV1 run on the dev server."""

@@ -60,7 +60,9 @@ async def test_activities_search_and_draft(demo_kb: SqliteKnowledgeBase) -> None
     answer = await env.run(
         activities.draft_answer,
         DraftAnswerInput(
-            ticket_id="T-9", question="refund approval limits", passages=found.passages,
+            ticket_id="T-9",
+            question="refund approval limits",
+            passages=found.passages,
             customer_name="Dana",
         ),
     )
@@ -81,9 +83,13 @@ async def test_llm_draft_cites_only_the_passages_it_used(
     question = "How long does a refund take to show up on my credit card?"
     passages = demo_kb.search(question, k=4)
     fake_openai.reply_json(
-        {"answer": "Card refunds take 5-10 business days.", "used_passages": [1, 1, 99],
-         "answered": True},
-        prompt_tokens=500, completion_tokens=30,
+        {
+            "answer": "Card refunds take 5-10 business days.",
+            "used_passages": [1, 1, 99],
+            "answered": True,
+        },
+        prompt_tokens=500,
+        completion_tokens=30,
     )
     draft = await drafter(fake_openai).draft(question, passages)
     assert draft.text == "Card refunds take 5-10 business days."

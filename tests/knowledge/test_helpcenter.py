@@ -102,5 +102,7 @@ def test_demo_help_center(demo_articles: list[Article]) -> None:
     topics = {a.doc_id.split("/")[0] for a in demo_articles}
     assert {"returns", "refunds", "shipping", "billing", "account", "internal"} <= topics
     assert {a.audience for a in demo_articles if a.doc_id.startswith("internal/")} == {"internal"}
-    assert all(a.audience == "public" for a in demo_articles if not a.doc_id.startswith("internal/"))
+    assert all(
+        a.audience == "public" for a in demo_articles if not a.doc_id.startswith("internal/")
+    )
     assert len({a.url for a in demo_articles}) == len(demo_articles)

@@ -175,9 +175,10 @@ def test_ingest_replaces_the_articles_chunks_with_self_provided_vectors() -> Non
     first = objects[0]
     assert first.properties["audience"] == "public"
     assert first.properties["heading"] == "Cards"
-    assert first.vector == fake_embed(
-        [f"{ARTICLE.title}\nCards\nCard refunds take 5 to 10 business days."]
-    )[0]
+    assert (
+        first.vector
+        == fake_embed([f"{ARTICLE.title}\nCards\nCard refunds take 5 to 10 business days."])[0]
+    )
     # The call order matters: delete before insert, so a re-ingest never doubles chunks.
     assert [c for c, _ in client.collection.calls] == ["delete_many", "insert_many"]
 

@@ -63,9 +63,7 @@ class FakeOpenAI:
                 "object": "chat.completion",
                 "created": 1_700_000_000,
                 "model": self.requests[-1].get("model", "fake"),
-                "choices": [
-                    {"index": 0, "message": message, "finish_reason": step.finish_reason}
-                ],
+                "choices": [{"index": 0, "message": message, "finish_reason": step.finish_reason}],
                 "usage": {
                     "prompt_tokens": step.prompt_tokens,
                     "completion_tokens": step.completion_tokens,
@@ -83,7 +81,12 @@ class FakeOpenAI:
             for i, t in enumerate(inputs)
         ]
         return web.json_response(
-            {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+            {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            }
         )
 
     def app(self) -> web.Application:

@@ -117,10 +117,22 @@ async def test_non_retryable_failures(
 @pytest.mark.parametrize(
     ("scripted", "error_type", "delay"),
     [
-        (Scripted(status=429, headers={"Retry-After": "7"}), "LlmRateLimited", timedelta(seconds=7)),
-        (Scripted(status=429, headers={"retry-after-ms": "1500"}), "LlmRateLimited", timedelta(milliseconds=1500)),
+        (
+            Scripted(status=429, headers={"Retry-After": "7"}),
+            "LlmRateLimited",
+            timedelta(seconds=7),
+        ),
+        (
+            Scripted(status=429, headers={"retry-after-ms": "1500"}),
+            "LlmRateLimited",
+            timedelta(milliseconds=1500),
+        ),
         (Scripted(status=500), "LlmServerError", None),
-        (Scripted(status=503, headers={"Retry-After": "2"}), "LlmServerError", timedelta(seconds=2)),
+        (
+            Scripted(status=503, headers={"Retry-After": "2"}),
+            "LlmServerError",
+            timedelta(seconds=2),
+        ),
         (Scripted(status=408), "LlmUnavailable", None),
         (Scripted(status=409), "LlmUnavailable", None),
     ],

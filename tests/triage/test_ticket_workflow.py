@@ -47,12 +47,12 @@ def knowledge(tmp_path: Path) -> KnowledgeActivities:
 
 @pytest_asyncio.fixture
 async def tickets(
-    time_skipping_env: WorkflowEnvironment,
+    ticket_env: WorkflowEnvironment,
     task_queue: str,
     store: CrmStore,
     knowledge: KnowledgeActivities,
 ) -> AsyncIterator[TicketRunner]:
-    async with ticket_worker(time_skipping_env.client, task_queue, store, knowledge) as runner:
+    async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
         yield runner
 
 
@@ -113,7 +113,9 @@ async def test_missing_order_asks_and_the_reply_continues_the_case(tickets: Tick
         "clarify",
         ["order_id"],
     )
-    [question] = tickets.store.get_ticket(waiting.ticket_id).outbox  # type: ignore[union-attr]
+    ticket = tickets.store.get_ticket(waiting.ticket_id)
+    assert ticket is not None
+    [question] = ticket.outbox
     assert "order number" in question.body
     receipt = await handle.execute_update(
         CUSTOMER_REPLY_UPDATE,
@@ -235,7 +237,7 @@ async def test_unsure_answer_goes_to_review_not_to_the_customer(tickets: TicketR
 
 
 async def test_llm_refusal_escalates(
-    time_skipping_env: WorkflowEnvironment,
+    ticket_env: WorkflowEnvironment,
     task_queue: str,
     store: CrmStore,
     knowledge: KnowledgeActivities,
@@ -245,7 +247,7 @@ async def test_llm_refusal_escalates(
     triage = TriageActivities(OpenAITriage(make_client(config), "gpt-test"))
     fake_openai.reply(Scripted(content=None, refusal="I cannot classify this."))
     async with ticket_worker(
-        time_skipping_env.client, task_queue, store, knowledge, triage=triage
+        ticket_env.client, task_queue, store, knowledge, triage=triage
     ) as runner:
         handle = await runner.start("Refund order ord_5001 please.")
         outcome = await handle.result()
