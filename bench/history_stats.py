@@ -16,7 +16,11 @@ def payload_bytes(message: Message) -> int:
         if field.message_type is None:
             continue
         if field.label == field.LABEL_REPEATED:
-            items = value.values() if hasattr(value, "values") and not isinstance(value, list) else value
+            items = (
+                value.values()
+                if hasattr(value, "values") and not isinstance(value, list)
+                else value
+            )
             for item in items:
                 if isinstance(item, Message):
                     total += payload_bytes(item)

@@ -24,8 +24,10 @@ TEST_SERVER = VENV_BIN / "temporal-test-server"
 
 
 async def register_search_attributes(client: Client) -> None:
-    kinds = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-             "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT}
+    kinds = {
+        "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    }
     await client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=client.namespace,

@@ -263,7 +263,7 @@ def test_slack_clicks_are_audited_accepted_or_refused(tmp_path) -> None:
     store.add_customer(CustomerView(id="cus_1", name="A", email="a@example.com", tier="standard"))
     store.upsert_ticket(ticket_id="T-1", customer_id="cus_1", process="refund")
     at = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
-    for outcome, code in (("refused", "not_an_approver"), ("accepted", None)):
+    for result, code in (("refused", "not_an_approver"), ("accepted", None)):
         store.record_approval_click(
             ApprovalClickRecord(
                 ticket_id="T-1",
@@ -271,7 +271,7 @@ def test_slack_clicks_are_audited_accepted_or_refused(tmp_path) -> None:
                 slack_user_id="U0ALICE",
                 approver="alice",
                 action="approve",
-                outcome=outcome,
+                outcome=result,
                 code=code,
                 at=at,
             )
