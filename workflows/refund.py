@@ -167,9 +167,7 @@ class RefundWorkflow:
 
     async def _load_order(self) -> OrderInfo:
         if self._request.order_id is None:
-            raise CaseStop(
-                "escalated", "The ticket names no order, so there is nothing to refund."
-            ) from None
+            raise CaseStop("escalated", "The ticket names no order, so there is nothing to refund.")
         try:
             return await workflow.execute_local_activity_method(
                 CommerceActivities.load_order,
@@ -186,9 +184,7 @@ class RefundWorkflow:
 
     async def _load_charge(self, order: OrderInfo) -> ChargeState:
         if not order.charge_id:
-            raise CaseStop(
-                "escalated", f"Order {order.order_id} has no card payment to refund."
-            ) from None
+            raise CaseStop("escalated", f"Order {order.order_id} has no card payment to refund.")
         try:
             return await workflow.execute_local_activity_method(
                 BillingActivities.get_charge_state,
@@ -268,7 +264,13 @@ class RefundWorkflow:
                     customer,
                     reply_kind="escalated",
                 )
-        refund = await self._issue_refund(decision, order, approval_id)
+        try:
+            refund = await self._issue_refund(decision, order, approval_id)
+        except ActivityError as err:
+            # Only non-retryable failures get here (declined, over-refund, auth): no money moved.
+            raise CaseStop(
+                "escalated", f"The refund could not be issued: {_failure_reason(err)}"
+            ) from None
         return await self._finish(
             "resolved",
             f"Refunded {refund.amount_cents} {refund.currency} ({refund.refund_id}).",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -48,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         route_ticket,
     )
     from workflows import ticket_replies
-    from workflows.models import STATUS_QUERY, RefundOutcome, RefundRequest
+    from workflows.models import STATUS_QUERY, RefundOutcome
     from workflows.search_attributes import CASE_STATE, INTENT, PROCESS
     from workflows.ticket_models import (
         CUSTOMER_REPLY_UPDATE,
@@ -60,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
         TicketRequest,
         TicketStatus,
     )
+    from workflows.ticket_processes import PROCESSES
 
 # Every activity has a schedule-to-close bound: besides capping retries, an unbounded one lets the
 # time-skipping test server jump years ahead once the workflow is idle.
@@ -99,27 +99,6 @@ def _failure(err: ActivityError | ChildWorkflowError) -> str:
     if isinstance(cause, ApplicationError):
         return f"{cause.type}: {cause.message}"
     return str(cause or err)
-
-
-def refund_request(ticket: TicketRequest, triage: TriageResult) -> RefundRequest:
-    """The refund child's input. No amount, ever: ticket text cannot set one, so the refund
-    policy works from the charge in the system of record."""
-    return RefundRequest(
-        ticket_id=ticket.ticket_id,
-        customer_id=ticket.customer_id,
-        order_id=ticket.order_id or triage.order_id,
-        subject=ticket.subject,
-        body=ticket.body,
-        requested_by=ticket.requested_by,
-        requested_amount_cents=None,
-        channel=ticket.channel,
-    )
-
-
-# Child processes by policy name: each builds its own input from the ticket and its triage.
-# Billing disputes and onboarding register here the same way when their workflows exist.
-PROCESS_INPUTS: dict[str, Callable[[TicketRequest, TriageResult], Any]] = {"refund": refund_request}
-PROCESS_RESULTS: dict[str, type] = {"refund": RefundOutcome}
 
 
 @workflow.defn(name=TICKET_WORKFLOW)
@@ -304,8 +283,8 @@ class TicketWorkflow:
 
     async def _start_process(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
         process = decision.process or ""
-        build = PROCESS_INPUTS.get(process)
-        if build is None or decision.workflow is None:
+        child = PROCESSES.get(process)
+        if child is None or decision.workflow is None:
             return await self._escalate(
                 f"The {process!r} process is not available on this worker.",
                 decision.recommended_next_step,
@@ -319,9 +298,9 @@ class TicketWorkflow:
         try:
             outcome = await workflow.execute_child_workflow(
                 decision.workflow,
-                build(self._request, triage),
+                child.build_input(self._request, triage),
                 id=child_id,
-                result_type=PROCESS_RESULTS.get(process),
+                result_type=child.result_type,
             )
         except ChildWorkflowError as err:
             self._tried(f"{decision.workflow} failed: {_failure(err)}")

@@ -29,8 +29,11 @@ def seed_case(
     age_days: float = 3,
     requested_by: str = "customer",
     requested_amount_cents: int | None = None,
+    now: datetime | None = None,
 ) -> SeededCase:
-    """A customer with one paid order of `amount_cents`, charged for real in the sandbox."""
+    """A customer with one paid order of `amount_cents`, charged for real in the sandbox.
+
+    `now` is the Temporal server's clock: the time-skipping server runs ahead of wall time."""
     suffix = uuid.uuid4().hex[:10]
     customer_id, order_id, ticket_id = f"cus_{suffix}", f"ord_{suffix}", f"T-{suffix}"
     email = f"{suffix}@example.com"
@@ -42,7 +45,7 @@ def seed_case(
         NewOrder(
             order_id=order_id,
             customer_id=customer_id,
-            placed_at=datetime.now(UTC) - timedelta(days=age_days),
+            placed_at=(now or datetime.now(UTC)) - timedelta(days=age_days),
             currency="usd",
             total_cents=amount_cents,
             lines=[

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -18,6 +19,7 @@ from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox  # noqa: F401
+from tests.workflows.case_factory import SeededCase, seed_case
 from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
 from workflows.models import RefundOutcome, RefundRequest
@@ -47,8 +49,9 @@ def worker_deps(crm_store: CrmStore, stripe_billing: StripeBilling) -> WorkerDep
 class CaseRunner:
     """Starts cases on a live worker and replays every history it produced at the end."""
 
-    def __init__(self, client: Client, task_queue: str) -> None:
-        self.client = client
+    def __init__(self, env: WorkflowEnvironment, task_queue: str) -> None:
+        self.env = env
+        self.client = env.client
         self.task_queue = task_queue
         self.handles: list[WorkflowHandle] = []
 
@@ -63,6 +66,11 @@ class CaseRunner:
         )
         self.handles.append(handle)
         return handle
+
+    async def seed(self, store: CrmStore, billing: StripeBilling, **case: Any) -> SeededCase:
+        """A case whose order age is measured on the server's clock, which the time-skipping
+        server moves ahead whenever a test waits for a result."""
+        return seed_case(store, billing, now=await self.env.get_current_time(), **case)
 
     async def keep(self, handle: WorkflowHandle, name: str) -> None:
         """Stores the history under tests/histories when SUPPORTFLOW_RECORD_HISTORIES=1, so a
@@ -89,7 +97,7 @@ async def cases(
     worker = build_worker(
         client, Settings(), deps=worker_deps, task_queue=task_queue, max_cached_workflows=0
     )
-    runner = CaseRunner(client, task_queue)
+    runner = CaseRunner(time_skipping_env, task_queue)
     async with worker:
         yield runner
     await runner.replay_all()

@@ -23,7 +23,6 @@ from integrations.slack_directory import ApproverDirectory
 from integrations.stripe_billing import StripeBilling
 from policies.loader import DEFAULT_REFUND_POLICY, load_refund_policy
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, fake_slack  # noqa: F401
-from tests.workflows.case_factory import seed_case
 from tests.workflows.conftest import CaseRunner
 from tests.workflows.test_refund_workflow import decide, refused, wait_for_state
 from worker.settings import Settings
@@ -66,7 +65,7 @@ async def slack_cases(
         policy=PolicyActivities(policy_path),
     )
     worker = build_worker(time_skipping_env.client, Settings(), deps=deps, task_queue=task_queue)
-    runner = CaseRunner(time_skipping_env.client, task_queue)
+    runner = CaseRunner(time_skipping_env, task_queue)
     async with worker:
         yield runner
     await runner.replay_all()
@@ -82,7 +81,7 @@ async def test_request_is_posted_once_and_approval_updates_it(
     stripe_billing: StripeBilling,
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
-    case = seed_case(crm_store, stripe_billing, amount_cents=18_000)
+    case = await slack_cases.seed(crm_store, stripe_billing, amount_cents=18_000)
     handle = await slack_cases.start(case.request)
     pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
     assert pending is not None
@@ -104,7 +103,7 @@ async def test_dual_control_shows_progress_and_keeps_buttons(
     stripe_billing: StripeBilling,
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
-    case = seed_case(crm_store, stripe_billing, amount_cents=75_000)
+    case = await slack_cases.seed(crm_store, stripe_billing, amount_cents=75_000)
     handle = await slack_cases.start(case.request)
     pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
     assert pending is not None
@@ -127,7 +126,7 @@ async def test_reminder_escalation_then_expiry_never_refunds(
     stripe_billing: StripeBilling,
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
-    case = seed_case(crm_store, stripe_billing, amount_cents=18_000)
+    case = await slack_cases.seed(crm_store, stripe_billing, amount_cents=18_000)
     handle = await slack_cases.start(case.request)
     await wait_for_state(handle, "awaiting_approval")
     outcome = await handle.result()  # skips the 4 h reminder and the 24 h expiry
@@ -149,7 +148,7 @@ async def test_escalated_level_can_decide_after_the_reminder(
     time_skipping_env: WorkflowEnvironment,
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
-    case = seed_case(crm_store, stripe_billing, amount_cents=18_000)
+    case = await slack_cases.seed(crm_store, stripe_billing, amount_cents=18_000)
     handle = await slack_cases.start(case.request)
     pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
     assert pending is not None
@@ -173,7 +172,7 @@ async def test_user_group_member_may_decide_but_counts_once(
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
 ) -> None:
-    case = seed_case(crm_store, stripe_billing, amount_cents=18_000)
+    case = await slack_cases.seed(crm_store, stripe_billing, amount_cents=18_000)
     handle = await slack_cases.start(case.request)
     await wait_for_state(handle, "awaiting_approval")
 
@@ -196,7 +195,7 @@ async def test_slack_outage_does_not_block_the_case(
 ) -> None:
     fake_slack.fail_next("chat.postMessage", "invalid_auth", times=50)
     fake_slack.fail_next("conversations.history", "invalid_auth", times=50)
-    case = seed_case(crm_store, stripe_billing, amount_cents=18_000)
+    case = await slack_cases.seed(crm_store, stripe_billing, amount_cents=18_000)
     handle = await slack_cases.start(case.request)
     pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
     assert pending is not None
