@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -118,6 +120,11 @@ def worker() -> None:
         if "client connect" not in str(err):
             raise
         fail(f"cannot reach Temporal at {temporal_target()}: {err}", EXIT_UNAVAILABLE)
+    # The worker has shut down gracefully. The SDK's native runtime threads can still call into
+    # Python while the interpreter finalizes and abort it (PyGILState_Release), so leave now.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 async def _serve_worker(settings: Settings) -> None:

@@ -107,7 +107,11 @@ class RefundWorkflow:
     @workflow.update(name=DECIDE_APPROVAL_UPDATE)
     def decide_approval(self, decision: ApprovalDecision) -> ApprovalReceipt:
         receipt = self._gate.apply(decision, workflow.now())
-        self._note(decision.approver, f"{decision.decision}d", decision.reason or "")
+        self._note(
+            decision.approver,
+            "approved" if decision.decision == "approve" else "rejected",
+            decision.reason or "",
+        )
         self._status.pending_approval = self._gate.pending
         return receipt
 
