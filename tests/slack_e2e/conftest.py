@@ -30,7 +30,7 @@ from policies.loader import DEFAULT_REFUND_POLICY, load_refund_policy
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, fake_slack
 from tests.slack.slack_requests import SIGNING_SECRET
 from tests.slack_e2e.live_api import serve_api
-from tests.slack_e2e.live_desk import LiveDesk
+from tests.slack_e2e.live_desk import LiveDesk, WorkerSwitch
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from worker.api import create_app
 from worker.settings import Settings
@@ -91,7 +91,7 @@ async def slack_worker(
     task_queue: str,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
-) -> AsyncIterator[None]:
+) -> AsyncIterator[WorkerSwitch]:
     """The production worker; its chat activities post to the fake Slack as configured."""
     policy = load_refund_policy(settings.policy_path).policy
     deps = WorkerDeps(
@@ -100,8 +100,14 @@ async def slack_worker(
         chat=ChatActivities.from_settings(settings, policy),
         policy=PolicyActivities(settings.policy_path),
     )
-    async with build_worker(dev_server_env.client, settings, deps=deps, task_queue=task_queue):
-        yield
+    switch = WorkerSwitch(
+        lambda: build_worker(dev_server_env.client, settings, deps=deps, task_queue=task_queue)
+    )
+    await switch.start()
+    try:
+        yield switch
+    finally:
+        await switch.stop()
 
 
 @pytest_asyncio.fixture
@@ -111,7 +117,7 @@ async def desk(
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
     fake_slack: FakeSlack,
-    slack_worker: None,
+    slack_worker: WorkerSwitch,
 ) -> AsyncIterator[LiveDesk]:
     """The API on loopback plus the helpers to drive it. Every case a test filed is replayed
     from its history at the end, so a nondeterminism the Slack path provokes fails the test."""
@@ -124,6 +130,7 @@ async def desk(
             store=crm_store,
             billing=stripe_billing,
             slack=fake_slack,
+            worker=slack_worker,
         )
         yield live
     replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
 from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
 
 from integrations.crm_store.store import CrmStore
 from integrations.crm_store.views import AuditEventView, TicketView
@@ -54,6 +56,38 @@ async def until(probe: Callable[[], Awaitable[T | None]], what: str) -> T:
         await asyncio.sleep(POLL_SECONDS)
 
 
+class WorkerSwitch:
+    """Runs the worker and can take it away for a while, as a deploy or a crash does.
+
+    While it is away, Updates wait at the server; when a worker polls again they all arrive in
+    one workflow task. That is the one way to make two decisions meet inside one task on
+    purpose instead of by luck of timing.
+    """
+
+    def __init__(self, build: Callable[[], Worker]) -> None:
+        self._build = build
+        self._worker: Worker | None = None
+        self._running: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._worker = self._build()
+        self._running = asyncio.create_task(self._worker.run())
+
+    async def stop(self) -> None:
+        if self._worker is not None and self._running is not None:
+            await self._worker.shutdown()
+            await self._running
+        self._worker = self._running = None
+
+    @asynccontextmanager
+    async def away(self) -> AsyncIterator[None]:
+        await self.stop()
+        try:
+            yield
+        finally:
+            await self.start()
+
+
 @dataclass
 class LiveDesk:
     http: httpx.AsyncClient
@@ -62,6 +96,7 @@ class LiveDesk:
     store: CrmStore
     billing: StripeBilling
     slack: FakeSlack
+    worker: WorkerSwitch
     workflow_ids: list[str] = field(default_factory=list)
 
     # -- a helpdesk backend files the ticket -------------------------------------------------

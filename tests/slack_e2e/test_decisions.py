@@ -22,6 +22,8 @@ pytestmark = pytest.mark.slow
 # 500.00 two different approvers (#C0FINANCE: alice, carol, dave).
 SINGLE_AMOUNT = 18_000
 DUAL_AMOUNT = 75_000
+# Time for both clicks to get past the ack and reach the server as Updates.
+ADMIT_SECONDS = 1.0
 REASON = "Worn outdoors for weeks; outside our returns policy."
 
 
@@ -199,3 +201,30 @@ async def test_two_approvers_racing_on_a_single_approval_one_wins(desk: LiveDesk
     assert approval.approved_by == [winner]
     winner_slack = {"alice": ALICE, "bob": BOB}[winner]
     assert f"*Approved* by <@{winner_slack}>" in desk.status_line(message)
+
+
+async def test_two_approvers_in_one_workflow_task_one_wins(desk: LiveDesk) -> None:
+    """Both clicks reach the case while its worker is away (a deploy, a crash), so both Updates
+    are delivered in the same workflow task. The SDK runs each one's validator and handler in
+    turn, so the second is refused by the validator: exactly one approval, one refund."""
+    case = seed_case(desk.store, desk.billing, amount_cents=SINGLE_AMOUNT)
+    await desk.file(case)
+    _, message = await desk.waiting(case)
+
+    async with desk.worker.away():
+        await asyncio.gather(desk.click(message, ALICE), desk.click(message, BOB))
+        await asyncio.sleep(ADMIT_SECONDS)  # both Updates are now waiting at the server
+
+    outcome = await desk.outcome(case)
+    assert outcome.state == "resolved"
+    assert desk.refunds(case) == [SINGLE_AMOUNT]
+    clicks = await desk.clicks_recorded(case, 2)
+    outcomes = sorted(c.action for c in clicks)
+    assert outcomes == ["slack_click_accepted", "slack_click_refused"], clicks
+    (refused,) = [c for c in clicks if c.action == "slack_click_refused"]
+    assert "already_decided" in refused.detail
+    loser_slack = {"alice": ALICE, "bob": BOB}[refused.actor]
+    (told,) = await desk.ephemeral_for(loser_slack)
+    assert "This refund was already decided." in told
+    (approval,) = desk.ticket(case).approvals
+    assert len(approval.approved_by) == 1 and approval.approved_by != [refused.actor]

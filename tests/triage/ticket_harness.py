@@ -15,8 +15,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.worker import Replayer, Worker
 
 from activities.crm import CrmActivities
@@ -61,17 +62,25 @@ class TicketRunner:
         return await handle.query(STATUS_QUERY, result_type=TicketStatus)
 
     async def wait_for_state(
-        self, handle: WorkflowHandle[Any, Any], state: str, timeout_s: float = 20
+        self, handle: WorkflowHandle[Any, Any], state: str, timeout_s: float = 60
     ) -> TicketStatus:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        while True:
-            status = await self.status(handle)
-            if status.state == state:
-                return status
-            if loop.time() > deadline:
-                raise AssertionError(f"state stayed {status.state!r}, expected {state!r}")
+        last: TicketStatus | None = None
+        while loop.time() < deadline:
+            last = await self.try_status(handle)
+            if last is not None and last.state == state:
+                return last
             await asyncio.sleep(0.1)
+        raise AssertionError(f"expected state {state!r}; last status {last}")
+
+    async def try_status(self, handle: WorkflowHandle[Any, Any]) -> TicketStatus | None:
+        """The status, or None while the workflow cannot answer yet (just started, or its
+        first task is still being processed on a busy machine)."""
+        try:
+            return await self.status(handle)
+        except (RPCError, WorkflowQueryFailedError):
+            return None
 
     async def child_input(self, workflow_id: str) -> RefundRequest:
         history = await self.client.get_workflow_handle(workflow_id).fetch_history()
