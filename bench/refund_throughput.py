@@ -2,8 +2,10 @@
 
 Both run in one process against one dev server, the refund against the Stripe sandbox and a
 SQLite CRM, so the ratio shows what supportflow's own work costs on top of Temporal.
-Prints key=value lines: refund_per_s, raw_per_s, refund_vs_raw_ratio, refund_history_events,
-refund_payload_bytes.
+Prints key=value lines: refund_per_s, raw_per_s, refund_vs_raw_ratio (raw = six regular no-op
+activities, the issue's baseline), raw_same_shape_per_s and refund_vs_same_shape_ratio (four
+local + two regular no-op activities, RefundWorkflow's own shape), refund_history_events,
+refund_payload_bytes. Each workload runs CASES workflows started at once on a fresh task queue.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from temporalio.worker import Worker
 from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
 from bench.history_stats import history_stats
-from bench.raw_workflow import RawBaselineWorkflow, noop
+from bench.raw_workflow import RawBaselineWorkflow, RawSameShapeWorkflow, noop
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.workflows.case_factory import seed_case
@@ -59,12 +61,12 @@ async def run_refunds(client: Client, deps: WorkerDeps, requests: list) -> tuple
     return len(requests) / elapsed, handles[0].id
 
 
-async def run_raw(client: Client, count: int) -> float:
+async def run_raw(client: Client, count: int, workflow_class: type) -> float:
     queue = f"bench-raw-{uuid.uuid4().hex[:8]}"
     worker = Worker(
         client,
         task_queue=queue,
-        workflows=[RawBaselineWorkflow],
+        workflows=[workflow_class],
         activities=[noop],
         activity_executor=ThreadPoolExecutor(max_workers=16),
         max_concurrent_activities=16,
@@ -73,7 +75,7 @@ async def run_raw(client: Client, count: int) -> float:
         started = time.perf_counter()
         handles = [
             await client.start_workflow(
-                RawBaselineWorkflow.run, str(i), id=f"raw-{queue}-{i}", task_queue=queue
+                workflow_class.run, str(i), id=f"raw-{queue}-{i}", task_queue=queue
             )
             for i in range(count)
         ]
@@ -102,8 +104,10 @@ async def main(cases: int = CASES) -> dict[str, float | int]:
             dev_server_log_level="error",
         )
         async with env:
-            progress(f"running {cases} raw baseline workflows")
-            raw_per_s = await run_raw(env.client, cases)
+            progress(f"running {cases} raw baseline workflows (6 regular no-op activities)")
+            raw_per_s = await run_raw(env.client, cases, RawBaselineWorkflow)
+            progress(f"running {cases} raw same-shape workflows (4 local + 2 regular no-ops)")
+            same_shape_per_s = await run_raw(env.client, cases, RawSameShapeWorkflow)
             progress(f"running {cases} refund workflows")
             refund_per_s, sample_id = await run_refunds(env.client, deps, requests)
             events, payload = history_stats(
@@ -114,6 +118,8 @@ async def main(cases: int = CASES) -> dict[str, float | int]:
         "refund_per_s": round(refund_per_s, 2),
         "raw_per_s": round(raw_per_s, 2),
         "refund_vs_raw_ratio": round(refund_per_s / raw_per_s, 3),
+        "raw_same_shape_per_s": round(same_shape_per_s, 2),
+        "refund_vs_same_shape_ratio": round(refund_per_s / same_shape_per_s, 3),
         "refund_history_events": events,
         "refund_payload_bytes": payload,
     }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -17,16 +18,18 @@ from activities.crm import CrmActivities
 from activities.policy import PolicyActivities
 from integrations.commerce import SqlCommerce
 from integrations.crm_store.store import CrmStore
+from integrations.slack_approvals import SlackApprovals
 from integrations.stripe_billing import StripeBilling
 from policies.loader import load_refund_policy
 from worker.settings import Settings, get_settings
 from worker.stripe_sandbox import SANDBOX_API_KEY
 from worker.temporal_client import connect_temporal
+from worker.ticket_activities import TICKET_WORKFLOWS, ticket_activity_list
 from workflows.refund import RefundWorkflow
 
 log = logging.getLogger("supportflow.worker")
 
-WORKFLOWS: list[type] = [RefundWorkflow]
+WORKFLOWS: list[type] = [RefundWorkflow, *TICKET_WORKFLOWS]
 
 
 @dataclass
@@ -37,6 +40,9 @@ class WorkerDeps:
     billing: StripeBilling
     chat: ChatActivities
     policy: PolicyActivities
+    # Triage, knowledge, routing and hand-off activities for TicketWorkflow; tests of the refund
+    # process alone leave them out.
+    ticket: list[Any] = field(default_factory=list)
 
 
 def stripe_from_settings(settings: Settings) -> StripeBilling:
@@ -55,15 +61,22 @@ def deps_from_settings(settings: Settings) -> WorkerDeps:
     store = CrmStore(settings.database_url)
     store.migrate()
     policy = load_refund_policy(settings.policy_path).policy
+    token = settings.slack_bot_token
+    slack = (
+        SlackApprovals.connect(token.get_secret_value(), settings.slack_api_base)
+        if token is not None
+        else None
+    )
     return WorkerDeps(
         store=store,
         billing=stripe_from_settings(settings),
         chat=ChatActivities.from_settings(settings, policy),
         policy=PolicyActivities(settings.policy_path),
+        ticket=ticket_activity_list(store, settings, slack=slack),
     )
 
 
-def activity_list(deps: WorkerDeps) -> list:
+def activity_list(deps: WorkerDeps) -> list[Any]:
     crm = CrmActivities(deps.store)
     commerce = CommerceActivities(SqlCommerce(deps.store))
     billing = BillingActivities(deps.billing)
@@ -82,6 +95,7 @@ def activity_list(deps: WorkerDeps) -> list:
         chat.update_approval_message,
         chat.post_approval_reminder,
         deps.policy.load_refund_policy,
+        *deps.ticket,
     ]
 
 

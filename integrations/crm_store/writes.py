@@ -76,11 +76,21 @@ def add_audit(
 
     Entry i of a batch is keyed by its position: a retried batch is the same list.
     """
-    rows = (
-        audit_row(ticket_id, workflow_id, entry, policy_version, f"{dedupe_key}:{i}")
-        for i, entry in enumerate(entries)
+    if not entries:
+        return 0
+    values = []
+    for i, entry in enumerate(entries):
+        row = audit_row(ticket_id, workflow_id, entry, policy_version, f"{dedupe_key}:{i}")
+        values.append(row.model_dump(exclude={"id"}))
+    # One multi-row statement instead of one per entry: a case closes with several entries.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(AuditEvent)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(col(AuditEvent.id))
     )
-    return sum(insert_ignore(session, row, ["dedupe_key"]) for row in rows)
+    return len(session.exec(statement).all())
 
 
 def require_ticket(session: Session, ticket_id: str) -> Ticket:
