@@ -24,7 +24,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy workflows activities integrations policies worker
+	$(BIN)/mypy workflows activities integrations policies worker bench evals
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -15,7 +15,7 @@ def payload_bytes(message: Message) -> int:
     for field, value in message.ListFields():
         if field.message_type is None:
             continue
-        if field.label == field.LABEL_REPEATED:
+        if field.is_repeated:
             items = (
                 value.values()
                 if hasattr(value, "values") and not isinstance(value, list)

@@ -26,6 +26,7 @@ from temporalio.worker import Worker
 from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
 from bench.history_stats import history_stats
+from bench.quiet_runtime import install_quiet_runtime
 from bench.raw_workflow import RawBaselineWorkflow, RawSameShapeWorkflow, noop
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
@@ -61,7 +62,9 @@ async def run_refunds(client: Client, deps: WorkerDeps, requests: list) -> tuple
     return len(requests) / elapsed, handles[0].id
 
 
-async def run_raw(client: Client, count: int, workflow_class: type) -> float:
+async def run_raw(
+    client: Client, count: int, workflow_class: type[RawBaselineWorkflow | RawSameShapeWorkflow]
+) -> float:
     queue = f"bench-raw-{uuid.uuid4().hex[:8]}"
     worker = Worker(
         client,
@@ -84,6 +87,7 @@ async def run_raw(client: Client, count: int, workflow_class: type) -> float:
 
 
 async def main(cases: int = CASES) -> dict[str, float | int]:
+    install_quiet_runtime()
     with tempfile.TemporaryDirectory() as tmp, StripeSandbox() as sandbox:
         store = CrmStore(f"sqlite:///{Path(tmp) / 'crm.db'}")
         store.migrate()

@@ -1,8 +1,7 @@
 """Triage and knowledge benchmark: rules-triage latency, help-center search latency, eval accuracy.
 
-`python -m bench.triage_knowledge` prints key=value lines. LLM calls and tokens per ticket need a
-real model and are not measured here (no model is reachable offline); the workflow makes one
-triage call per ticket, plus one drafting call on the knowledge-answer route.
+`python -m bench.triage_knowledge` prints key=value lines, including the LLM calls and (estimated)
+tokens per ticket from `bench.llm_usage`: real TicketWorkflows against a loopback fake model.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import llm_usage
 from evals.run import evaluate, load_cases, rules_triage
 from integrations.knowledge.helpcenter import load_help_center
 from integrations.knowledge.sqlite_fts import SqliteKnowledgeBase
@@ -57,6 +57,7 @@ def main() -> dict[str, str]:
         "eval_rules_route_accuracy": f"{evaluation.route_accuracy:.3f}",
         "eval_rules_escalation_precision": f"{precision:.3f}",
         "eval_rules_escalation_recall": f"{recall:.3f}",
+        **llm_usage.measure(),
     }
 
 
