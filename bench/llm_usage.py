@@ -44,14 +44,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import statistics
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +64,7 @@ from temporalio.worker import Worker
 from activities.crm import CrmActivities
 from activities.knowledge import KnowledgeActivities
 from activities.triage import TriageActivities
+from bench.quiet import child_stdout_to_stderr
 from evals.run import EvalCase, load_cases
 from integrations.crm_store import CrmStore, CustomerView
 from integrations.knowledge.answers import extractive_answer
@@ -133,20 +133,6 @@ class AnsweringFake(FakeOpenAI):
         self.completions.append(json.dumps(payload))
         self.reply_json(payload)
         return await super()._chat(request)
-
-
-@contextmanager
-def child_stdout_to_stderr() -> Iterator[None]:
-    """Spawned processes inherit stderr as their stdout. The dev server prints a banner on its
-    stdout, which would otherwise land among the key=value lines a caller parses."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 @asynccontextmanager

@@ -26,7 +26,7 @@ from temporalio.worker import Worker
 from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
 from bench.history_stats import history_stats
-from bench.quiet_runtime import install_quiet_runtime
+from bench.quiet import child_stdout_to_stderr, install_quiet_runtime
 from bench.raw_workflow import RawBaselineWorkflow, RawSameShapeWorkflow, noop
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
@@ -101,12 +101,13 @@ async def main(cases: int = CASES) -> dict[str, float | int]:
             policy=PolicyActivities(),
         )
         progress("starting dev server")
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-            data_converter=pydantic_data_converter,
-            search_attributes=ALL_KEYS,
-            dev_server_log_level="error",
-        )
+        with child_stdout_to_stderr():
+            env = await WorkflowEnvironment.start_local(
+                dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+                data_converter=pydantic_data_converter,
+                search_attributes=ALL_KEYS,
+                dev_server_log_level="error",
+            )
         async with env:
             progress(f"running {cases} raw baseline workflows (6 regular no-op activities)")
             raw_per_s = await run_raw(env.client, cases, RawBaselineWorkflow)
