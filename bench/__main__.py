@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import refund_throughput
+from bench import approval_latency, refund_throughput
 
 
 def main() -> None:
-    for key, value in asyncio.run(refund_throughput.main()).items():
-        print(f"{key}={value}", flush=True)
+    for benchmark in (refund_throughput, approval_latency):
+        for key, value in asyncio.run(benchmark.main()).items():
+            print(f"{key}={value}", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,13 @@ must answer within 3 s, target p99 <= 100 ms) and the time until the case moves 
 <= 300 ms). Both must not grow with the number of cases waiting (1,000-waiting figures within
 1.2x of the 10-waiting ones).
 
-Setup, all in one run: a dev server (in memory), the production worker and the real API
-(`create_app`, uvicorn on loopback) in this process and event loop, the loopback fake Slack that
-both post to and read from, the Stripe sandbox with a real charge per case, and a SQLite CRM.
-Cases wait on the single-approval level (one click decides). For each W, W cases are waiting at
+Setup, all in one run and on loopback, one process each as deployed: a dev server (in memory);
+`supportflow worker` and `supportflow api` (the real API, uvicorn, Request URL mounted because
+SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set), configured only through their environment;
+the fake Slack both of them post to and read from; the Stripe sandbox with a real charge per
+case; a SQLite CRM file shared by all. This module is only the driver: it seeds, clicks and
+reads, so its own work never shares a GIL with what it measures. Cases wait on the
+single-approval level (one click decides). For each W, W cases are waiting at
 the moment of every click: a case is picked at random among them, approved with a signed
 `block_actions` POST exactly as Slack sends it, and followed to completion; then a fresh case
 is started and brought to waiting before the next click. Samples are sequential so each one
@@ -34,13 +37,16 @@ import asyncio
 import json
 import multiprocessing
 import random
+import socket
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,21 +58,17 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.chat import ChatActivities
-from activities.policy import PolicyActivities
+from bench.quiet import child_stdout_to_stderr, install_quiet_runtime
 from integrations.crm_store.store import CrmStore
 from integrations.slack_blocks import APPROVE_ACTION
 from integrations.stripe_billing import StripeBilling
-from policies.loader import load_refund_policy
 from tests.slack.approval_desk import click
-from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, SlackCall, SlackMessage
+from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, SlackMessage
 from tests.slack.slack_requests import SIGNING_SECRET, form_body, signed_headers
-from tests.slack_e2e.live_api import serve_api
 from tests.workflows.case_factory import SeededCase, seed_case
-from worker.api import create_app
-from worker.settings import Settings
+from worker.devstack import has_poller
+from worker.processes import ChildProcess, child_env
 from worker.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
-from worker.worker_app import WorkerDeps, build_worker
 from workflows.models import RefundOutcome, case_workflow_id
 from workflows.refund import RefundWorkflow
 from workflows.search_attributes import ALL_KEYS
@@ -77,15 +79,29 @@ WARMUP = 5
 SINGLE_APPROVAL_CENTS = 18_000  # above the auto-approve limit, below dual control
 APPROVER = "U0ALICE"  # a single-level approver in the shipped policy
 WAVE = 50
+# Variables a developer may have set that would point a service at something else.
+FOREIGN_ENV_PREFIXES = (
+    "TEMPORAL_",
+    "SUPPORTFLOW_",
+    "SLACK_",
+    "STRIPE_",
+    "DATABASE_URL",
+    "OPENAI_",
+    "WEAVIATE_",
+)
 DEADLINE_SECONDS = 60.0
 # Seconds between reads while waiting for things the benchmark does not time.
 POLL = 0.01
+SETTLE_POLL = 0.05
 
 
 class SlackRecorder(Protocol):
-    """What the benchmark reads from the fake Slack (through a process proxy)."""
+    """What the benchmark asks the fake Slack (through a process proxy: answers are pickled,
+    so they are kept small)."""
 
-    def calls(self, method: str | None = None) -> list[SlackCall]: ...
+    def count(self, method: str) -> int: ...
+
+    def updates_of(self, channel: str, ts: str) -> int: ...
 
     def message(self, channel: str, ts: str) -> SlackMessage: ...
 
@@ -93,14 +109,24 @@ class SlackRecorder(Protocol):
 class RemoteSlack(FakeSlack):
     """The fake Slack, served from its own process.
 
-    In production Slack is remote; in this process the fake would compete with the worker and
-    the API for the GIL (serialising channel history for every idempotent post, answering every
-    chat.update), and its work would show up in the very latencies measured here.
+    In production Slack is remote. Inside the driver the fake would compete for one GIL with
+    the driver's own timing (it serialises channel history for every idempotent post and
+    answers every chat.update); in its own process it is as remote as loopback allows.
     """
 
     def serve(self) -> str:
         self.start()
         return self.base_url
+
+    def count(self, method: str) -> int:
+        return len(self.calls(method))
+
+    def updates_of(self, channel: str, ts: str) -> int:
+        return sum(
+            1
+            for c in self.calls("chat.update")
+            if (c.args.get("channel"), c.args.get("ts")) == (channel, ts)
+        )
 
 
 class SlackProcess(BaseManager):
@@ -129,6 +155,14 @@ class WaitingCase:
 class Sample:
     ack_ms: float
     resume_ms: float
+
+
+async def until(check: Callable[[], bool], what: str, deadline: float = DEADLINE_SECONDS) -> None:
+    give_up = time.monotonic() + deadline
+    while not check():
+        if time.monotonic() > give_up:
+            raise SystemExit(f"bench: timed out waiting for {what}")
+        await asyncio.sleep(POLL)
 
 
 def percentile(values: Iterable[float], pct: int) -> float:
@@ -176,13 +210,22 @@ class WaitingRoom:
         started = time.perf_counter()
         for first in range(0, count, WAVE):
             cases = await asyncio.to_thread(self._seed, min(WAVE, count - first))
+            posted = self._slack.count("chat.postMessage") + len(cases)
             await asyncio.gather(*(self._start(c) for c in cases))
+            await until(
+                partial(self._posted, posted),
+                "approval requests posted to Slack",
+                deadline=max(DEADLINE_SECONDS, len(cases) * 1.0),
+            )
             self.waiting.extend(await asyncio.gather(*(self._settled(c) for c in cases)))
             if bulk:
                 progress(
                     f"{len(self.waiting)}/{target} cases waiting "
                     f"({time.perf_counter() - started:.1f}s)"
                 )
+
+    def _posted(self, at_least: int) -> bool:
+        return self._slack.count("chat.postMessage") >= at_least
 
     def _seed(self, count: int) -> list[SeededCase]:
         # Sequential on purpose: the sandbox and SQLite serialise writes, threads only add
@@ -202,13 +245,14 @@ class WaitingRoom:
 
     async def _settled(self, case: SeededCase) -> WaitingCase:
         """Where the case's request was posted, once the case sleeps on its reminder timer
-        after posting: from then on it is idle, as a case waiting for a human is. Follows the
-        history with the server's long poll, so waiting costs neither the server nor the loop."""
+        after posting: from then on it is idle, as a case waiting for a human is. Called after
+        the post was seen in Slack, so one read of the history nearly always settles it."""
         handle = self._client.get_workflow_handle(case_workflow_id(case.request.ticket_id))
-        scheduled: dict[int, str] = {}
-        ref: dict[str, Any] | None = None
-        async with asyncio.timeout(DEADLINE_SECONDS):
-            async for event in handle.fetch_history_events(wait_new_event=True):
+        give_up = time.monotonic() + DEADLINE_SECONDS
+        while time.monotonic() < give_up:
+            scheduled: dict[int, str] = {}
+            ref: dict[str, Any] | None = None
+            async for event in handle.fetch_history_events():
                 if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                     attrs = event.activity_task_scheduled_event_attributes
                     scheduled[event.event_id] = attrs.activity_type.name
@@ -217,7 +261,8 @@ class WaitingRoom:
                     ref = json.loads(result.payloads[0].data)["ref"]
                 elif ref is not None and event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
                     return WaitingCase(case=case, channel=ref["channel"], ts=ref["ts"])
-        raise SystemExit(f"bench: {handle.id} closed before it waited for approval")
+            await asyncio.sleep(SETTLE_POLL)
+        raise SystemExit(f"bench: {handle.id} never settled into waiting for approval")
 
     # -- measuring -------------------------------------------------------------------------
 
@@ -235,7 +280,7 @@ class WaitingRoom:
         message = self._slack.message(chosen.channel, chosen.ts)
         body = form_body(click(message, APPROVER, APPROVE_ACTION))
         headers = signed_headers(body)
-        updates_before = self._updates_of(chosen)
+        updates_before = self._slack.updates_of(chosen.channel, chosen.ts)
         sent_wall = time.time()
         sent = time.perf_counter()
         response = await self._http.post("/slack/interactions", content=body, headers=headers)
@@ -249,15 +294,11 @@ class WaitingRoom:
         scheduled_at = await self._refund_scheduled_at(chosen.workflow_id)
         # Both the API's follow-up and the worker update the message; wait for the two so the
         # next click starts on a quiet system.
-        give_up = time.monotonic() + DEADLINE_SECONDS
-        while self._updates_of(chosen) < updates_before + 2:
-            if time.monotonic() > give_up:
-                raise SystemExit(f"bench: the Slack message of {chosen.workflow_id} never updated")
-            await asyncio.sleep(POLL)
+        await until(
+            lambda: self._slack.updates_of(chosen.channel, chosen.ts) >= updates_before + 2,
+            f"both updates of the Slack message of {chosen.workflow_id}",
+        )
         return Sample(ack_ms=ack_ms, resume_ms=(scheduled_at - sent_wall) * 1000)
-
-    def _updates_of(self, chosen: WaitingCase) -> int:
-        return sum(1 for c in self._slack.calls("chat.update") if c.args.get("ts") == chosen.ts)
 
     async def _refund_scheduled_at(self, workflow_id: str) -> float:
         handle = self._client.get_workflow_handle(workflow_id)
@@ -291,55 +332,134 @@ def summarize(width: int, samples: list[Sample]) -> dict[str, float]:
     }
 
 
-def _settings(tmp: Path, slack_api_base: str, task_queue: str) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        SUPPORTFLOW_TASK_QUEUE=task_queue,
-        DATABASE_URL=f"sqlite:///{tmp / 'crm.db'}",
-        SUPPORTFLOW_API_TOKEN=f"bench-{uuid.uuid4().hex}",
-        SUPPORTFLOW_API_URL="http://127.0.0.1:8000",
-        SUPPORTFLOW_POLICY_PATH=None,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_BASE=slack_api_base,
-        SLACK_APP_TOKEN=None,
-    )
+@contextmanager
+def remote_slack() -> Iterator[tuple[SlackRecorder, str]]:
+    """The fake Slack in its own process: a proxy to read it, and its Web API base URL."""
+    manager = SlackProcess(ctx=multiprocessing.get_context("spawn"))
+    manager.start()
+    try:
+        slack: Any = manager.RemoteSlack()  # type: ignore[attr-defined]
+        yield slack, slack.serve()
+        slack.stop()
+    finally:
+        manager.shutdown()
 
 
-async def _run(
-    results: dict[str, float | int],
-    tmp: Path,
-    stripe_api_base: str,
-    slack: SlackRecorder,
-    slack_api_base: str,
-    samples: int,
-    waiting: tuple[int, ...],
-    warmup: int,
-) -> None:
-    task_queue = f"bench-approval-{uuid.uuid4().hex[:8]}"
-    settings = _settings(tmp, slack_api_base, task_queue)
-    store = CrmStore(settings.database_url)
-    store.migrate()
-    billing = StripeBilling(SANDBOX_API_KEY, stripe_api_base)
-    deps = WorkerDeps(
-        store=store,
-        billing=billing,
-        chat=ChatActivities.from_settings(settings, load_refund_policy().policy),
-        policy=PolicyActivities(),
+def p99_ratios(results: dict[str, float | int], waiting: tuple[int, ...]) -> dict[str, float]:
+    """p99 with the most cases waiting over p99 with the fewest: 1.0 means no slowdown."""
+    if len(waiting) < 2:
+        return {}
+    low, high = min(waiting), max(waiting)
+    return {
+        f"approval_{kind}_p99_ratio_w{high}_vs_w{low}": round(
+            results[f"approval_{kind}_p99_ms_w{high}"] / results[f"approval_{kind}_p99_ms_w{low}"],
+            3,
+        )
+        for kind in ("ack", "resume")
+    }
+
+
+def _service_env(overrides: dict[str, str]) -> dict[str, str]:
+    """This process's environment without anything that could point a service elsewhere."""
+    return child_env(overrides, drop_prefixes=FOREIGN_ENV_PREFIXES)
+
+
+@asynccontextmanager
+async def services(
+    tmp: Path, client: Client, overrides: dict[str, str], api_port: int
+) -> AsyncIterator[None]:
+    """`supportflow worker` and `supportflow api`, as deployed: two processes, configured only
+    through the environment, run from an empty directory so no `.env` is read. Separate from
+    this driver, so neither the driver's work nor the worker's heap of 1,000 cached cases
+    shares a GIL with the endpoint whose ack is measured."""
+    env = _service_env(overrides)
+    command = [sys.executable, "-m", "worker.cli"]
+    worker = ChildProcess("worker", [*command, "worker"], tmp / "worker.log", env=env, cwd=tmp)
+    api = ChildProcess(
+        "api",
+        [*command, "api", "--host", "127.0.0.1", "--port", str(api_port)],
+        tmp / "api.log",
+        env=env,
+        cwd=tmp,
     )
-    progress("starting dev server")
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-        data_converter=pydantic_data_converter,
-        search_attributes=ALL_KEYS,
-        dev_server_log_level="error",
-    )
-    async with env, build_worker(env.client, settings, deps=deps, task_queue=task_queue):
-        app = create_app(settings, temporal_client=env.client, store=store)
+    worker.start()
+    api.start()
+    try:
+
+        async def polling() -> bool:
+            return await has_poller(client, overrides["SUPPORTFLOW_TASK_QUEUE"], worker.pid)
+
+        async def healthy() -> bool:
+            try:
+                async with httpx.AsyncClient(timeout=3) as http:
+                    answer = await http.get(f"http://127.0.0.1:{api_port}/healthz")
+            except httpx.HTTPError:
+                return False
+            return answer.status_code == 200
+
+        for child, ready in ((worker, polling), (api, healthy)):
+            give_up = time.monotonic() + DEADLINE_SECONDS
+            while not await ready():
+                if child.exit_code() is not None or time.monotonic() > give_up:
+                    raise SystemExit(f"bench: {child.name} did not start:\n{child.log_tail()}")
+                await asyncio.sleep(0.1)
+        yield
+    finally:
+        api.stop()
+        worker.stop()
+
+
+def free_port() -> int:
+    """A port that was free a moment ago (the API binds it itself, as `supportflow api` does)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def main(
+    samples: int = SAMPLES, waiting: tuple[int, ...] = WAITING, warmup: int = WARMUP
+) -> dict[str, float | int]:
+    install_quiet_runtime()
+    results: dict[str, float | int] = {"approval_samples_per_w": samples}
+    with (
+        remote_slack() as (slack, slack_api_base),
+        tempfile.TemporaryDirectory() as tmp_dir,
+        StripeSandbox() as sandbox,
+    ):
+        tmp = Path(tmp_dir)
+        task_queue = f"bench-approval-{uuid.uuid4().hex[:8]}"
+        database_url = f"sqlite:///{tmp / 'crm.db'}"
+        store = CrmStore(database_url)
+        store.migrate()  # once, before the services start
+        billing = StripeBilling(SANDBOX_API_KEY, sandbox.base_url)
+        progress("starting dev server")
+        with child_stdout_to_stderr():
+            env = await WorkflowEnvironment.start_local(
+                dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+                data_converter=pydantic_data_converter,
+                search_attributes=ALL_KEYS,
+                dev_server_log_level="error",
+            )
+        api_port = free_port()
+        overrides = {
+            "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+            "TEMPORAL_NAMESPACE": env.client.namespace,
+            "SUPPORTFLOW_TASK_QUEUE": task_queue,
+            "SUPPORTFLOW_API_URL": f"http://127.0.0.1:{api_port}",
+            "SUPPORTFLOW_API_TOKEN": f"bench-{uuid.uuid4().hex}",
+            "DATABASE_URL": database_url,
+            "STRIPE_API_KEY": SANDBOX_API_KEY,
+            "STRIPE_API_BASE": sandbox.base_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_BASE": slack_api_base,
+        }
         async with (
-            serve_api(app) as base_url,
-            httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+            env,
+            services(tmp, env.client, overrides, api_port),
+            httpx.AsyncClient(base_url=overrides["SUPPORTFLOW_API_URL"], timeout=30) as http,
         ):
+            progress("worker and API up")
             room = WaitingRoom(env.client, http, slack, store, billing, task_queue)
             for width in waiting:
                 await room.fill(width)
@@ -348,40 +468,8 @@ async def _run(
                 progress(f"w={width}: measuring {samples} clicks")
                 results.update(summarize(width, await room.measure(samples)))
             await asyncio.to_thread(room.check_refunds)
-    store.dispose()
-
-
-async def main(
-    samples: int = SAMPLES, waiting: tuple[int, ...] = WAITING, warmup: int = WARMUP
-) -> dict[str, float | int]:
-    results: dict[str, float | int] = {"approval_samples_per_w": samples}
-    slack_process = SlackProcess(ctx=multiprocessing.get_context("spawn"))
-    slack_process.start()
-    try:
-        slack: Any = slack_process.RemoteSlack()  # type: ignore[attr-defined]
-        slack_api_base = slack.serve()
-        with tempfile.TemporaryDirectory() as tmp, StripeSandbox() as sandbox:
-            await _run(
-                results,
-                Path(tmp),
-                sandbox.base_url,
-                slack,
-                slack_api_base,
-                samples,
-                waiting,
-                warmup,
-            )
-        slack.stop()
-    finally:
-        slack_process.shutdown()
-    if len(waiting) >= 2:
-        low, high = waiting[0], waiting[-1]
-        for kind in ("ack", "resume"):
-            ratio = (
-                results[f"approval_{kind}_p99_ms_w{high}"]
-                / results[f"approval_{kind}_p99_ms_w{low}"]
-            )
-            results[f"approval_{kind}_p99_ratio_w{high}_vs_w{low}"] = round(ratio, 3)
+        store.dispose()
+    results.update(p99_ratios(results, waiting))
     return results
 
 

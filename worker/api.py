@@ -26,6 +26,7 @@ from worker.api_slack import SlackClickStore, start_slack
 from worker.approvals import ApprovalSubmission, decide
 from worker.case_status import CaseView, TicketReader, read_ticket
 from worker.cases import TICKET_ID_PATTERN, CaseStarted, TicketSubmission, file_ticket
+from worker.customer_replies import ReplyAccepted, ReplySubmission, send_reply
 from worker.settings import Settings, get_settings
 from worker.temporal_gate import TemporalGate, TemporalUnavailable
 from workflows.models import ApprovalReceipt
@@ -171,6 +172,25 @@ def _add_routes(app: FastAPI) -> None:
         if view is None:
             raise HTTPException(404, f"No case for ticket {ticket_id}.")
         return view
+
+    @app.post(
+        "/tickets/{ticket_id}/replies",
+        status_code=202,
+        response_model=ReplyAccepted,
+        responses={
+            404: {"description": "not_found: no case for this ticket"},
+            409: {"description": "not_awaiting_reply or case_closed"},
+        },
+        tags=["tickets"],
+    )
+    async def post_reply(
+        ticket_id: TicketId,
+        reply: ReplySubmission,
+        temporal: Annotated[TemporalGate, Depends(_temporal)],
+    ) -> ReplyAccepted:
+        """Delivers the customer's reply to a ticket waiting for one (a clarifying question);
+        the case then triages the ticket again with the reply and continues on its own."""
+        return await send_reply(await temporal.client(), ticket_id, reply)
 
     @app.post(
         "/tickets/{ticket_id}/approvals",

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError
 
 from worker.approvals import ApprovalRefused, CaseUnavailable
+from worker.customer_replies import ReplyRefused
 from worker.temporal_gate import TemporalUnavailable
 
 log = logging.getLogger("supportflow.api")
@@ -124,6 +125,11 @@ async def _on_refused(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message), status)
 
 
+async def _on_reply_refused(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ReplyRefused)
+    return JSONResponse(error_body(exc.code, exc.message), 404 if exc.code == "not_found" else 409)
+
+
 async def _on_unavailable(_: Request, exc: Exception) -> JSONResponse:
     log.warning("dependency unavailable: %s", exc)
     error = "temporal_unavailable" if isinstance(exc, TemporalUnavailable) else "case_unavailable"
@@ -146,6 +152,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(ApprovalRefused, _on_refused)
+    app.add_exception_handler(ReplyRefused, _on_reply_refused)
     app.add_exception_handler(CaseUnavailable, _on_unavailable)
     app.add_exception_handler(TemporalUnavailable, _on_unavailable)
     app.add_exception_handler(RPCError, _on_rpc)

@@ -1,7 +1,8 @@
 """Plain-text account of a case for people at a terminal (`supportflow status`, `supportflow run`).
 
 Says what happened and why in the support team's words, and when a human is needed, the exact
-command that gives the decision.
+command that gives the decision (or delivers the customer's reply). A triaged ticket also says
+which route triage took and why, and shows the process it started, pending approval included.
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ from typing import Any
 
 from worker.case_status import CaseView
 from workflows.models import CaseStatus, PendingApproval
+from workflows.ticket_models import TicketStatus
+
+# How handoff_markdown (integrations/handoff_text.py) starts the note and names the next step.
+HANDOFF_HEADING = "## Hand-off: "
+NEXT_STEP_PREFIX = "**Recommended next step:** "
 
 
 def money(cents: int | None, currency: str | None) -> str:
@@ -31,9 +37,15 @@ def approve_command(ticket_id: str, pending: PendingApproval) -> str:
     return f"supportflow approve {ticket_id} --as {approver}"
 
 
+def reply_command(ticket_id: str, text: str = "...") -> str:
+    return f'supportflow reply {ticket_id} --text "{text}"'
+
+
 def describe_case(view: CaseView) -> list[str]:
     lines = [f"Ticket {view.ticket_id}: {view.state}  (from {view.source.replace('_', ' ')})"]
-    if view.status is not None:
+    if isinstance(view.status, TicketStatus):
+        lines += _ticket_lines(view.ticket_id, view.status, view.process_status)
+    elif view.status is not None:
         lines += _live_lines(view.ticket_id, view.status)
     elif view.record is not None:
         lines += _record_lines(view.record)
@@ -41,34 +53,72 @@ def describe_case(view: CaseView) -> list[str]:
     return lines
 
 
-def _live_lines(ticket_id: str, status: CaseStatus) -> list[str]:
+def _live_lines(ticket_id: str, status: CaseStatus, indent: str = "  ") -> list[str]:
     lines = []
     if status.amount_cents is not None:
-        lines.append(f"  Amount: {money(status.amount_cents, status.currency)}")
+        lines.append(f"Amount: {money(status.amount_cents, status.currency)}")
     if status.decision_rule:
-        lines.append(f"  Policy: {status.decision_rule} ({status.policy_version})")
+        lines.append(f"Policy: {status.decision_rule} ({status.policy_version})")
     if status.decision_reason:
-        lines.append(f"  Why: {status.decision_reason}")
+        lines.append(f"Why: {status.decision_reason}")
     pending = status.pending_approval
     if pending is not None and status.state == "awaiting_approval":
         lines += [
-            f"  Waiting for {pending.level} approval "
+            f"Waiting for {pending.level} approval "
             f"({len(pending.approved_by)}/{pending.required_approvals}) of "
             f"{money(pending.amount_cents, pending.currency)}, request {pending.request_id}",
-            f"  Approvers: {', '.join(pending.approvers)}; expires {pending.expires_at:%Y-%m-%d %H:%M} UTC",
-            f"  Approve: {approve_command(ticket_id, pending)}",
-            f"  Reject:  supportflow reject {ticket_id} --as {next_approver(pending) or '<approver>'}"
+            f"Approvers: {', '.join(pending.approvers)}; expires {pending.expires_at:%Y-%m-%d %H:%M} UTC",
+            f"Approve: {approve_command(ticket_id, pending)}",
+            f"Reject:  supportflow reject {ticket_id} --as {next_approver(pending) or '<approver>'}"
             ' --reason "..."',
         ]
     if status.refund_id:
-        lines.append(f"  Refund: {status.refund_id}")
+        lines.append(f"Refund: {status.refund_id}")
+    if status.resolution:
+        lines.append(f"Resolution: {status.resolution}")
+    return [indent + line for line in lines]
+
+
+def _ticket_lines(ticket_id: str, status: TicketStatus, child: CaseStatus | None) -> list[str]:
+    lines = []
+    if status.triage is not None:
+        t = status.triage
+        lines.append(f"  Triage: {t.intent} ({t.confidence:.2f}, {t.engine}): {t.summary}")
+    if status.route is not None:
+        rule = status.route_decision.rule if status.route_decision else "-"
+        lines.append(f"  Route: {status.route} ({rule}, {status.routing_policy_version})")
+        lines.append(f"  Why: {status.route_reason}")
+    if status.process_workflow_id:
+        state = child.state if child is not None else "not answering (starting or finished)"
+        lines.append(
+            f"  {status.process.capitalize()} process {status.process_workflow_id}: {state}"
+        )
+        if child is not None:
+            lines += _live_lines(ticket_id, child, indent="    ")
+    if status.answer is not None:
+        a = status.answer
+        lines.append(
+            f"  Answer: {a.delivery} ({a.confidence:.2f}, {a.engine}): {a.delivery_reason}"
+        )
+        lines += [f"    Source: {c.title} {c.url}" for c in a.citations]
+    if status.state == "awaiting_customer":
+        asked = status.route_decision.missing if status.route_decision else []
+        since = status.awaiting_reply_since
+        lines.append(
+            f"  Waiting for the customer ({', '.join(asked) or 'more detail'})"
+            + (f" since {since:%Y-%m-%d %H:%M} UTC" if since else "")
+        )
+        lines.append(f"  Reply:   {reply_command(ticket_id)}")
+    if status.handoff is not None:
+        lines.append(f"  Hand-off: {status.handoff.reason}")
+        lines.append(f"    Next step: {status.handoff.recommended_next_step}")
     if status.resolution:
         lines.append(f"  Resolution: {status.resolution}")
     return lines
 
 
 def _record_lines(record: dict[str, Any]) -> list[str]:
-    lines = []
+    lines = _routing_lines(record)
     if record.get("resolution"):
         lines.append(f"  Resolution: {record['resolution']}")
     for refund in record.get("refunds") or []:
@@ -76,10 +126,34 @@ def _record_lines(record: dict[str, Any]) -> list[str]:
             f"  Refund: {refund['refund_id']} {money(refund['amount_cents'], refund['currency'])}"
             f" ({refund['status']})"
         )
+    for note in record.get("notes") or []:
+        body = str(note.get("body") or "")
+        if body.startswith(HANDOFF_HEADING):
+            lines.append("  Hand-off package stored on the ticket (CRM note)")
+            lines += [
+                f"    Next step: {line.removeprefix(NEXT_STEP_PREFIX)}"
+                for line in body.splitlines()
+                if line.startswith(NEXT_STEP_PREFIX)
+            ]
     audit = record.get("audit") or []
     if audit:
         lines.append(f"  Audit trail: {len(audit)} events, last: {audit[-1]['action']}")
     outbox = record.get("outbox") or []
     if outbox:
         lines.append(f"  Reply queued: {outbox[-1]['subject']!r}")
+        lines += [
+            f"    Source: {c.get('title')} {c.get('url')}"
+            for c in outbox[-1].get("citations") or []
+        ]
     return lines
+
+
+def _routing_lines(record: dict[str, Any]) -> list[str]:
+    """A closed triaged ticket's route and why, from its audit trail: TicketWorkflow writes one
+    `routed:<route>` event (`<rule>: <reason>`) per routing, the last one is what happened."""
+    routed = [e for e in record.get("audit") or [] if str(e.get("action")).startswith("routed:")]
+    if not routed:
+        return []
+    route = routed[-1]["action"].removeprefix("routed:")
+    rule, _, reason = str(routed[-1].get("detail", "")).partition(": ")
+    return [f"  Route: {route} ({rule})", f"  Why: {reason or '-'}"]

@@ -4,15 +4,19 @@ A running case answers its `status` query (live, includes the pending approval).
 no longer queried: the CRM ticket row holds its final status, resolution, audit trail and reply.
 If the worker is down, a running case still has its CaseState search attribute, kept current by
 the workflow, so the caller gets a coarse answer instead of an error.
+
+A triaged ticket (TicketWorkflow) answers with a TicketStatus: the route and why. When triage
+started a process, that process runs as a child workflow with its own status, and the view
+carries it too, so an approver sees the pending approval without knowing the child's id.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Discriminator, Tag
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -27,6 +31,7 @@ from worker.cases import temporal_ui_url
 from worker.settings import Settings
 from workflows.models import STATUS_QUERY, CaseStatus, case_workflow_id
 from workflows.search_attributes import CASE_STATE, PROCESS
+from workflows.ticket_models import TicketStatus
 
 # A query needs a worker; when none answers in time the case is running but unattended.
 QUERY_RPC_TIMEOUT = timedelta(seconds=3)
@@ -39,9 +44,31 @@ class TicketReader(Protocol):
     def get_ticket(self, ticket_id: str) -> BaseModel | None: ...
 
 
+# Fields only a triaged ticket's status has: how a serialized status says which model it is.
+TICKET_ONLY_FIELDS = frozenset(TicketStatus.model_fields) - frozenset(CaseStatus.model_fields)
+
+
+def _status_kind(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return "ticket" if isinstance(value, TicketStatus) else "case"
+    return "ticket" if isinstance(value, dict) and TICKET_ONLY_FIELDS & value.keys() else "case"
+
+
+# A refund filed directly answers CaseStatus, a triaged ticket TicketStatus (a superset); the
+# discriminator keeps the triage fields when the view is serialized and parsed back.
+LiveStatus = Annotated[
+    Annotated[TicketStatus, Tag("ticket")] | Annotated[CaseStatus, Tag("case")],
+    Discriminator(_status_kind),
+]
+
+
 class CaseView(BaseModel):
     """`source` says which system answered: `workflow` (live query), `database` (CRM record of a
-    closed case) or `search_attributes` (running case whose worker did not answer)."""
+    closed case) or `search_attributes` (running case whose worker did not answer).
+
+    For a triaged ticket `status` is a TicketStatus (route, why, triage, answer, hand-off);
+    `process_status` is the live status of the process it started (the refund child, with its
+    pending approval), while that process runs."""
 
     ticket_id: str
     workflow_id: str
@@ -49,7 +76,8 @@ class CaseView(BaseModel):
     state: str
     workflow_status: str | None = None
     temporal_ui_url: str
-    status: CaseStatus | None = None
+    status: LiveStatus | None = None
+    process_status: CaseStatus | None = None
     record: dict[str, Any] | None = None
 
 
@@ -62,14 +90,20 @@ async def read_ticket(
     base = {"ticket_id": ticket_id, "workflow_id": workflow_id, "temporal_ui_url": link}
     handle = client.get_workflow_handle(workflow_id)
     try:
-        status = await handle.query(
+        raw = await handle.query(
             STATUS_QUERY,
-            result_type=CaseStatus,
+            result_type=dict[str, Any],
             reject_condition=QueryRejectCondition.NOT_OPEN,
             rpc_timeout=QUERY_RPC_TIMEOUT,
         )
+        status = live_status(raw)
         return CaseView(
-            **base, source="workflow", state=status.state, workflow_status="RUNNING", status=status
+            **base,
+            source="workflow",
+            state=status.state,
+            workflow_status="RUNNING",
+            status=status,
+            process_status=await _process_status(client, status),
         )
     except WorkflowQueryRejectedError as closed:
         run_status = closed.status.name if closed.status else None
@@ -95,6 +129,31 @@ async def read_ticket(
     if run_status is None:
         return None
     return await _from_search_attributes(client, workflow_id, base)
+
+
+def live_status(raw: dict[str, Any]) -> CaseStatus:
+    """The `status` query's answer as the model the workflow returned (TicketStatus or
+    CaseStatus), told apart by the fields only a triaged ticket reports."""
+    if _status_kind(raw) == "ticket":
+        return TicketStatus.model_validate(raw)
+    return CaseStatus.model_validate(raw)
+
+
+async def _process_status(client: Client, status: CaseStatus) -> CaseStatus | None:
+    """The child process's live status, or None: no child, or it has not started yet, already
+    closed, or does not answer. Best effort: the ticket's own status is the answer either way."""
+    child_id = status.process_workflow_id if isinstance(status, TicketStatus) else None
+    if child_id is None:
+        return None
+    try:
+        return await client.get_workflow_handle(child_id).query(
+            STATUS_QUERY,
+            result_type=CaseStatus,
+            reject_condition=QueryRejectCondition.NOT_OPEN,
+            rpc_timeout=QUERY_RPC_TIMEOUT,
+        )
+    except (WorkflowQueryRejectedError, WorkflowQueryFailedError, RPCError):
+        return None
 
 
 async def _from_search_attributes(

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
@@ -24,11 +25,15 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from worker.settings import Settings
 from workflows import search_attributes as sa
 from workflows.models import REFUND_WORKFLOW, RefundRequest, case_workflow_id
+from workflows.ticket_models import TICKET_WORKFLOW, TicketRequest
 
 # Ticket ids end up in URLs (`/tickets/{id}`), workflow ids and search attributes, so they are
 # limited to characters that need no escaping anywhere.
 TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 START_RPC_TIMEOUT = timedelta(seconds=10)
+# The Process search attribute of a ticket that triage routes; the workflow later sets it to the
+# process it chose (`refund`, `knowledge`).
+TRIAGE_PROCESS = "ticket"
 
 
 class TicketSubmission(RefundRequest):
@@ -36,22 +41,65 @@ class TicketSubmission(RefundRequest):
 
     Strict and closed: a misspelt field (`requested_amount` for `requested_amount_cents`) or a
     number sent as a string is refused with a field-level message instead of being guessed at.
+    Without a `process` (or with `"triage"`) TicketWorkflow reads the ticket and picks the route;
+    `"refund"` starts RefundWorkflow directly, for backends that already know what they want.
     """
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     ticket_id: str = Field(min_length=1, max_length=64, pattern=TICKET_ID_PATTERN)
-    process: Literal["refund"] = Field(
-        description="Support process that handles the ticket. Only `refund` exists today."
+    process: Literal["refund", "triage"] | None = Field(
+        None,
+        description="`refund` starts the refund process directly; absent (or `triage`) lets "
+        "triage and the routing policy choose: a process, a cited answer, a clarifying "
+        "question or a person.",
     )
+
+    @model_validator(mode="after")
+    def _amounts_only_for_refunds(self) -> TicketSubmission:
+        # A triaged ticket's amount comes from the order and charge, never from the filer: an
+        # amount here would be silently dropped, so it is refused where the caller can see it.
+        # Raising ValidationError (not ValueError) keeps the error on the field, not the body.
+        if not self.is_refund and self.requested_amount_cents is not None:
+            message = (
+                "only a refund ticket (process 'refund') takes an amount; a triaged ticket's "
+                "amount comes from the order and its charge, so leave it out or send "
+                "process 'refund'"
+            )
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("amount_needs_refund_process", message),
+                        loc=("requested_amount_cents",),
+                        input=self.requested_amount_cents,
+                    )
+                ],
+            )
+        return self
+
+    @property
+    def is_refund(self) -> bool:
+        return self.process == "refund"
+
+    @property
+    def case_process(self) -> str:
+        """The Process search attribute the case starts with."""
+        return "refund" if self.is_refund else TRIAGE_PROCESS
 
     def refund_request(self) -> RefundRequest:
         return RefundRequest.model_validate(self.model_dump(exclude={"process"}))
 
+    def ticket_request(self) -> TicketRequest:
+        return TicketRequest.model_validate(
+            self.model_dump(exclude={"process", "requested_amount_cents"})
+        )
+
 
 class CaseStarted(BaseModel):
     """What filing a ticket returns. `existing` is true when the ticket already had a case: the
-    ids are then those of that case and nothing new was started."""
+    ids are then those of that case and nothing new was started. `process` is `refund` for a
+    refund case and `ticket` for a triaged one (its status then says where triage sent it)."""
 
     ticket_id: str
     workflow_id: str
@@ -68,24 +116,37 @@ def temporal_ui_url(settings: Settings, namespace: str, workflow_id: str) -> str
 
 def case_summary(ticket: TicketSubmission) -> str:
     """One line for the Temporal UI's workflow list, readable without opening the run."""
-    return (
-        f"{ticket.process.capitalize()} · ticket {ticket.ticket_id} · customer {ticket.customer_id}"
-    )
+    kind = "Refund" if ticket.is_refund else "Triage"
+    return f"{kind} · ticket {ticket.ticket_id} · customer {ticket.customer_id}"
 
 
 def case_details(ticket: TicketSubmission) -> str:
     """Markdown shown on the run page: who asked for what, as filed (not as decided)."""
+    common = [
+        f"- **Customer:** `{ticket.customer_id}`",
+        f"- **Order:** `{ticket.order_id or 'not given'}`",
+        f"- **Requested by:** {ticket.requested_by} via {ticket.channel}",
+    ]
+    if not ticket.is_refund:
+        return "\n".join(
+            [
+                f"### Ticket `{ticket.ticket_id}` (triage chooses the route)",
+                "",
+                *common,
+                f"- **Subject:** {ticket.subject or '(none)'}",
+                "- **Route:** decided by triage and the routing policy; the current details "
+                "and the `status` query say which and why",
+            ]
+        )
     amount = (
         f"{ticket.requested_amount_cents} cents (a cap; the charge decides)"
         if ticket.requested_amount_cents
         else "not stated (the order and charge decide)"
     )
     lines = [
-        f"### {ticket.process.capitalize()} case for ticket `{ticket.ticket_id}`",
+        f"### Refund case for ticket `{ticket.ticket_id}`",
         "",
-        f"- **Customer:** `{ticket.customer_id}`",
-        f"- **Order:** `{ticket.order_id or 'not given'}`",
-        f"- **Requested by:** {ticket.requested_by} via {ticket.channel}",
+        *common,
         f"- **Requested amount:** {amount}",
         f"- **Subject:** {ticket.subject or '(none)'}",
     ]
@@ -97,7 +158,7 @@ def start_search_attributes(ticket: TicketSubmission) -> TypedSearchAttributes:
         [
             SearchAttributePair(sa.TICKET_ID, ticket.ticket_id),
             SearchAttributePair(sa.CUSTOMER_ID, ticket.customer_id),
-            SearchAttributePair(sa.PROCESS, ticket.process),
+            SearchAttributePair(sa.PROCESS, ticket.case_process),
             SearchAttributePair(sa.CASE_STATE, "received"),
         ]
     )
@@ -114,9 +175,12 @@ def _newly_started(handle: WorkflowHandle) -> bool:
 
 
 def case_workflow(ticket: TicketSubmission) -> tuple[str, BaseModel]:
-    """Which workflow handles the ticket's process, and its input. One entry per process; the
-    workflow id does not depend on it, so a ticket can never have two cases."""
-    return REFUND_WORKFLOW, ticket.refund_request()
+    """Which workflow handles the ticket, and its input: RefundWorkflow when the filer named the
+    refund process, otherwise TicketWorkflow, which triages and routes. The workflow id does not
+    depend on it, so a ticket can never have two cases."""
+    if ticket.is_refund:
+        return REFUND_WORKFLOW, ticket.refund_request()
+    return TICKET_WORKFLOW, ticket.ticket_request()
 
 
 async def file_ticket(client: Client, settings: Settings, ticket: TicketSubmission) -> CaseStarted:
@@ -144,7 +208,7 @@ async def file_ticket(client: Client, settings: Settings, ticket: TicketSubmissi
         ticket_id=ticket.ticket_id,
         workflow_id=workflow_id,
         run_id=run_id,
-        process=ticket.process,
+        process=ticket.case_process,
         existing=existing,
         temporal_ui_url=temporal_ui_url(settings, client.namespace, workflow_id),
     )

@@ -25,6 +25,7 @@ from worker.approvals import ApprovalRefused, ApprovalSubmission, CaseUnavailabl
 from worker.case_report import describe_case
 from worker.case_status import read_ticket
 from worker.cases import TicketSubmission, file_ticket
+from worker.customer_replies import ReplyRefused, ReplySubmission, send_reply
 from worker.settings import Settings, get_settings
 from worker.temporal_gate import TemporalUnavailable, connect_or_explain, temporal_target
 
@@ -68,7 +69,7 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
     """Runs one command's coroutine and turns the expected failures into exit codes."""
     try:
         return asyncio.run(_awaited(work))
-    except ApprovalRefused as refused:
+    except (ApprovalRefused, ReplyRefused) as refused:
         fail(f"refused ({refused.code}): {refused.message}", EXIT_REFUSED)
     except (TemporalUnavailable, CaseUnavailable) as down:
         hint = " Is `supportflow run` (or your Temporal server) up?"
@@ -119,12 +120,22 @@ def worker() -> None:
     except RuntimeError as err:
         if "client connect" not in str(err):
             raise
-        fail(f"cannot reach Temporal at {temporal_target()}: {err}", EXIT_UNAVAILABLE)
-    # The worker has shut down gracefully. The SDK's native runtime threads can still call into
-    # Python while the interpreter finalizes and abort it (PyGILState_Release), so leave now.
+        typer.secho(
+            f"error: cannot reach Temporal at {temporal_target()}: {err}",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        _leave(EXIT_UNAVAILABLE)
+    _leave(0)
+
+
+def _leave(code: int) -> NoReturn:
+    """Ends the worker process without interpreter finalization. Once the SDK's native runtime
+    has started (even for a connection that failed), its threads can still call into Python
+    while the interpreter finalizes and abort it (PyGILState_Release, exit -6)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(code)
 
 
 async def _serve_worker(settings: Settings) -> None:
@@ -173,17 +184,26 @@ def api(
 def ticket(
     ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Your helpdesk's ticket id")],
     customer: Annotated[str, typer.Option("--customer", help="Customer id in the CRM")],
-    order: Annotated[str | None, typer.Option("--order", help="Order id to refund")] = None,
+    order: Annotated[
+        str | None, typer.Option("--order", help="Order id (triage also reads it from the text)")
+    ] = None,
     subject: Annotated[str, typer.Option(help="Ticket subject")] = "",
     body: Annotated[str, typer.Option(help="Ticket text")] = "",
     requested_by: Annotated[
         str, typer.Option(help="Who asks (cannot approve their own case)")
     ] = "customer",
     amount_cents: Annotated[
-        int | None, typer.Option(help="Cap on the refund; the charge decides the amount")
+        int | None,
+        typer.Option(help="Cap on a direct refund (--process refund only); the charge decides"),
     ] = None,
     channel: Annotated[str, typer.Option(help="Where the ticket came from")] = "cli",
-    process: Annotated[str, typer.Option(help="Support process (refund)")] = "refund",
+    process: Annotated[
+        str,
+        typer.Option(
+            help="triage: triage picks the route (a process, a cited answer, a question, a "
+            "person); refund: start the refund process directly"
+        ),
+    ] = "triage",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
 ) -> None:
     """File a ticket: start its case, or show the case it already has."""
@@ -211,8 +231,37 @@ def ticket(
         typer.echo(started.model_dump_json(indent=2))
         return
     verb = "already has case" if started.existing else "filed as case"
-    typer.echo(f"Ticket {ticket_id} {verb} {started.workflow_id} (run {started.run_id})")
+    typer.echo(
+        f"Ticket {ticket_id} {verb} {started.workflow_id} ({started.process}, run {started.run_id})"
+    )
     typer.echo(f"  Temporal UI: {started.temporal_ui_url}")
+    typer.echo(f"  Follow it:   supportflow status {ticket_id}")
+
+
+@app.command()
+def reply(
+    ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Ticket id")],
+    text: Annotated[str, typer.Option("--text", help="What the customer wrote back")],
+    channel: Annotated[str, typer.Option(help="Where the reply came from")] = "cli",
+    reply_id: Annotated[
+        str | None,
+        typer.Option(help="Your helpdesk's message id: delivering it twice counts once"),
+    ] = None,
+) -> None:
+    """Deliver a customer's reply to a ticket waiting for one (after a clarifying question)."""
+    try:
+        submission = ReplySubmission(text=text, channel=channel, reply_id=reply_id)
+    except ValidationError as err:
+        _input_error(err)
+
+    async def work() -> Any:
+        return await send_reply(await connect_or_explain(), ticket_id, submission)
+
+    receipt = run_async(work)
+    typer.echo(
+        f"Reply {receipt.round} delivered to ticket {ticket_id}; the case continues "
+        f"(it was {receipt.state})."
+    )
     typer.echo(f"  Follow it:   supportflow status {ticket_id}")
 
 

@@ -1,7 +1,9 @@
 """Files the demo tickets through the running API and reports where each case settled.
 
 Going through HTTP (not the Temporal client) makes `make run` exercise what a helpdesk would:
-the same POST, the same duplicate handling on a second run, the same GET for the state.
+the same POST, the same duplicate handling on a second run, the same GET for the state. The
+refund demos name the refund process; the triage demos name none, so TicketWorkflow picks their
+route.
 """
 
 from __future__ import annotations
@@ -9,17 +11,38 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 from pydantic import BaseModel
 
-from worker.case_report import describe_case
+from worker.case_report import describe_case, reply_command
 from worker.case_status import CaseView
 from worker.demo_data import DEMO_SCENARIOS, DemoScenario
+from worker.demo_triage import TRIAGE_DEMOS, TriageDemo
 
 # States where a case rests until something outside it happens (or for good).
-SETTLED = {"awaiting_approval", "resolved", "denied", "rejected", "escalated", "expired"}
+SETTLED = {
+    "awaiting_approval",
+    "awaiting_customer",
+    "resolved",
+    "denied",
+    "rejected",
+    "escalated",
+    "expired",
+}
 SETTLE_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class DemoFiling:
+    """One demo ticket as the helpdesk posts it; `reply_text`, if any, is the customer's answer
+    to a clarifying question, printed as a command while the ticket waits for it."""
+
+    name: str
+    ticket_id: str
+    payload: dict[str, object]
+    reply_text: str | None = None
 
 
 class DemoTicket(BaseModel):
@@ -28,6 +51,7 @@ class DemoTicket(BaseModel):
     existing: bool
     view: CaseView | None
     settled: bool
+    reply_text: str | None = None
 
 
 def ticket_payload(scenario: DemoScenario) -> dict[str, object]:
@@ -43,37 +67,61 @@ def ticket_payload(scenario: DemoScenario) -> dict[str, object]:
     }
 
 
+def triage_payload(demo: TriageDemo) -> dict[str, object]:
+    """No process, no order id, no amount: only what a customer writes."""
+    return {
+        "ticket_id": demo.ticket_id,
+        "customer_id": demo.customer_id,
+        "subject": demo.subject,
+        "body": demo.body,
+        "channel": "demo",
+    }
+
+
+def demo_filings() -> list[DemoFiling]:
+    refunds = [DemoFiling(s.name, s.ticket_id, ticket_payload(s)) for s in DEMO_SCENARIOS]
+    triaged = [
+        DemoFiling(d.name, d.ticket_id, triage_payload(d), d.reply_text) for d in TRIAGE_DEMOS
+    ]
+    return refunds + triaged
+
+
+def is_settled(view: CaseView) -> bool:
+    """A triaged ticket in a process rests when that process does (e.g. awaits an approval)."""
+    if view.state == "in_process" and view.process_status is not None:
+        return view.process_status.state in SETTLED
+    return view.state in SETTLED
+
+
 async def file_demo_tickets(api_url: str) -> list[DemoTicket]:
     async with httpx.AsyncClient(base_url=api_url, timeout=30.0) as http:
         filed = []
-        for scenario in DEMO_SCENARIOS:
-            response = await http.post("/tickets", json=ticket_payload(scenario))
+        for filing in demo_filings():
+            response = await http.post("/tickets", json=filing.payload)
             response.raise_for_status()
-            filed.append((scenario, bool(response.json()["existing"])))
+            filed.append((filing, bool(response.json()["existing"])))
         return list(
-            await asyncio.gather(
-                *(_settle(http, scenario, existing) for scenario, existing in filed)
-            )
+            await asyncio.gather(*(_settle(http, filing, existing) for filing, existing in filed))
         )
 
 
-async def _settle(http: httpx.AsyncClient, scenario: DemoScenario, existing: bool) -> DemoTicket:
+async def _settle(http: httpx.AsyncClient, filing: DemoFiling, existing: bool) -> DemoTicket:
     deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
     view: CaseView | None = None
     while time.monotonic() < deadline:
-        response = await http.get(f"/tickets/{scenario.ticket_id}")
+        response = await http.get(f"/tickets/{filing.ticket_id}")
         if response.status_code == 200:
             view = CaseView.model_validate(response.json())
-            if view.state in SETTLED:
+            if is_settled(view):
                 break
         await asyncio.sleep(0.25)
-    settled = view is not None and view.state in SETTLED
     return DemoTicket(
-        scenario=scenario.name,
-        ticket_id=scenario.ticket_id,
+        scenario=filing.name,
+        ticket_id=filing.ticket_id,
         existing=existing,
         view=view,
-        settled=settled,
+        settled=view is not None and is_settled(view),
+        reply_text=filing.reply_text,
     )
 
 
@@ -86,6 +134,8 @@ def report(tickets: list[DemoTicket], say: Callable[[str], None]) -> None:
             continue
         for line in describe_case(ticket.view):
             say(f"  {line}")
+        if ticket.reply_text and ticket.view.state == "awaiting_customer":
+            say(f"  Answer as the customer: {reply_command(ticket.ticket_id, ticket.reply_text)}")
         if not ticket.settled:
             say(
                 f"  (still {ticket.view.state} after {SETTLE_TIMEOUT_SECONDS:.0f}s; see the worker log)"

@@ -2,10 +2,11 @@
 
 Starts, in order and each waited for: the Temporal dev server (state in .data/temporal.db, our
 search attributes registered), the Stripe sandbox (state in .data/, or real Stripe test mode when
-STRIPE_API_KEY is set), the demo CRM data, the worker and the API. Then files the demo tickets
-through the API, prints where each one settled, and stays up until Ctrl-C / SIGTERM, when it stops
-every child (API first, Temporal last). Everything persists under .data/, so a second run reuses
-the data and shows the demo tickets' current state instead of filing them again.
+STRIPE_API_KEY is set), the demo CRM data, the demo help center in the knowledge base, the worker
+and the API. Then files the demo tickets through the API (refunds, and tickets with no process
+that triage routes), prints where each one settled, and stays up until Ctrl-C / SIGTERM, when it
+stops every child (API first, Temporal last). Everything persists under .data/, so a second run
+reuses the data and shows the demo tickets' current state instead of filing them again.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from integrations.crm_store.engine import normalize_database_url, sqlite_file
 from worker import demo_stripe
 from worker.demo_tickets import file_demo_tickets, report
+from worker.demo_triage import ingest_demo_help_center
 from worker.processes import ChildProcess, child_env, port_in_use
 from worker.settings import DATA_DIR, PROJECT_ROOT, Settings
 from workflows.search_attributes import dev_server_flags
@@ -139,6 +141,7 @@ class DevStack:
         client = await self._start_temporal()
         self.stripe = await self._start_stripe()
         await self._seed()
+        await self._ingest_knowledge()
         await self._start_worker(client)
         await self._start_api()
         say(f"\nApprovals: {approval_path(self.settings, self.api_url)}")
@@ -271,6 +274,16 @@ class DevStack:
         for warning in result.warnings:
             typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
 
+    async def _ingest_knowledge(self) -> None:
+        """Before the worker starts, so the first how-to ticket already finds its answer."""
+        try:
+            result = await asyncio.to_thread(ingest_demo_help_center, self.settings)
+        except Exception as err:  # unreadable export, unwritable file, Weaviate down
+            raise StartupFailed(
+                f"loading the demo help center failed: {type(err).__name__}: {err}"
+            ) from err
+        step("Knowledge base", result.summary)
+
     async def _start_worker(self, client: Client) -> None:
         child = self._spawn("worker", _supportflow_command("worker"))
 
@@ -298,7 +311,7 @@ class DevStack:
         step("API", f"{self.api_url} (OpenAPI docs {self.api_url}/docs)")
 
     async def _demo(self) -> None:
-        say("\nDemo tickets (filed through POST /tickets):")
+        say("\nDemo tickets (filed through POST /tickets; the triage ones name no process):")
         try:
             tickets = await file_demo_tickets(self.api_url)
         except httpx.HTTPError as err:
@@ -323,6 +336,8 @@ class DevStack:
             "TEMPORAL_UI_URL": self.ui_url,
             "SUPPORTFLOW_API_URL": self.api_url,
             "DATABASE_URL": self.settings.database_url,
+            # The worker searches the file the launcher just filled, wherever it ran from.
+            "SUPPORTFLOW_KNOWLEDGE_DB": str(self.settings.knowledge_db_path.resolve()),
             "SUPPORTFLOW_TASK_QUEUE": self.settings.task_queue,
             "PYTHONUNBUFFERED": "1",
         }
@@ -385,11 +400,14 @@ def approval_path(settings: Settings, api_url: str) -> str:
 
 
 def clear_demo_state(settings: Settings, data_dir: Path = DATA_DIR) -> list[Path]:
-    """`supportflow run --fresh`: forget the dev server's history, the sandbox and the SQLite CRM
-    (only files under .data/; a Postgres DATABASE_URL is never touched)."""
+    """`supportflow run --fresh`: forget the dev server's history, the sandbox, the SQLite CRM and
+    the SQLite knowledge base (only files under .data/; a Postgres DATABASE_URL or a Weaviate
+    collection is never touched)."""
     removed = []
     candidates = [data_dir / "temporal.db", *data_dir.glob("temporal.db-*")]
     candidates.append(data_dir / demo_stripe.SANDBOX_STATE_FILE)
+    if data_dir.resolve() in settings.knowledge_db_path.resolve().parents:
+        candidates.append(settings.knowledge_db_path)
     sqlite_path = sqlite_file(normalize_database_url(settings.database_url))
     if sqlite_path is not None and data_dir.resolve() in sqlite_path.resolve().parents:
         candidates += [sqlite_path, *sqlite_path.parent.glob(sqlite_path.name + "-*")]

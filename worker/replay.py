@@ -41,9 +41,15 @@ async def fetch_history(
 
 
 def load_history_file(path: Path, workflow_id: str | None = None) -> WorkflowHistory:
-    """A history exported from the Temporal UI / `temporal workflow show -o json`."""
+    """A history exported from the Temporal UI / `temporal workflow show -o json`.
+
+    Replays under the workflow id the history recorded (servers write it on the started event),
+    else the file name: a workflow that derives ids from its own (TicketWorkflow names its
+    child `<id>-refund`) only replays under the id it ran with."""
     data = json.loads(path.read_text())
-    return WorkflowHistory.from_json(workflow_id or path.stem, data)
+    events = data.get("events") or [{}]
+    started = events[0].get("workflowExecutionStartedEventAttributes") or {}
+    return WorkflowHistory.from_json(workflow_id or started.get("workflowId") or path.stem, data)
 
 
 async def replay(history: WorkflowHistory, workflows: Sequence[type]) -> ReplayReport:

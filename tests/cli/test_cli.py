@@ -25,7 +25,7 @@ from worker.devstack import has_poller
 from worker.settings import PROJECT_ROOT
 from workflows.models import case_workflow_id
 
-COMMANDS = ["run", "worker", "api", "ticket", "status", "approve", "reject", "replay"]
+COMMANDS = ["run", "worker", "api", "ticket", "reply", "status", "approve", "reject", "replay"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -64,6 +64,7 @@ async def test_file_inspect_and_approve_a_ticket(
     order = seed_order(APPROVAL_AMOUNT)
     ticket_id = f"T-{uuid.uuid4().hex[:10]}"
     args = ["ticket", ticket_id, "--customer", order.customer_id, "--order", order.order_id]
+    args += ["--process", "refund"]  # without it the ticket is triaged (tests/cli/test_cli_triage)
     filed = await invoke(*args, "--subject", "Headphones broke")
     assert filed.exit_code == 0, filed.output
     assert f"filed as case {case_workflow_id(ticket_id)}" in filed.stdout

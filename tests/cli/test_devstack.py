@@ -1,5 +1,6 @@
-"""`supportflow run` end to end on free ports: every process, the demo tickets, a clean stop,
-and a second run that reuses the data. Slow (two full stack starts), so marked `slow`."""
+"""`supportflow run` end to end on free ports: every process, the demo help center, the demo
+tickets (refunds, and triaged tickets on every route), a clean stop, and a second run that reuses
+the data. Slow (two full stack starts), so marked `slow`."""
 
 from __future__ import annotations
 
@@ -25,13 +26,21 @@ def free_port() -> int:
 
 @pytest.fixture
 def stack_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, StackLayout]:
-    for name in ("STRIPE_API_KEY", "STRIPE_API_BASE", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+    for name in (
+        "STRIPE_API_KEY",
+        "STRIPE_API_BASE",
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "OPENAI_API_KEY",  # the demo's routes are those of the rules triage
+        "WEAVIATE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     data_dir = tmp_path / ".data"
     layout = StackLayout(data_dir=data_dir, temporal_port=free_port(), ui_port=free_port())
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         DATABASE_URL=f"sqlite:///{data_dir / 'supportflow.db'}",
+        SUPPORTFLOW_KNOWLEDGE_DB=data_dir / "knowledge.db",
         SUPPORTFLOW_API_URL=f"http://127.0.0.1:{free_port()}",
         SUPPORTFLOW_TASK_QUEUE="devstack-test",
     )
@@ -82,6 +91,7 @@ async def test_run_twice(
     assert "Ticket demo-denied-old-order: denied" in first
     assert f"http://localhost:{layout.ui_port}/namespaces/default/workflows/ticket-demo-" in first
     assert "Approvals: API / CLI" in first
+    _assert_triage_demos(first)
     assert code == 0
     assert "All processes stopped." in stopped
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
@@ -99,6 +109,33 @@ async def test_run_twice(
     assert "[auto-approve] (filed earlier, current state)" in second
     assert "Ticket demo-auto-approve: resolved" in second
     assert "Ticket demo-needs-approval: awaiting_approval" in second
+    assert "[triage: how-to question] (filed earlier, current state)" in second
+    _assert_triage_demos(second)
+
+
+def _assert_triage_demos(out: str) -> None:
+    """Every route a ticket with no process can take, as the demo prints it."""
+    assert "ok  Knowledge base     23 help-center articles (4 internal)" in out
+    # Answered from the help center, with the citation stored with the reply.
+    assert "Ticket demo-triage-how-to: resolved" in out
+    assert "Route: answer (knowledge:how_to" in out
+    assert "Source: When will I get my refund? https://help.harborandpine.example/" in out
+    # A refund asked for in plain text runs as the refund child and waits for its approver.
+    assert "Ticket demo-triage-refund: in_process  (from workflow)" in out
+    assert "Refund process ticket-demo-triage-refund-refund: awaiting_approval" in out
+    assert "Approve: supportflow approve demo-triage-refund --as alice" in out
+    # No order number: the customer is asked, and the exact reply command is printed.
+    assert "Ticket demo-triage-missing-order: awaiting_customer" in out
+    assert (
+        'Answer as the customer: supportflow reply demo-triage-missing-order --text "Sorry, '
+        "it's order #5008.\"" in out
+    )
+    # A person is asked for and a lawyer mentioned: handed off with a package.
+    assert "Ticket demo-triage-escalate: escalated" in out
+    assert "Route: escalate (escalate:signal:legal_threat)" in out
+    assert "Hand-off package stored on the ticket (CRM note)" in out
+    assert "Next step: " in out
+    assert "(still " not in out
 
 
 async def test_busy_port_fails_fast_without_leftovers(
