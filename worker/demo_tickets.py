@@ -21,16 +21,9 @@ from worker.case_status import CaseView
 from worker.demo_data import DEMO_SCENARIOS, DemoScenario
 from worker.demo_triage import TRIAGE_DEMOS, TriageDemo
 
-# States where a case rests until something outside it happens (or for good).
-SETTLED = {
-    "awaiting_approval",
-    "awaiting_customer",
-    "resolved",
-    "denied",
-    "rejected",
-    "escalated",
-    "expired",
-}
+# States where a case rests until something outside it happens, and states it ends in.
+WAITING = {"awaiting_approval", "awaiting_customer"}
+FINAL = {"resolved", "denied", "rejected", "escalated", "expired"}
 SETTLE_TIMEOUT_SECONDS = 60.0
 
 
@@ -87,10 +80,14 @@ def demo_filings() -> list[DemoFiling]:
 
 
 def is_settled(view: CaseView) -> bool:
-    """A triaged ticket in a process rests when that process does (e.g. awaits an approval)."""
+    """A waiting case rests as soon as it waits; a finished one once it has closed and its CRM
+    record (reply, refund, hand-off note) is complete. A triaged ticket in a process rests when
+    that process does (e.g. awaits an approval)."""
     if view.state == "in_process" and view.process_status is not None:
-        return view.process_status.state in SETTLED
-    return view.state in SETTLED
+        return view.process_status.state in WAITING
+    if view.state in FINAL:
+        return view.source == "database"
+    return view.state in WAITING
 
 
 async def file_demo_tickets(api_url: str) -> list[DemoTicket]:

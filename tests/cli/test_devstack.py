@@ -117,7 +117,7 @@ def _assert_triage_demos(out: str) -> None:
     """Every route a ticket with no process can take, as the demo prints it."""
     assert "ok  Knowledge base     23 help-center articles (4 internal)" in out
     # Answered from the help center, with the citation stored with the reply.
-    assert "Ticket demo-triage-how-to: resolved" in out
+    assert "Ticket demo-triage-how-to: resolved  (from database)" in out
     assert "Route: answer (knowledge:how_to" in out
     assert "Source: When will I get my refund? https://help.harborandpine.example/" in out
     # A refund asked for in plain text runs as the refund child and waits for its approver.
@@ -132,6 +132,7 @@ def _assert_triage_demos(out: str) -> None:
     )
     # A person is asked for and a lawyer mentioned: handed off with a package.
     assert "Ticket demo-triage-escalate: escalated" in out
+    assert "Ticket demo-triage-escalate: escalated  (from database)" in out
     assert "Route: escalate (escalate:signal:legal_threat)" in out
     assert "Hand-off package stored on the ticket (CRM note)" in out
     assert "Next step: " in out
