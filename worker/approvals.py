@@ -93,16 +93,28 @@ class ApprovalStore(Protocol):
     ) -> Any: ...
 
 
-async def case_workflow_for(store: ApprovalStore, ticket_id: str) -> str:
-    """The pending approval row names the exact workflow; without one, the ticket's case id."""
+async def case_workflow_for(client: Client, store: ApprovalStore, ticket_id: str) -> str:
+    """The pending approval row names the exact workflow. Without one yet (a triaged refund
+    shows `awaiting_approval` a moment before its row is written), ask the ticket's case which
+    process workflow it started; otherwise the case itself decides."""
     pending = await asyncio.to_thread(store.pending_approval_for_ticket, ticket_id)
-    return pending.workflow_id if pending is not None else case_workflow_id(ticket_id)
+    if pending is not None:
+        return pending.workflow_id
+    case_id = case_workflow_id(ticket_id)
+    try:
+        status = await client.get_workflow_handle(case_id).query(
+            STATUS_QUERY, result_type=dict, rpc_timeout=QUERY_RPC_TIMEOUT
+        )
+    except Exception:  # closed, unknown or unreachable: the Update reports it precisely
+        return case_id
+    child = status.get("process_workflow_id") if isinstance(status, dict) else None
+    return child if isinstance(child, str) and child else case_id
 
 
 async def pending_request_id(client: Client, store: ApprovalStore, ticket_id: str) -> str:
     """The id of the approval request the case is waiting on, asked of the workflow itself so an
     approver on the API or CLI decides on the current request, never a superseded one."""
-    workflow_id = await case_workflow_for(store, ticket_id)
+    workflow_id = await case_workflow_for(client, store, ticket_id)
     handle = client.get_workflow_handle(workflow_id)
     try:
         status = await handle.query(
@@ -180,7 +192,7 @@ async def submit_decision(
     client: Client, store: ApprovalStore, ticket_id: str, decision: ApprovalDecision
 ) -> ApprovalReceipt:
     """Runs the `decide_approval` Update; refusals are recorded and raised as ApprovalRefused."""
-    workflow_id = await case_workflow_for(store, ticket_id)
+    workflow_id = await case_workflow_for(client, store, ticket_id)
     try:
         return await _execute_update(client, workflow_id, ticket_id, decision)
     except ApprovalRefused as refused:

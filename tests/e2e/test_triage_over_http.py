@@ -30,6 +30,7 @@ from tests.e2e.triage_stack import (
     triage_settings,
     triage_worker_deps,
 )
+from worker.approvals import case_workflow_for
 from worker.settings import Settings
 from worker.worker_app import build_worker
 from workflows import search_attributes as sa
@@ -160,6 +161,14 @@ async def test_refund_text_routes_to_the_refund_child_and_is_approved_over_the_a
     reply = await http.post(f"/tickets/{ticket_id}/replies", json={"text": "Any news?"})
     assert reply.status_code == 409, reply.text
     assert reply.json()["error"] == "not_awaiting_reply"
+
+    # In the moment before the CRM row exists, the case itself names its refund child.
+    class NoRowYet:
+        def pending_approval_for_ticket(self, ticket_id: str) -> None:
+            return None
+
+    found = await case_workflow_for(dev_server_env.client, NoRowYet(), ticket_id)  # type: ignore[arg-type]
+    assert found == child_id
 
     # The approval request is recorded in the CRM right after the child shows it; the API finds
     # the child through that row.
