@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
     from activities.models import (
         ApprovalDecisionRecord,
+        ApprovalMessageRecord,
         ApprovalMessageRef,
         ApprovalMessageUpdate,
         ApprovalNotice,
@@ -65,6 +66,14 @@ class ApprovalStep:
         if posted is not None:
             self._keep(posted)
             self._gate.widen(posted.group_approvers)
+            # Added after cases were already running: the patch keeps their histories replaying.
+            if posted.ref is not None and workflow.patched("record-approval-message-ref"):
+                await workflow.execute_activity_method(
+                    CrmActivities.set_approval_message,
+                    ApprovalMessageRecord(request_id=self._notice.request_id, ref=posted.ref),
+                    summary="Record where the approval message is",
+                    **RECORD_OPTIONS,
+                )
         reminded = False
         # Decisions can arrive while the request is still being recorded and posted.
         await self._record_decisions()

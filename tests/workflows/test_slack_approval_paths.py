@@ -95,6 +95,8 @@ async def test_request_is_posted_once_and_approval_updates_it(
     message = fake_slack.messages("C0REFUNDS")[0]
     assert "Approved" in message.text
     assert not any(b.get("type") == "actions" for b in message.blocks)  # buttons are gone
+    approval = crm_store.get_ticket(case.request.ticket_id).approvals[0]  # type: ignore[union-attr]
+    assert (approval.slack_channel, approval.slack_ts) == ("C0REFUNDS", message.ts)
 
 
 async def test_dual_control_shows_progress_and_keeps_buttons(
