@@ -55,10 +55,8 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
-from bench.quiet import child_stdout_to_stderr, install_quiet_runtime
+from bench.quiet import install_quiet_runtime, start_dev_server
 from integrations.crm_store.store import CrmStore
 from integrations.slack_blocks import APPROVE_ACTION
 from integrations.stripe_billing import StripeBilling
@@ -71,7 +69,6 @@ from worker.processes import ChildProcess, child_env
 from worker.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from workflows.models import RefundOutcome, case_workflow_id
 from workflows.refund import RefundWorkflow
-from workflows.search_attributes import ALL_KEYS
 
 WAITING = (10, 1000)
 SAMPLES = 50
@@ -433,13 +430,7 @@ async def main(
         store.migrate()  # once, before the services start
         billing = StripeBilling(SANDBOX_API_KEY, sandbox.base_url)
         progress("starting dev server")
-        with child_stdout_to_stderr():
-            env = await WorkflowEnvironment.start_local(
-                dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-                data_converter=pydantic_data_converter,
-                search_attributes=ALL_KEYS,
-                dev_server_log_level="error",
-            )
+        env = await start_dev_server()
         api_port = free_port()
         overrides = {
             "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,

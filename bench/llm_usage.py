@@ -57,14 +57,12 @@ from typing import Any
 
 from aiohttp import web
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.crm import CrmActivities
 from activities.knowledge import KnowledgeActivities
 from activities.triage import TriageActivities
-from bench.quiet import child_stdout_to_stderr
+from bench.quiet import start_dev_server
 from evals.run import EvalCase, load_cases
 from integrations.crm_store import CrmStore, CustomerView
 from integrations.knowledge.answers import extractive_answer
@@ -81,7 +79,6 @@ from tests.triage.standin_refund import StandInRefundWorkflow
 from worker.settings import Settings
 from worker.ticket_activities import TICKET_WORKFLOWS, ticket_activity_list
 from workflows.models import STATUS_QUERY
-from workflows.search_attributes import ALL_KEYS
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_models import TicketRequest, TicketStatus
 
@@ -316,13 +313,7 @@ async def main() -> dict[str, str]:
             triage = TriageActivities(OpenAITriage(clients[0], MODEL))
             knowledge = KnowledgeActivities(kb, OpenAIAnswerDrafter(clients[1], MODEL))
             progress(f"fake OpenAI-compatible server at {fake.base_url}; starting dev server")
-            with child_stdout_to_stderr():
-                env = await WorkflowEnvironment.start_local(
-                    dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-                    data_converter=pydantic_data_converter,
-                    search_attributes=ALL_KEYS,
-                    dev_server_log_level="error",
-                )
+            env = await start_dev_server()
             async with env:
                 queue = f"bench-llm-{uuid.uuid4().hex[:8]}"
                 async with ticket_worker(env.client, queue, store, triage, knowledge):

@@ -6,8 +6,13 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.testing import WorkflowEnvironment
+
+from workflows.search_attributes import ALL_KEYS
 
 
 def install_quiet_runtime() -> None:
@@ -31,3 +36,15 @@ def child_stdout_to_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+async def start_dev_server() -> WorkflowEnvironment:
+    """The packaged Temporal dev server (in memory) with our search attributes, its banner kept
+    off stdout."""
+    with child_stdout_to_stderr():
+        return await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+            data_converter=pydantic_data_converter,
+            search_attributes=ALL_KEYS,
+            dev_server_log_level="error",
+        )

@@ -19,14 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
 from bench.history_stats import history_stats
-from bench.quiet import child_stdout_to_stderr, install_quiet_runtime
+from bench.quiet import install_quiet_runtime, start_dev_server
 from bench.raw_workflow import RawBaselineWorkflow, RawSameShapeWorkflow, noop
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
@@ -35,7 +33,6 @@ from worker.settings import Settings
 from worker.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from worker.worker_app import WorkerDeps, build_worker
 from workflows.refund import RefundWorkflow
-from workflows.search_attributes import ALL_KEYS
 
 CASES = 100
 
@@ -101,13 +98,7 @@ async def main(cases: int = CASES) -> dict[str, float | int]:
             policy=PolicyActivities(),
         )
         progress("starting dev server")
-        with child_stdout_to_stderr():
-            env = await WorkflowEnvironment.start_local(
-                dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-                data_converter=pydantic_data_converter,
-                search_attributes=ALL_KEYS,
-                dev_server_log_level="error",
-            )
+        env = await start_dev_server()
         async with env:
             progress(f"running {cases} raw baseline workflows (6 regular no-op activities)")
             raw_per_s = await run_raw(env.client, cases, RawBaselineWorkflow)
