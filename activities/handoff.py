@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import col, select
 from temporalio import activity
 
 from activities.crm_errors import crm_errors
 from activities.slack_errors import slack_errors
 from activities.ticket_models import CustomerMessageInput, HandoffDelivery, HandoffInput
 from integrations.crm_store import CrmStore
-from integrations.crm_store.tables import Customer, OutboxMessage, Ticket
 from integrations.handoff_text import handoff_blocks, handoff_markdown, handoff_text
 from integrations.slack_approvals import SlackApprovals
 
@@ -73,23 +71,5 @@ class HandoffActivities:
     @activity.defn(name="queue_customer_message")
     def queue_customer_message(self, data: CustomerMessageInput) -> bool:
         """Queues the message once; returns False when a retry found it already queued."""
-        with crm_errors("queue_customer_message"), self._store.session() as session:
-            existing = session.exec(
-                select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == data.dedupe_key)
-            ).first()
-            if existing is not None:
-                return False
-            ticket = session.get(Ticket, data.ticket_id)
-            customer = session.get(Customer, ticket.customer_id) if ticket else None
-            session.add(
-                OutboxMessage(
-                    ticket_id=data.ticket_id,
-                    recipient=customer.email if customer else None,
-                    subject=data.reply.subject,
-                    body=data.reply.body,
-                    citations=data.reply.citations,
-                    dedupe_key=data.dedupe_key,
-                    created_at=datetime.now(UTC),
-                )
-            )
-        return True
+        with crm_errors("queue_customer_message"):
+            return self._store.queue_customer_message(data.ticket_id, data.reply, data.dedupe_key)

@@ -18,6 +18,7 @@ from activities.models import (
     ApprovalRequestRecord,
     AuditEntry,
     CaseOutcomeRecord,
+    CustomerReply,
     RefundSummary,
 )
 from integrations.crm_store import approvals, cases
@@ -28,6 +29,7 @@ from integrations.crm_store.tables import (
     Note,
     Order,
     OrderLine,
+    OutboxMessage,
     Payment,
     Refund,
     Ticket,
@@ -301,6 +303,23 @@ class CrmStore:
     def list_refunds(self, ticket_id: str) -> list[RefundView]:
         with self.session() as session:
             return cases.refunds(session, ticket_id)
+
+    def queue_customer_message(self, ticket_id: str, reply: CustomerReply, dedupe_key: str) -> bool:
+        """Queue a reply to the customer while the case stays open (a clarifying question, an
+        answer, a hand-off notice) once per `dedupe_key`; False when it was already queued."""
+        with self.session() as session:
+            ticket = session.get(Ticket, ticket_id)
+            customer = session.get(Customer, ticket.customer_id) if ticket else None
+            message = OutboxMessage(
+                ticket_id=ticket_id,
+                recipient=customer.email if customer else None,
+                subject=reply.subject,
+                body=reply.body,
+                citations=reply.citations,
+                dedupe_key=dedupe_key,
+                created_at=self._clock(),
+            )
+            return insert_ignore(session, message, ["dedupe_key"])
 
     def list_outbox(self, ticket_id: str) -> list[OutboxMessageView]:
         with self.session() as session:
