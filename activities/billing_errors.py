@@ -88,8 +88,9 @@ def stripe_errors(operation: str) -> Iterator[None]:
         raise failure from None
 
 
-def retry_after(headers: Mapping[str, str] | None) -> timedelta | None:
-    """Parse `Retry-After` as delay-seconds or an HTTP date; None when absent or unusable."""
+def retry_after(headers: Mapping[str, str] | None, now: datetime | None = None) -> timedelta | None:
+    """Parse `Retry-After` as delay-seconds or an HTTP date (relative to `now`, default the
+    current time); None when absent or unusable."""
     value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), None)
     if value is None:
         return None
@@ -97,7 +98,7 @@ def retry_after(headers: Mapping[str, str] | None) -> timedelta | None:
         delay = timedelta(seconds=float(value))
     except ValueError:
         try:
-            delay = parsedate_to_datetime(value) - datetime.now(UTC)
+            delay = parsedate_to_datetime(value) - (now or datetime.now(UTC))
         except (TypeError, ValueError):
             return None
     if delay <= timedelta(0):

@@ -127,7 +127,7 @@ class RemoteSlack(FakeSlack):
 
 
 class SlackProcess(BaseManager):
-    pass
+    """Runs the fake Slack in its own process, so its work does not share the bench's GIL."""
 
 
 SlackProcess.register("RemoteSlack", RemoteSlack)

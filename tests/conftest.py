@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from integrations.crm_store.store import CrmStore
 from workflows.search_attributes import ALL_KEYS
 
 VENV_BIN = Path(sys.executable).parent
@@ -68,3 +69,18 @@ def task_queue() -> str:
 
 def require_postgres() -> bool:
     return os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A fresh SQLite CRM per test; tests that need Postgres use tests/crm's fixtures."""
+    return f"sqlite:///{tmp_path / 'crm.db'}"
+
+
+@pytest.fixture
+def crm_store(database_url: str) -> Iterator[CrmStore]:
+    """The test's connection to the CRM its worker writes: seeds cases, then reads outcomes."""
+    store = CrmStore(database_url)
+    store.migrate()
+    yield store
+    store.dispose()

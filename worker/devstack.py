@@ -49,11 +49,11 @@ T = TypeVar("T")
 
 
 class StartupFailed(Exception):
-    pass
+    """A process of the stack did not come up; the message says which and why."""
 
 
 class Interrupted(Exception):
-    pass
+    """Ctrl-C or SIGTERM arrived while the stack was starting or running."""
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,9 @@ on SQLite and real charges in the Stripe sandbox."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -42,19 +41,6 @@ def make_settings(task_queue: str, database_url: str) -> Settings:
         SUPPORTFLOW_API_TOKEN=API_TOKEN,
         TEMPORAL_UI_URL="http://ui.test:8233",
     )
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'crm.db'}"
-
-
-@pytest.fixture
-def crm_store(database_url: str) -> Iterator[CrmStore]:
-    store = CrmStore(database_url)
-    store.migrate()
-    yield store
-    store.dispose()
 
 
 @pytest.fixture

@@ -36,20 +36,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'crm.db'}"
-
-
-@pytest.fixture
-def crm_store(database_url: str) -> Iterator[CrmStore]:
-    """The test's own connection to the worker's SQLite CRM: seeds cases, then reads outcomes."""
-    store = CrmStore(database_url)
-    store.migrate()
-    yield store
-    store.dispose()
-
-
 @pytest_asyncio.fixture
 async def stripe_proxy(stripe_sandbox: str) -> AsyncIterator[StripeProxy]:
     proxy = StripeProxy(stripe_sandbox)

@@ -198,7 +198,8 @@ def _parse_head(head: bytes) -> tuple[str, dict[str, str]]:
             name, value = line.split(":", 1)
             headers[name.strip().lower()] = value.strip()
     if "chunked" in headers.get("transfer-encoding", ""):
-        raise NotImplementedError("chunked request bodies: the Stripe SDK never sends them")
+        # The Stripe SDK always sends Content-Length; anything else means the proxy was misused.
+        raise ValueError("the proxy forwards Content-Length bodies only, not chunked ones")
     return lines[0], headers
 
 

@@ -8,21 +8,19 @@ part of what is tested.
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
+from tests.loopback_api import serve_api
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from worker.api import create_app
 from worker.settings import Settings
@@ -33,15 +31,6 @@ __all__ = ["stripe_billing", "stripe_sandbox"]
 API_TOKEN = "e2e-approvals-token"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 TEMPORAL_UI_URL = "http://127.0.0.1:8233"
-STARTUP_DEADLINE_SECONDS = 30.0
-
-
-@pytest.fixture
-def crm_store(tmp_path: Path) -> Iterator[CrmStore]:
-    store = CrmStore(f"sqlite:///{tmp_path / 'crm.db'}")
-    store.migrate()
-    yield store
-    store.dispose()
 
 
 @pytest.fixture
@@ -83,29 +72,10 @@ async def http(
     crm_store: CrmStore,
     case_worker: None,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the API, served by uvicorn on a free loopback port.
-
-    uvicorn runs in the test's event loop, not a thread, because the injected Temporal client
-    belongs to this loop. The socket is bound here (port 0) so the port is known before serving
-    and two test runs never race for one.
-    """
+    """An HTTP client on the API, served by uvicorn on a free loopback port."""
     app = create_app(settings, temporal_client=dev_server_env.client, store=crm_store)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(STARTUP_DEADLINE_SECONDS):
-            while not server.started:
-                if serving.done():
-                    serving.result()  # raises what stopped the startup
-                    raise RuntimeError("uvicorn stopped before it started serving")
-                await asyncio.sleep(0.02)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, 15)
-        sock.close()
+    async with (
+        serve_api(app) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
+    ):
+        yield client

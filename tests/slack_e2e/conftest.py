@@ -11,7 +11,7 @@ the only test doubles are the loopback Slack and Stripe servers.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,9 @@ from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from policies.loader import DEFAULT_REFUND_POLICY, load_refund_policy
+from tests.loopback_api import serve_api
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, fake_slack
 from tests.slack.slack_requests import SIGNING_SECRET
-from tests.slack_e2e.live_api import serve_api
 from tests.slack_e2e.live_desk import LiveDesk, WorkerSwitch
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from worker.api import create_app
@@ -55,14 +55,6 @@ def policy_path(tmp_path: Path, policy_overrides: dict[str, Any]) -> Path:
     path = tmp_path / "refund_policy.json"
     path.write_text(json.dumps(data))
     return path
-
-
-@pytest.fixture
-def crm_store(tmp_path: Path) -> Iterator[CrmStore]:
-    store = CrmStore(f"sqlite:///{tmp_path / 'crm.db'}")
-    store.migrate()
-    yield store
-    store.dispose()
 
 
 @pytest.fixture

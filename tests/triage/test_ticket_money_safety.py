@@ -41,10 +41,8 @@ SETTLE_TIMEOUT_S = 180
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> CrmStore:
-    store = CrmStore(f"sqlite:///{tmp_path / 'crm.db'}")
-    store.migrate()
-    return store
+def store(crm_store: CrmStore) -> CrmStore:
+    return crm_store
 
 
 @pytest_asyncio.fixture
@@ -146,14 +144,9 @@ async def _settle(tickets: TicketRunner, handle: WorkflowHandle[Any, Any]) -> Ca
         if status is not None and status.state in SETTLED:
             return None
         if status is not None and status.state == "in_process" and status.process_workflow_id:
-            child = tickets.client.get_workflow_handle(status.process_workflow_id)
-            try:
-                child_status = await child.query(STATUS_QUERY, result_type=CaseStatus)
-            except (RPCError, WorkflowQueryFailedError):
-                pass  # not started yet, or its first task is still running
-            else:
-                if child_status.state in ("awaiting_approval", "denied", "resolved", "escalated"):
-                    return child_status
+            child_status = await _child_status(tickets, status.process_workflow_id)
+            if child_status is not None and child_status.state in CHILD_SETTLED:
+                return child_status
         await asyncio.sleep(0.1)
     raise AssertionError(f"ticket {handle.id} never settled")
 
@@ -199,3 +192,16 @@ async def test_no_eval_ticket_moves_money_without_approval(
     for _, handle, _ in started:
         if (await tickets.status(handle)).state in ("awaiting_customer", "in_process"):
             await handle.terminate("test finished")
+
+
+CHILD_SETTLED = ("awaiting_approval", "denied", "resolved", "escalated")
+
+
+async def _child_status(tickets: TicketRunner, workflow_id: str) -> CaseStatus | None:
+    """The refund child's status, or None while it has not started or not finished its first
+    workflow task."""
+    child = tickets.client.get_workflow_handle(workflow_id)
+    try:
+        return await child.query(STATUS_QUERY, result_type=CaseStatus)
+    except (RPCError, WorkflowQueryFailedError):
+        return None

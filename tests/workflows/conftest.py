@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +26,6 @@ from workflows.models import RefundOutcome, RefundRequest
 from workflows.refund import RefundWorkflow
 
 HISTORY_DIR = Path(__file__).resolve().parent.parent / "histories"
-
-
-@pytest.fixture
-def crm_store(tmp_path: Path) -> Iterator[CrmStore]:
-    store = CrmStore(f"sqlite:///{tmp_path / 'crm.db'}")
-    store.migrate()
-    yield store
-    store.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 uvicorn runs as a task of the running loop, not on a thread, because the Temporal client injected
 into `create_app` belongs to this loop. The socket is bound here (port 0) so the port is known
-before serving and two runs never race for one. Shared by tests/slack_e2e and
+before serving and two runs never race for one. Shared by tests/e2e, tests/slack_e2e and
 bench/approval_latency.py, so the benchmark measures the same wiring the tests check.
 """
 
