@@ -15,8 +15,6 @@ from typer.testing import CliRunner
 from tests.api.conftest import (
     API_TOKEN,
     case_worker,
-    crm_store,
-    database_url,
     seed_order,
     settings,
     stripe_billing,
@@ -27,8 +25,6 @@ from worker.settings import get_settings
 
 __all__ = [
     "case_worker",
-    "crm_store",
-    "database_url",
     "seed_order",
     "settings",
     "stripe_billing",
