@@ -204,3 +204,39 @@ class AuditEvent(CrmTable, table=True):
     policy_version: str | None = Field(default=None, max_length=128)
     at: datetime
     dedupe_key: str | None = Field(default=None, unique=True, max_length=255)
+
+
+class ApiKey(CrmTable, table=True):
+    """A credential of a calling system or a person. Only the SHA-256 of the key is stored; the
+    key itself is shown once when it is created. `key_id` is the public prefix of the key (it
+    names the row without revealing the secret part) and `revoked_at` ends it for good."""
+
+    __tablename__ = "api_keys"
+
+    key_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(unique=True, max_length=64)
+    kind: str = Field(max_length=16)  # "system" or "person"
+    person_id: str | None = Field(default=None, index=True, max_length=64)
+    slack_user_id: str | None = Field(default=None, index=True, max_length=64)
+    scopes: list[str] = Field(default_factory=list, sa_type=JSON)
+    key_hash: str = Field(max_length=64)
+    created_at: datetime
+    created_by: str = Field(default="cli", max_length=64)
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class OrderMoneyHold(CrmTable, table=True):
+    """At most one money-moving case per order at a time: the primary key is the order, so a
+    second case's insert fails instead of both cases reading "no other case" and both paying.
+    `amount_cents` is what the holding case may still move (counted as in flight)."""
+
+    __tablename__ = "order_money_holds"
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(max_length=255)
+    ticket_id: str = Field(max_length=64)
+    customer_id: str = Field(index=True, max_length=64)
+    process: str = Field(max_length=32)
+    amount_cents: int = 0
+    acquired_at: datetime
