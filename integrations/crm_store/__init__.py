@@ -4,6 +4,7 @@ No Temporal imports here; the CRM and commerce activities wrap this package.
 """
 
 from integrations.crm_store.approvals import ApprovalNotFound
+from integrations.crm_store.keys import ApiKeyRefused, ApiKeyView, IssuedKey, VerifiedKey
 from integrations.crm_store.store import Clock, CrmStore, utc_now
 from integrations.crm_store.views import (
     ApprovalView,
@@ -18,17 +19,21 @@ from integrations.crm_store.views import (
 from integrations.crm_store.writes import TicketNotFound
 
 __all__ = [
+    "ApiKeyRefused",
+    "ApiKeyView",
     "ApprovalNotFound",
     "ApprovalView",
     "AuditEventView",
     "Clock",
     "CrmStore",
     "CustomerView",
+    "IssuedKey",
     "NewOrder",
     "NewPayment",
     "OutboxMessageView",
     "RefundView",
     "TicketNotFound",
     "TicketView",
+    "VerifiedKey",
     "utc_now",
 ]
