@@ -32,6 +32,7 @@ class TierOverride(BaseModel):
     auto_approve_limit_cents: int | None = Field(None, ge=0)
     single_approver_limit_cents: int | None = Field(None, ge=0)
     refund_window_days: int | None = Field(None, ge=0)
+    cumulative_window_days: int | None = Field(None, ge=0)
 
 
 class RefundPolicy(BaseModel):
@@ -41,6 +42,11 @@ class RefundPolicy(BaseModel):
     single_approver_limit_cents: int = Field(ge=0)
     max_refunds_per_customer: int = Field(ge=1)
     refund_count_window_days: int = Field(ge=1)
+    # How far back refunds on the same order add up against the approval limits, so a refund
+    # split into small requests needs the approval the whole would. Unset: the tier's refund
+    # window (policy files older than refund-2026-12-01, and snapshots in running workflows'
+    # history, have no such field).
+    cumulative_window_days: int | None = Field(None, ge=0)
     tier_overrides: dict[str, TierOverride] = {}
     single_approval: ApprovalLevel
     dual_approval: ApprovalLevel
@@ -65,6 +71,14 @@ class RefundFacts(BaseModel):
     requested_amount_cents: int | None = Field(None, gt=0)
     recent_refund_count: int = Field(ge=0)
     now: datetime
+    # Added for cumulative limits. The defaults keep facts built by older workflow code (and
+    # replayed from history) valid, and with them the decision is exactly the per-request one.
+    # Live (succeeded/pending) refunds on the order's charge since `cumulative_since(...)`.
+    refunded_on_order_in_window_cents: int | None = Field(None, ge=0)
+    # Money other cases may still move on this order; normally 0, since a case holds the order.
+    in_flight_cents: int = Field(0, ge=0)
+    # The customer's other money cases still open: refunds not yet counted in the CRM.
+    in_flight_refund_count: int = Field(0, ge=0)
 
 
 class Outcome(StrEnum):
@@ -95,15 +109,42 @@ def _limits(policy: RefundPolicy, tier: str) -> tuple[int, int, int]:
     )
 
 
+def cumulative_window_days(policy: RefundPolicy, tier: str) -> int:
+    """Days back that refunds on one order add up: tier override, else policy, else the tier's
+    refund window."""
+    override = policy.tier_overrides.get(tier, TierOverride())
+    if override.cumulative_window_days is not None:
+        return override.cumulative_window_days
+    if policy.cumulative_window_days is not None:
+        return policy.cumulative_window_days
+    return _limits(policy, tier)[2]
+
+
+def cumulative_since(policy: RefundPolicy, tier: str, now: datetime) -> datetime:
+    """Start of the window whose refunds count (inclusive): what the workflow asks Stripe for
+    (`ChargeStateInput.refunds_since`) before it evaluates the policy."""
+    return now - timedelta(days=cumulative_window_days(policy, tier))
+
+
 def _money(cents: int) -> str:
     return f"{cents / 100:,.2f}"
 
 
 def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
-    """Decide a refund. Deny rules are checked first, then the approval limits by amount."""
+    """Decide a refund. Deny rules are checked first, then the approval limits.
+
+    The limits apply to what the order's refunds add up to within the cumulative window (live
+    refunds read from Stripe, plus money other cases hold in flight, plus this amount), not to
+    this request alone; the customer's refund count includes their other open money cases.
+    """
     auto_limit, single_limit, window_days = _limits(policy, facts.customer_tier)
-    refundable = max(facts.charge_amount_cents - facts.already_refunded_cents, 0)
+    # Money another case may still move on this order is not ours to refund again.
+    refundable = max(
+        facts.charge_amount_cents - facts.already_refunded_cents - facts.in_flight_cents, 0
+    )
     amount = facts.requested_amount_cents or refundable
+    prior = (facts.refunded_on_order_in_window_cents or 0) + facts.in_flight_cents
+    cumulative = prior + amount
 
     def decide(
         outcome: Outcome, rule: str, reason: str, level: str | None = None
@@ -120,14 +161,27 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
         )
 
     if refundable == 0:
+        if facts.in_flight_cents:
+            return decide(
+                Outcome.DENY,
+                "nothing_refundable",
+                f"What is left on the charge ({_money(facts.in_flight_cents)}) is held by "
+                "another open case on this order.",
+            )
         return decide(
             Outcome.DENY, "nothing_refundable", "The charge has already been fully refunded."
         )
     if amount > refundable:
+        held = (
+            f" ({_money(facts.in_flight_cents)} is held by another open case on this order)"
+            if facts.in_flight_cents
+            else ""
+        )
         return decide(
             Outcome.DENY,
             "exceeds_refundable",
-            f"Requested {_money(amount)} but only {_money(refundable)} is still refundable on the charge.",
+            f"Requested {_money(amount)} but only {_money(refundable)} is still refundable "
+            f"on the charge{held}.",
         )
     age = facts.now - facts.order_placed_at
     if age > timedelta(days=window_days):
@@ -136,32 +190,52 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
             "outside_refund_window",
             f"The order was placed {age.days} days ago; the refund window is {window_days} days.",
         )
-    if facts.recent_refund_count >= policy.max_refunds_per_customer:
+    refund_count = facts.recent_refund_count + facts.in_flight_refund_count
+    if refund_count >= policy.max_refunds_per_customer:
+        in_flight = (
+            f" plus {facts.in_flight_refund_count} still open"
+            if facts.in_flight_refund_count
+            else ""
+        )
         return decide(
             Outcome.DENY,
             "too_many_refunds",
             f"The customer already had {facts.recent_refund_count} refunds in the last "
-            f"{policy.refund_count_window_days} days (limit {policy.max_refunds_per_customer}).",
+            f"{policy.refund_count_window_days} days{in_flight} "
+            f"(limit {policy.max_refunds_per_customer}).",
         )
-    if amount <= auto_limit:
+    # Without earlier refunds the reason names the amount alone, word for word as before.
+    subject = (
+        f"{_money(amount)} brings refunds on this order to {_money(cumulative)} within "
+        f"{cumulative_window_days(policy, facts.customer_tier)} days"
+        + (
+            f" (including {_money(facts.in_flight_cents)} held by another open case)"
+            if facts.in_flight_cents
+            else ""
+        )
+        + ","
+        if prior
+        else f"{_money(amount)} is"
+    )
+    if cumulative <= auto_limit:
         return decide(
             Outcome.AUTO_APPROVE,
             "within_auto_approve_limit",
-            f"{_money(amount)} is within the auto-approve limit of {_money(auto_limit)} "
+            f"{subject} within the auto-approve limit of {_money(auto_limit)} "
             f"for {facts.customer_tier} customers.",
         )
-    if amount <= single_limit:
+    if cumulative <= single_limit:
         return decide(
             Outcome.NEEDS_APPROVAL,
             "single_approval_required",
-            f"{_money(amount)} is above the auto-approve limit of {_money(auto_limit)}; "
+            f"{subject} above the auto-approve limit of {_money(auto_limit)}; "
             "one approver must agree.",
             policy.single_approval.name,
         )
     return decide(
         Outcome.NEEDS_APPROVAL,
         "dual_approval_required",
-        f"{_money(amount)} is above the single-approver limit of {_money(single_limit)}; "
+        f"{subject} above the single-approver limit of {_money(single_limit)}; "
         f"{policy.dual_approval.required_approvals} different approvers must agree.",
         policy.dual_approval.name,
     )
