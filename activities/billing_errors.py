@@ -32,6 +32,19 @@ AUTH_ERROR = "StripeAuthError"
 IDEMPOTENCY_CONFLICT = "StripeIdempotencyConflict"
 REFUND_EXCEEDS_REFUNDABLE = "RefundExceedsRefundable"
 REFUND_CURRENCY_MISMATCH = "RefundCurrencyMismatch"
+# The refund carrying our key ended failed/canceled: no money moved, and retrying the same key
+# can only find (or, at Stripe, replay) the same dead refund. A person decides what next; a
+# new attempt needs a new key generation (IssueRefundInput.key_generation).
+REFUND_FAILED = "RefundFailed"
+# Two or more refunds carry one key: a server ignored Idempotency-Key and paid twice. Never
+# retried, never reported as refunded; the case escalates so a person can reverse one.
+DUPLICATE_REFUND_DETECTED = "DuplicateRefundDetected"
+# Stripe answered the create, yet the refund is not in the charge's list yet; the next attempt's
+# pre-check decides (retryable).
+REFUND_NOT_LISTED = "RefundNotListed"
+# Not enough of the attempt's start-to-close timeout is left to be sure a refund POST ends
+# before Temporal could start another attempt (retryable: the next attempt has a full budget).
+ATTEMPT_TOO_SHORT = "RefundAttemptTooShort"
 RATE_LIMITED = "StripeRateLimited"
 CONFLICT = "StripeConflict"
 UNAVAILABLE = "StripeUnavailable"
@@ -46,6 +59,8 @@ NON_RETRYABLE_TYPES = (
     IDEMPOTENCY_CONFLICT,
     REFUND_EXCEEDS_REFUNDABLE,
     REFUND_CURRENCY_MISMATCH,
+    REFUND_FAILED,
+    DUPLICATE_REFUND_DETECTED,
 )
 
 # A Retry-After longer than this is capped: one misbehaving header must not park a refund for

@@ -70,19 +70,33 @@ class OrderInfo(BaseModel):
 
 
 class ChargeStateInput(BaseModel):
+    """`refunds_since`: also sum the live refunds created on the charge at or after this time."""
+
     charge_id: str
+    refunds_since: datetime | None = None
 
 
 class ChargeState(BaseModel):
+    """`refunded_since_cents`: live (succeeded, pending, requires_action) refunds created at or
+    after the input's `refunds_since`, from Stripe; None when not asked."""
+
     charge_id: str
     amount_cents: int
     amount_refunded_cents: int
     currency: str
     status: str
+    refunded_since_cents: int | None = None
 
 
 class IssueRefundInput(BaseModel):
-    """`idempotency_key` is minted by the workflow from its id and the step, never the attempt."""
+    """`idempotency_key` is minted by the workflow from its id and the step, never the attempt.
+
+    The activity uses the key verbatim. A refund carrying it that ended failed/canceled fails
+    the step for good (`RefundFailed`), since the same key can only find that refund again; a
+    later try must come with a new key, minted by the workflow per `key_generation` (for
+    example `...:refund` for 1, `...:refund:g2` for 2) and recorded in history. The generation
+    is also written to the refund's metadata for audit.
+    """
 
     idempotency_key: str
     charge_id: str
@@ -91,6 +105,7 @@ class IssueRefundInput(BaseModel):
     ticket_id: str
     workflow_id: str
     approval_request_id: str | None = None
+    key_generation: int = Field(default=1, ge=1)
 
 
 class RefundResult(BaseModel):
@@ -163,7 +178,7 @@ class ApprovalDecisionRecord(BaseModel):
     reason: str | None = None
     channel: str
     at: datetime
-    final_status: Literal["pending", "approved", "rejected", "expired"]
+    final_status: Literal["pending", "approved", "rejected", "expired", "superseded"]
 
 
 class CustomerReply(BaseModel):
@@ -233,7 +248,7 @@ class ApprovalMessageUpdate(BaseModel):
 
     ref: ApprovalMessageRef
     notice: ApprovalNotice
-    status: Literal["partially_approved", "approved", "rejected", "expired"]
+    status: Literal["partially_approved", "approved", "rejected", "expired", "superseded"]
     actor: str | None = None
     actor_slack_id: str | None = None
     reason: str | None = None

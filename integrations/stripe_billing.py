@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -22,9 +23,18 @@ from stripe.params import PaymentIntentCreateParams
 # what keeps a retry from paying twice once Stripe's 24 h idempotency window is over, and with
 # sandboxes that ignore Idempotency-Key altogether.
 IDEMPOTENCY_METADATA_KEY = "supportflow_key"
+# Which key generation of the step paid (1 unless an earlier generation's refund failed), so an
+# auditor reading Stripe alone can tell a second attempt from a duplicate.
+KEY_GENERATION_METADATA_KEY = "supportflow_key_generation"
 
-# Refunds in these states did not move money; a live refund with the same key is preferred.
-_DEAD_REFUND_STATUSES = frozenset({"failed", "canceled"})
+# Refunds in these states moved money or still will; anything else (failed, canceled) did not.
+# `requires_action` is live: the refund exists and completes once the customer acts.
+LIVE_REFUND_STATUSES = frozenset({"succeeded", "pending", "requires_action"})
+
+# Below any refund activity's start-to-close timeout with room for the calls of one attempt, so
+# an attempt always ends itself before Temporal starts the next one: a POST still in flight when
+# the retry begins is exactly how a refund gets paid twice (issue 7, defect 10).
+DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,12 @@ class StripeRefund:
     currency: str
     status: str
     metadata: Mapping[str, str] = field(default_factory=dict)
+    failure_reason: str | None = None
+    created: datetime | None = None
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_REFUND_STATUSES
 
 
 class StripeBilling:
@@ -68,13 +84,13 @@ class StripeBilling:
         api_key: str,
         api_base: str | None = None,
         *,
-        timeout_seconds: float = 30.0,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         page_size: int = 100,
     ) -> None:
         self._page_size = page_size
-        # An explicit HTTP timeout shorter than the activity's start-to-close timeout, so a hung
-        # connection fails the attempt instead of pinning a worker thread after Temporal has
-        # already given up on it.
+        self.timeout_seconds = timeout_seconds
+        # An explicit HTTP timeout well below the activity's start-to-close timeout, so a hung
+        # connection fails the attempt instead of still being in flight when Temporal retries.
         self._client = stripe.StripeClient(
             api_key,
             base_addresses={"api": api_base} if api_base else None,
@@ -98,15 +114,31 @@ class StripeBilling:
         page = self._client.v1.refunds.list(params={"charge": charge_id, "limit": self._page_size})
         return [_to_refund(refund) for refund in page.auto_paging_iter()]
 
-    def find_refund(self, charge_id: str, idempotency_key: str) -> StripeRefund | None:
-        """The refund a previous attempt of the same step created on this charge, if any."""
-        matches = [
+    def refunds_with_key(self, charge_id: str, idempotency_key: str) -> list[StripeRefund]:
+        """Every refund on the charge carrying our key, whatever its status, newest first.
+
+        One is normal; none means the step has not paid yet; two or more means a server that
+        did not honour Idempotency-Key paid twice, which callers must treat as an incident.
+        """
+        return [
             refund
             for refund in self.list_refunds(charge_id)
             if refund.metadata.get(IDEMPOTENCY_METADATA_KEY) == idempotency_key
         ]
-        live = [refund for refund in matches if refund.status not in _DEAD_REFUND_STATUSES]
-        return (live or matches)[0] if matches else None
+
+    def refunded_since(self, charge_id: str, since: datetime) -> int:
+        """Cents of live refunds on the charge created at or after `since`.
+
+        Stripe's `created` has one-second resolution, so `since` is rounded down to its second:
+        a refund in the same second counts, and for a limit over-counting is the safe side.
+        Filtered here rather than with `created[gte]` because the sandbox does not accept it.
+        """
+        floor = since.astimezone(UTC).replace(microsecond=0)
+        return sum(
+            refund.amount_cents
+            for refund in self.list_refunds(charge_id)
+            if refund.is_live and refund.created is not None and refund.created >= floor
+        )
 
     def create_refund(
         self,
@@ -118,7 +150,7 @@ class StripeBilling:
         """Refund part or all of a charge.
 
         The key goes both into the Idempotency-Key header (Stripe dedupes within 24 h) and into
-        metadata (so `find_refund` can recognise the refund at any later time). No `reason` is
+        metadata (so `refunds_with_key` can recognise the refund at any later time). No `reason` is
         sent: the offline sandbox rejects it, and the ticket holds the reason anyway.
         """
         tagged = {key: value for key, value in metadata.items() if value is not None}
@@ -178,6 +210,7 @@ def _object_id(value: Any) -> str | None:
 
 def _to_refund(refund: stripe.Refund) -> StripeRefund:
     metadata = getattr(refund, "metadata", None)
+    created = getattr(refund, "created", None)
     return StripeRefund(
         refund_id=refund.id,
         charge_id=_object_id(getattr(refund, "charge", None)) or "",
@@ -185,4 +218,6 @@ def _to_refund(refund: stripe.Refund) -> StripeRefund:
         currency=refund.currency,
         status=refund.status or "unknown",
         metadata=metadata.to_dict() if metadata is not None else {},
+        failure_reason=getattr(refund, "failure_reason", None),
+        created=datetime.fromtimestamp(created, UTC) if isinstance(created, int) else None,
     )

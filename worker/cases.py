@@ -9,10 +9,18 @@ already exists instead of paying a refund twice.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationError,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
@@ -77,6 +85,57 @@ class TicketSubmission(RefundRequest):
                 ],
             )
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The schema states the amount rule the model validator enforces: one alternative per
+        process, each closed, so a triage ticket with an amount matches neither and a body the
+        schema accepts is one the API accepts. Built from the model's own field schemas, so
+        lengths and patterns cannot drift from validation."""
+        reference = handler(core_schema)
+        schema = handler.resolve_ref_schema(reference)
+        properties: dict[str, Any] = schema.pop("properties")
+        required: list[str] = schema.pop("required", [])
+        schema.pop("additionalProperties", None)
+        schema.pop("type", None)
+        refund_properties = {
+            **properties,
+            "process": {**properties["process"], "type": "string", "const": "refund"},
+        }
+        refund_properties["process"].pop("anyOf", None)
+        refund_properties["process"].pop("default", None)
+        # null is what the validator lets through for a triage ticket: the schema says the same.
+        triage_properties = {
+            **properties,
+            "requested_amount_cents": {
+                "type": "null",
+                "description": "Only a refund ticket takes an amount; a triaged ticket's "
+                "amount comes from the order and its charge.",
+            },
+        }
+        triage_properties["process"] = {
+            **properties["process"],
+            "anyOf": [{"type": "string", "const": "triage"}, {"type": "null"}],
+        }
+        schema["oneOf"] = [
+            {
+                "title": "RefundTicketSubmission",
+                "type": "object",
+                "properties": refund_properties,
+                "required": [*required, "process"],
+                "additionalProperties": False,
+            },
+            {
+                "title": "TriageTicketSubmission",
+                "type": "object",
+                "properties": triage_properties,
+                "required": required,
+                "additionalProperties": False,
+            },
+        ]
+        return reference
 
     @property
     def is_refund(self) -> bool:

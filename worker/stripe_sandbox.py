@@ -7,6 +7,11 @@ localstripe's own CLI listens on every interface and pickles its state to the fi
 served on 127.0.0.1 only, and its state goes to `--state-file` (the dev stack keeps it under
 `.data/`) or nowhere at all (tests: one fresh, memory-only sandbox per session).
 
+localstripe ignores `Idempotency-Key`, so the process puts `worker.stripe_idempotency` in front
+of it: the announced base URL answers with Stripe's idempotency semantics (replay, 409 in flight,
+400 on other parameters), and localstripe itself listens on a second loopback port, announced
+as `raw_base_url`, for tests that need a server which ignores keys.
+
 `StripeSandbox` starts, waits for and stops that process for tests and the dev-stack launcher.
 """
 
@@ -32,6 +37,7 @@ from typing import ClassVar
 # Any key starting with sk_ is accepted by the sandbox; this one says where it comes from.
 SANDBOX_API_KEY = "sk_test_supportflow_sandbox"
 READY_PREFIX = "stripe sandbox listening on "
+RAW_PREFIX = "localstripe (ignores Idempotency-Key) listening on "
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 log = logging.getLogger("supportflow.stripe_sandbox")
@@ -54,6 +60,7 @@ class StripeSandbox:
     ) -> None:
         self._requested_port = port
         self.port = port
+        self.raw_port = 0
         self.state_file = state_file
         self.from_scratch = from_scratch
         self.log_file = log_file
@@ -66,6 +73,13 @@ class StripeSandbox:
             raise RuntimeError("the sandbox has not announced its port yet; call start()")
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def raw_base_url(self) -> str:
+        """localstripe without the idempotency layer: a Stripe that ignores Idempotency-Key."""
+        if not self.raw_port:
+            raise RuntimeError("the sandbox has not announced its port yet; call start()")
+        return f"http://127.0.0.1:{self.raw_port}"
+
     def start(self, timeout: float = 30.0) -> str:
         """Launch the process and block until it answers API calls; returns the base URL."""
         if self._process is not None:
@@ -74,6 +88,7 @@ class StripeSandbox:
             self._log_dir = tempfile.TemporaryDirectory(prefix="stripe-sandbox-")
             self.log_file = Path(self._log_dir.name) / "sandbox.log"
         self.port = self._requested_port
+        self.raw_port = 0
         command = [sys.executable, "-m", "worker.stripe_sandbox", "--port", str(self.port)]
         command += ["--parent-pid", str(os.getpid())]
         if self.state_file is not None:
@@ -98,9 +113,10 @@ class StripeSandbox:
             self._raise_if_exited()
             # Only trust the port the process announced, so a stranger already listening on a
             # fixed port is never mistaken for our sandbox.
-            announced = self._announced_port()
+            announced = self._announced_port(READY_PREFIX)
             if announced is not None:
                 self.port = announced
+                self.raw_port = self._announced_port(RAW_PREFIX) or 0
                 if self._answers():
                     return
             time.sleep(0.05)
@@ -143,11 +159,11 @@ class StripeSandbox:
                 f"Stripe sandbox exited with code {self._process.returncode}:\n{self.log_tail()}"
             )
 
-    def _announced_port(self) -> int | None:
+    def _announced_port(self, prefix: str) -> int | None:
         if self.log_file is None or not self.log_file.exists():
             return None
         for line in self.log_file.read_text(errors="replace").splitlines():
-            if line.startswith(READY_PREFIX):
+            if line.startswith(prefix):
                 return int(line.rsplit(":", 1)[1])
         return None
 
@@ -230,7 +246,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from aiohttp import web
     from localstripe.resources import store
-    from localstripe.server import app
+    from localstripe.server import app as localstripe_app
+
+    # Imported here, like aiohttp and localstripe: the production worker imports this module
+    # for SANDBOX_API_KEY only and must not depend on dev-stack code.
+    from worker.stripe_idempotency import IdempotencyProxy
 
     if args.state_file is not None:
         args.state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -245,8 +265,25 @@ def main(argv: list[str] | None = None) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
-    print(f"{READY_PREFIX}http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    web.run_app(app, sock=sock, access_log=None, print=None)
+    proxy = IdempotencyProxy("http://127.0.0.1:0")
+
+    async def serve_localstripe(_app: web.Application):  # type: ignore[no-untyped-def]
+        """localstripe on its own loopback port, behind the idempotency proxy, for as long as
+        the proxy runs (started first, stopped last)."""
+        runner = web.AppRunner(localstripe_app, access_log=None)
+        await runner.setup()
+        inner = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        inner.bind(("127.0.0.1", 0))
+        await web.SockSite(runner, inner).start()
+        proxy.upstream = f"http://127.0.0.1:{inner.getsockname()[1]}"
+        print(f"{RAW_PREFIX}{proxy.upstream}", flush=True)
+        print(f"{READY_PREFIX}http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+        yield
+        await runner.cleanup()
+
+    proxy_app = proxy.app()
+    proxy_app.cleanup_ctx.insert(0, serve_localstripe)
+    web.run_app(proxy_app, sock=sock, access_log=None, print=None)
 
 
 if __name__ == "__main__":

@@ -35,23 +35,24 @@ def test_declined_demo_card_raises_a_card_error(stripe_billing: StripeBilling) -
     assert to_application_error(raised.value, "create_charge").type == errors.CARD_DECLINED
 
 
-def test_find_refund_pages_through_every_refund(stripe_sandbox: str) -> None:
+def test_refunds_with_key_pages_through_every_refund(stripe_sandbox: str) -> None:
     billing = StripeBilling(SANDBOX_API_KEY, stripe_sandbox, page_size=2)
     charge_id = sandbox_charge(billing, 1_000)
     created = [billing.create_refund(charge_id, 100, f"key-{n}", {}) for n in range(5)]
 
     assert {r.refund_id for r in billing.list_refunds(charge_id)} == {r.refund_id for r in created}
     for refund in created:
-        found = billing.find_refund(charge_id, refund.metadata["supportflow_key"])
-        assert found is not None and found.refund_id == refund.refund_id
-    assert billing.find_refund(charge_id, "key-unknown") is None
+        found = billing.refunds_with_key(charge_id, refund.metadata["supportflow_key"])
+        assert [r.refund_id for r in found] == [refund.refund_id]
+    assert billing.refunds_with_key(charge_id, "key-unknown") == []
 
 
-def test_find_refund_ignores_other_charges(stripe_billing: StripeBilling) -> None:
+def test_refunds_with_key_ignores_other_charges(stripe_billing: StripeBilling) -> None:
     first = sandbox_charge(stripe_billing, 1_000)
     second = sandbox_charge(stripe_billing, 1_000)
     stripe_billing.create_refund(first, 100, "same-key", {"ticket_id": "T-1"})
 
-    assert stripe_billing.find_refund(second, "same-key") is None
-    found = stripe_billing.find_refund(first, "same-key")
-    assert found is not None and found.metadata["ticket_id"] == "T-1"
+    assert stripe_billing.refunds_with_key(second, "same-key") == []
+    (found,) = stripe_billing.refunds_with_key(first, "same-key")
+    assert found.metadata["ticket_id"] == "T-1" and found.is_live
+    assert found.created is not None
