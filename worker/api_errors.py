@@ -7,11 +7,14 @@ Backends integrate against these codes, so bad input is a 4xx that names the fie
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError
@@ -24,6 +27,66 @@ log = logging.getLogger("supportflow.api")
 
 MAX_BODY_BYTES = 64 * 1024
 FORBIDDEN_REFUSALS = {"not_an_approver", "self_approval"}
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: `error` is a stable code to branch on, `message` a sentence for
+    people. Neither ever carries an exception's text (that goes to the API log)."""
+
+    error: str
+    message: str
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class InvalidRequest(ErrorBody):
+    """422: the request could not be used as sent (undecodable body, wrong or missing fields);
+    `errors` names each field."""
+
+    error: Literal["invalid_request"]
+    errors: list[FieldError]
+
+
+class Unavailable(ErrorBody):
+    """503: a system the API depends on did not answer; nothing was started or decided."""
+
+    error: Literal["temporal_unavailable", "case_unavailable", "database_unavailable"]
+
+
+# Fixed sentences: what failed and what to do, the same whatever the exception said.
+TEMPORAL_DOWN = "Temporal is unavailable; nothing was started or decided. Retry later."
+CASE_DOWN = (
+    "The case did not answer (Temporal or the worker running it is unavailable); "
+    "nothing was decided. Retry later."
+)
+DATABASE_DOWN = "The case database is unavailable; nothing was changed. Retry later."
+BODY_NOT_JSON = "Body is not valid UTF-8 JSON"
+
+_DESCRIPTIONS = {
+    400: "bad_request: malformed Content-Length header",
+    401: "unauthorized: missing, unknown or revoked credential",
+    403: "forbidden: the credential may not do this",
+    404: "not_found",
+    409: "conflict",
+    413: f"payload_too_large: body over {MAX_BODY_BYTES // 1024} KiB",
+    422: "invalid_request: undecodable body or invalid fields",
+    503: "temporal_unavailable, case_unavailable or database_unavailable",
+}
+_MODELS: dict[int, type[BaseModel]] = {422: InvalidRequest, 503: Unavailable}
+
+
+def error_responses(*statuses: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each status it can answer, with the body model it sends. A
+    `(status, description)` pair names the route's own codes (`(409, "stale_request, ...")`)."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for entry in statuses:
+        status, description = entry if isinstance(entry, tuple) else (entry, _DESCRIPTIONS[entry])
+        documented[status] = {"model": _MODELS.get(status, ErrorBody), "description": description}
+    return documented
 
 
 def error_body(error: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -105,8 +168,19 @@ async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_request", summary, errors=errors), 422)
 
 
+def _undecodable_body(exc: StarletteHTTPException) -> bool:
+    """FastAPI answers a body it could not decode (invalid UTF-8, JSON nested past the parser's
+    recursion limit) with a bare 400; it is the same client mistake as malformed JSON."""
+    return exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError)
+
+
 async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if _undecodable_body(exc):
+        errors = [{"field": "body", "message": BODY_NOT_JSON, "type": "json_invalid"}]
+        return JSONResponse(
+            error_body("invalid_request", f"body: {BODY_NOT_JSON}", errors=errors), 422
+        )
     codes = {
         401: "unauthorized",
         404: "not_found",
@@ -131,16 +205,23 @@ async def _on_reply_refused(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unavailable(_: Request, exc: Exception) -> JSONResponse:
-    log.warning("dependency unavailable: %s", exc)
-    error = "temporal_unavailable" if isinstance(exc, TemporalUnavailable) else "case_unavailable"
-    return JSONResponse(error_body(error, str(exc)), 503)
+    log.warning("dependency unavailable: %s", exc, exc_info=exc)
+    if isinstance(exc, TemporalUnavailable):
+        return JSONResponse(error_body("temporal_unavailable", TEMPORAL_DOWN), 503)
+    return JSONResponse(error_body("case_unavailable", CASE_DOWN), 503)
 
 
 async def _on_rpc(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RPCError)
-    log.warning("Temporal RPC failed: %s (%s)", exc.message, exc.status.name)
-    message = f"Temporal call failed ({exc.status.name}): {exc.message}"
+    log.warning("Temporal RPC failed: %s (%s)", exc.message, exc.status.name, exc_info=exc)
+    # The status name is a fixed gRPC code, safe to show; the message is the server's text.
+    message = f"Temporal call failed ({exc.status.name}); nothing was started or decided."
     return JSONResponse(error_body("temporal_unavailable", message), 503)
+
+
+async def _on_database(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("CRM database unavailable: %s", exc, exc_info=exc)
+    return JSONResponse(error_body("database_unavailable", DATABASE_DOWN), 503)
 
 
 async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -156,5 +237,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CaseUnavailable, _on_unavailable)
     app.add_exception_handler(TemporalUnavailable, _on_unavailable)
     app.add_exception_handler(RPCError, _on_rpc)
+    app.add_exception_handler(OperationalError, _on_database)
+    app.add_exception_handler(PoolTimeout, _on_database)
     app.add_exception_handler(Exception, _on_unexpected)
     app.add_middleware(BodySizeLimit)

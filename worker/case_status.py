@@ -16,7 +16,7 @@ import asyncio
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, Discriminator, Tag
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -44,7 +44,8 @@ class TicketReader(Protocol):
     def get_ticket(self, ticket_id: str) -> BaseModel | None: ...
 
 
-# Fields only a triaged ticket's status has: how a serialized status says which model it is.
+# Fields only a triaged ticket's status has: how a workflow's raw `status` answer (which carries
+# no kind of its own) says which model it is.
 TICKET_ONLY_FIELDS = frozenset(TicketStatus.model_fields) - frozenset(CaseStatus.model_fields)
 
 
@@ -54,21 +55,54 @@ def _status_kind(value: Any) -> str:
     return "ticket" if isinstance(value, dict) and TICKET_ONLY_FIELDS & value.keys() else "case"
 
 
-# A refund filed directly answers CaseStatus, a triaged ticket TicketStatus (a superset); the
-# discriminator keeps the triage fields when the view is serialized and parsed back.
-LiveStatus = Annotated[
-    Annotated[TicketStatus, Tag("ticket")] | Annotated[CaseStatus, Tag("case")],
-    Discriminator(_status_kind),
-]
+# The API always emits every field, so the response schema says so: a client generated from it
+# may rely on `kind` (and the rest) being present.
+_ALWAYS_EMITTED = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class CaseStatusView(CaseStatus):
+    """A process case's live status (a refund filed directly, or the process a ticket started).
+
+    `kind` is the discriminator: TicketStatus is a superset of CaseStatus, so without a field
+    whose value differs every ticket status would also match this schema."""
+
+    model_config = _ALWAYS_EMITTED
+    kind: Literal["case"] = "case"
+
+
+class TicketStatusView(TicketStatus):
+    """A triaged ticket's live status: the route, why, triage, answer and hand-off."""
+
+    model_config = _ALWAYS_EMITTED
+    kind: Literal["ticket"] = "ticket"
+
+
+def _as_view(value: Any) -> Any:
+    """Workflows answer plain CaseStatus / TicketStatus (their contract has no `kind`); the view
+    adds the discriminator so each answer matches exactly one schema alternative."""
+    if isinstance(value, CaseStatusView | TicketStatusView) or value is None:
+        return value
+    kind = _status_kind(value)
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, dict) and "kind" not in value:
+        value = {**value, "kind": kind}
+    return value
+
+
+LiveStatus = Annotated[TicketStatusView | CaseStatusView, Field(discriminator="kind")]
 
 
 class CaseView(BaseModel):
     """`source` says which system answered: `workflow` (live query), `database` (CRM record of a
     closed case) or `search_attributes` (running case whose worker did not answer).
 
-    For a triaged ticket `status` is a TicketStatus (route, why, triage, answer, hand-off);
-    `process_status` is the live status of the process it started (the refund child, with its
-    pending approval), while that process runs."""
+    For a triaged ticket `status` is a TicketStatus (`kind: ticket`: route, why, triage, answer,
+    hand-off); for a refund filed directly a CaseStatus (`kind: case`). `process_status` is the
+    live status of the process a ticket started (the refund child, with its pending approval),
+    while that process runs."""
+
+    model_config = _ALWAYS_EMITTED
 
     ticket_id: str
     workflow_id: str
@@ -77,8 +111,13 @@ class CaseView(BaseModel):
     workflow_status: str | None = None
     temporal_ui_url: str
     status: LiveStatus | None = None
-    process_status: CaseStatus | None = None
+    process_status: CaseStatusView | None = None
     record: dict[str, Any] | None = None
+
+    @field_validator("status", "process_status", mode="before")
+    @classmethod
+    def _add_kind(cls, value: Any) -> Any:
+        return _as_view(value)
 
 
 async def read_ticket(
