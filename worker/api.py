@@ -13,15 +13,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Annotated, Protocol
+from typing import Annotated, Literal, Protocol
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from temporalio.client import Client
 
-from worker.api_errors import install_error_handlers
+from worker.api_errors import error_responses, install_error_handlers
 from worker.api_slack import SlackClickStore, start_slack
 from worker.approvals import ApprovalSubmission, decide
 from worker.case_status import CaseView, TicketReader, read_ticket
@@ -46,10 +46,21 @@ class ApprovalResponse(ApprovalReceipt):
     ticket_id: str
 
 
+class HealthProblem(BaseModel):
+    error: Literal["temporal_unavailable", "database_unavailable"]
+    message: str
+
+
 class Health(BaseModel):
-    status: str
-    temporal: str
-    database: str
+    """What failed, as fixed codes and sentences: the exceptions behind them go to the API log,
+    since a health endpoint is often public and their text can name hosts, paths and SQL."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    status: Literal["ok", "unavailable"]
+    temporal: Literal["ok", "unavailable"]
+    database: Literal["ok", "unavailable"]
+    problems: list[HealthProblem] = []
 
 
 def _default_store(settings: Settings) -> CaseStore:
@@ -140,7 +151,10 @@ def _add_routes(app: FastAPI) -> None:
         "/tickets",
         status_code=202,
         response_model=CaseStarted,
-        responses={200: {"model": CaseStarted, "description": "The ticket already had a case"}},
+        responses={
+            200: {"model": CaseStarted, "description": "The ticket already had a case"},
+            **error_responses(400, 401, 403, 413, 422, 503),
+        },
         tags=["tickets"],
     )
     async def post_ticket(
@@ -158,7 +172,9 @@ def _add_routes(app: FastAPI) -> None:
     @app.get(
         "/tickets/{ticket_id}",
         response_model=CaseView,
-        responses={404: {"description": "No case and no CRM record for this ticket"}},
+        responses=error_responses(
+            401, 403, (404, "not_found: no case and no CRM record for this ticket"), 422, 503
+        ),
         tags=["tickets"],
     )
     async def get_ticket(
@@ -177,10 +193,16 @@ def _add_routes(app: FastAPI) -> None:
         "/tickets/{ticket_id}/replies",
         status_code=202,
         response_model=ReplyAccepted,
-        responses={
-            404: {"description": "not_found: no case for this ticket"},
-            409: {"description": "not_awaiting_reply or case_closed"},
-        },
+        responses=error_responses(
+            400,
+            401,
+            403,
+            (404, "not_found: no case for this ticket"),
+            (409, "not_awaiting_reply or case_closed"),
+            413,
+            422,
+            503,
+        ),
         tags=["tickets"],
     )
     async def post_reply(
@@ -196,14 +218,18 @@ def _add_routes(app: FastAPI) -> None:
         "/tickets/{ticket_id}/approvals",
         response_model=ApprovalResponse,
         dependencies=[Depends(_require_token)],
-        responses={
-            401: {"description": "Missing or wrong bearer token"},
-            403: {"description": "not_an_approver or self_approval"},
-            409: {
-                "description": "stale_request, already_decided, expired, no_pending_approval, "
-                "case_closed"
-            },
-        },
+        responses=error_responses(
+            400,
+            401,
+            (403, "not_an_approver or self_approval"),
+            (
+                409,
+                "stale_request, already_decided, expired, no_pending_approval, case_closed",
+            ),
+            413,
+            422,
+            503,
+        ),
         tags=["approvals"],
     )
     async def post_approval(
@@ -216,34 +242,56 @@ def _add_routes(app: FastAPI) -> None:
         receipt = await decide(await temporal.client(), store, ticket_id, submission, channel="api")
         return ApprovalResponse(ticket_id=ticket_id, **receipt.model_dump())
 
-    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["ops"])
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "Temporal or the database is down"}},
+        tags=["ops"],
+    )
     async def healthz(request: Request) -> JSONResponse:
         """200 when Temporal and the database both answer, 503 (with which one failed) otherwise."""
         temporal, database = await asyncio.gather(
             _temporal_health(request.app.state.temporal), _database_health(_store(request))
         )
-        ok = temporal == "ok" and database == "ok"
-        body = Health(status="ok" if ok else "unavailable", temporal=temporal, database=database)
-        return JSONResponse(body.model_dump(), 200 if ok else 503)
+        body = Health(
+            status="ok" if temporal is None and database is None else "unavailable",
+            temporal="ok" if temporal is None else "unavailable",
+            database="ok" if database is None else "unavailable",
+            problems=[problem for problem in (temporal, database) if problem is not None],
+        )
+        return JSONResponse(body.model_dump(), 200 if body.status == "ok" else 503)
 
 
-async def _temporal_health(gate: TemporalGate) -> str:
+async def _temporal_health(gate: TemporalGate) -> HealthProblem | None:
     try:
         client = await gate.client()
         healthy = await client.service_client.check_health(timeout=HEALTH_TIMEOUT)
-    except Exception as err:  # any failure is an answer here, not an error
-        return f"unavailable: {err}"
-    return "ok" if healthy else "unavailable: not serving"
+    except Exception:  # any failure is an answer here, not an error
+        log.warning("health: Temporal did not answer", exc_info=True)
+        return HealthProblem(
+            error="temporal_unavailable", message="Temporal did not answer the health check."
+        )
+    if not healthy:
+        return HealthProblem(
+            error="temporal_unavailable", message="Temporal answered but is not serving."
+        )
+    return None
 
 
-async def _database_health(store: TicketReader | None) -> str:
+async def _database_health(store: TicketReader | None) -> HealthProblem | None:
     """Reads a ticket that cannot exist: proves the connection and the migrated schema at once."""
     if store is None:
-        return "unavailable: store not initialised"
+        return HealthProblem(
+            error="database_unavailable", message="The CRM store is not initialised yet."
+        )
     try:
         await asyncio.wait_for(
             asyncio.to_thread(store.get_ticket, "healthz-probe"), HEALTH_TIMEOUT.total_seconds()
         )
-    except Exception as err:
-        return f"unavailable: {type(err).__name__}: {err}"
-    return "ok"
+    except Exception:
+        log.warning("health: the CRM database did not answer", exc_info=True)
+        return HealthProblem(
+            error="database_unavailable",
+            message="The CRM database did not answer the health check.",
+        )
+    return None
