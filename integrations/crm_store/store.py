@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
@@ -21,14 +21,16 @@ from activities.models import (
     CustomerReply,
     RefundSummary,
 )
-from integrations.crm_store import approvals, cases, keys
+from integrations.crm_store import approvals, cases, holds, keys
 from integrations.crm_store.engine import create_crm_engine, normalize_database_url, sqlite_file
+from integrations.crm_store.holds import HoldResult
 from integrations.crm_store.migrate import upgrade_to_head
 from integrations.crm_store.tables import (
     Customer,
     Note,
     Order,
     OrderLine,
+    OrderMoneyHold,
     OutboxMessage,
     Payment,
     Refund,
@@ -377,3 +379,43 @@ class CrmStore:
     def list_outbox(self, ticket_id: str) -> list[OutboxMessageView]:
         with self.session() as session:
             return cases.outbox(session, ticket_id)
+
+    # -- money holds: one money case per order at a time ----------------------------------
+
+    def hold_order(
+        self,
+        *,
+        order_id: str,
+        workflow_id: str,
+        ticket_id: str,
+        customer_id: str,
+        process: str,
+        amount_cents: int,
+        now: datetime,
+        stale_after: timedelta,
+    ) -> HoldResult:
+        """Hold the order for this case, or say which case holds it. Repeating it for the same
+        workflow renews the hold; a hold older than `stale_after` is taken over (see `holds`)."""
+        wanted = OrderMoneyHold(
+            order_id=order_id,
+            workflow_id=workflow_id,
+            ticket_id=ticket_id,
+            customer_id=customer_id,
+            process=process,
+            amount_cents=amount_cents,
+            acquired_at=now,
+        )
+        with self.session() as session:
+            return holds.hold(session, wanted, stale_after)
+
+    def release_order_hold(self, order_id: str, workflow_id: str) -> bool:
+        """Release the order if this case holds it; True if it did. Safe to repeat."""
+        with self.session() as session:
+            return holds.release(session, order_id, workflow_id)
+
+    def money_in_flight_for_customer(
+        self, customer_id: str, excluding_workflow_id: str
+    ) -> tuple[int, int]:
+        """(count, cents) of the customer's other open money cases."""
+        with self.session() as session:
+            return holds.in_flight_for_customer(session, customer_id, excluding_workflow_id)
