@@ -20,7 +20,10 @@ from activities.models import (
     AuditBatch,
     CaseOutcomeRecord,
     CustomerContext,
+    HoldOrderInput,
     OpenCaseInput,
+    OrderHoldResult,
+    ReleaseOrderHoldInput,
 )
 from integrations.crm_store import Clock, CrmStore, utc_now
 
@@ -99,3 +102,60 @@ class CrmActivities:
             self._store.record_audit(
                 data.ticket_id, data.workflow_id, data.entries, data.policy_version, data.dedupe_key
             )
+
+    @activity.defn(name="hold_order_for_money")
+    def hold_order_for_money(self, data: HoldOrderInput) -> OrderHoldResult:
+        """Hold the order so no other case moves money on it, or name the case that holds it.
+
+        Idempotent for the same workflow (a retry renews the hold). The customer's other open
+        money cases are read in a second transaction, after the hold is committed: read inside
+        the hold's transaction, two cases of one customer starting at once could each miss the
+        other on PostgreSQL.
+        """
+        with crm_errors("hold_order_for_money"):
+            result = self._store.hold_order(
+                order_id=data.order_id,
+                workflow_id=data.workflow_id,
+                ticket_id=data.ticket_id,
+                customer_id=data.customer_id,
+                process=data.process,
+                amount_cents=data.amount_cents,
+                now=self._clock(),
+                stale_after=timedelta(hours=data.stale_after_hours),
+            )
+            count, cents = (0, 0)
+            if result.held:
+                count, cents = self._store.money_in_flight_for_customer(
+                    data.customer_id, data.workflow_id
+                )
+        if result.taken_over_from:
+            activity.logger.warning(
+                "Order %s: took over the stale money hold of %s for %s",
+                data.order_id,
+                result.taken_over_from,
+                data.workflow_id,
+            )
+        elif not result.held:
+            activity.logger.info(
+                "Order %s is held by %s (ticket %s); %s may not move money on it",
+                data.order_id,
+                result.holder_workflow_id,
+                result.holder_ticket_id,
+                data.workflow_id,
+            )
+        return OrderHoldResult(
+            held=result.held,
+            holder_ticket_id=result.holder_ticket_id,
+            holder_workflow_id=result.holder_workflow_id,
+            holder_process=result.holder_process,
+            taken_over_from_workflow_id=result.taken_over_from,
+            in_flight_refund_count=count,
+            in_flight_cents=cents,
+        )
+
+    @activity.defn(name="release_order_hold")
+    def release_order_hold(self, data: ReleaseOrderHoldInput) -> None:
+        """Release the order if this case holds it; repeating it (or releasing a hold taken
+        over by another case) changes nothing."""
+        with crm_errors("release_order_hold"):
+            self._store.release_order_hold(data.order_id, data.workflow_id)

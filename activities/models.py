@@ -46,6 +46,46 @@ class RefundSummary(BaseModel):
     created_at: datetime
 
 
+class HoldOrderInput(BaseModel):
+    """Holds the order for this case's money step: one money case per order at a time.
+
+    `amount_cents` is what the case may move (counted as in flight for the customer). Holding
+    again with the same `workflow_id` renews the hold; a hold older than `stale_after_hours`
+    (a terminated case never releases) is taken over.
+    """
+
+    order_id: str
+    workflow_id: str
+    ticket_id: str
+    customer_id: str
+    process: str
+    amount_cents: int = Field(ge=0)
+    stale_after_hours: float = Field(gt=0)
+
+
+class OrderHoldResult(BaseModel):
+    """`held` False: another case (`holder_*`) is moving money on the order; this one must not.
+
+    When held, the customer's other open money cases, read after the hold was committed, so of
+    two cases starting at once at least one sees the other.
+    """
+
+    held: bool
+    holder_ticket_id: str
+    holder_workflow_id: str
+    holder_process: str = ""
+    taken_over_from_workflow_id: str | None = None
+    in_flight_refund_count: int = 0
+    in_flight_cents: int = 0
+
+
+class ReleaseOrderHoldInput(BaseModel):
+    """Releases the order if `workflow_id` holds it; a no-op otherwise, so safe to repeat."""
+
+    order_id: str
+    workflow_id: str
+
+
 class LoadOrderInput(BaseModel):
     order_id: str
     customer_id: str

@@ -88,6 +88,9 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
         crm.record_approval_decision,
         crm.record_case_outcome,
         crm.record_audit,
+        # One money case per order at a time (issue 7, money counted whole).
+        crm.hold_order_for_money,
+        crm.release_order_hold,
         commerce.load_order,
         billing.get_charge_state,
         billing.issue_refund,

@@ -114,7 +114,7 @@ def test_a_refund_recorded_in_the_crm_is_not_counted_twice(store: CrmStore) -> N
     assert store.money_in_flight_for_customer("cus_1", "ticket-T-2") == (0, 0)
 
 
-def _race(database_url: str, attempt, contenders: int) -> list[HoldResult]:
+def _race(database_url: str, order_id: str, at_hours: float, contenders: int) -> list[HoldResult]:
     # One store per contender, as separate worker processes would have: each has its own
     # connection, so the database (not a client-side pool) decides who wins.
     stores = [CrmStore(database_url) for _ in range(contenders)]
@@ -122,7 +122,7 @@ def _race(database_url: str, attempt, contenders: int) -> list[HoldResult]:
 
     def run(i: int) -> HoldResult:
         start.wait()
-        return attempt(stores[i], i)
+        return hold(stores[i], f"T-{i}", order_id=order_id, at_hours=at_hours)
 
     try:
         with ThreadPoolExecutor(contenders) as pool:
@@ -135,9 +135,7 @@ def _race(database_url: str, attempt, contenders: int) -> list[HoldResult]:
 def test_racing_cases_exactly_one_holds_the_order(store: CrmStore, database_url: str) -> None:
     for round_ in range(5):
         order_id = f"ord_race_{round_}"
-        results = _race(
-            database_url, lambda s, i: hold(s, f"T-{i}", order_id=order_id, at_hours=1), 6
-        )
+        results = _race(database_url, order_id, at_hours=1, contenders=6)
         winners = [r for r in results if r.held]
         assert len(winners) == 1
         assert {r.holder_ticket_id for r in results} == {winners[0].holder_ticket_id}
@@ -149,9 +147,7 @@ def test_racing_takeovers_of_a_stale_hold_exactly_one_wins(
     for round_ in range(5):
         order_id = f"ord_stale_{round_}"
         hold(store, "T-dead", order_id=order_id)
-        results = _race(
-            database_url, lambda s, i: hold(s, f"T-{i}", order_id=order_id, at_hours=72), 6
-        )
+        results = _race(database_url, order_id, at_hours=72, contenders=6)
         winners = [r for r in results if r.held]
         assert len(winners) == 1
         assert winners[0].taken_over_from == "ticket-T-dead"
