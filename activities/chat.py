@@ -37,7 +37,7 @@ from integrations.slack_blocks import (
     reminder_text,
     request_blocks,
 )
-from integrations.slack_directory import GROUP_MEMBER_PREFIX, ApproverDirectory
+from integrations.slack_directory import ApproverDirectory, PersonForSlackUser
 from policies.refund_policy import RefundPolicy
 from worker.settings import Settings
 
@@ -67,14 +67,26 @@ class ChatActivities:
         self._directory = directory
 
     @classmethod
-    def from_settings(cls, settings: Settings, policy: RefundPolicy) -> ChatActivities:
+    def from_settings(
+        cls,
+        settings: Settings,
+        policy: RefundPolicy,
+        *,
+        person_for_slack_user: PersonForSlackUser | None = None,
+    ) -> ChatActivities:
+        """`person_for_slack_user` is the CRM's person directory (`CrmStore.person_for_slack_user`):
+        without it, only Slack users the policy lists by id count as people."""
         token = settings.slack_bot_token
         slack = (
             SlackApprovals.connect(token.get_secret_value(), settings.slack_api_base)
             if token is not None
             else None
         )
-        directory = ApproverDirectory(policy, slack.user_group_members if slack else None)
+        directory = ApproverDirectory(
+            policy,
+            slack.user_group_members if slack else None,
+            person_for_slack_user=person_for_slack_user,
+        )
         return cls(
             slack,
             api_url=settings.api_url,
@@ -109,18 +121,17 @@ class ChatActivities:
         )
 
     def _group_approvers(self, notice: ApprovalNotice) -> list[str]:
-        if self._slack is None or not notice.approver_user_group:
+        """The people behind the level's user group, as canonical person ids.
+
+        One person, one identity: a member decides as the person their Slack account is listed
+        or linked as, so two accounts of one person count once and a requester cannot approve
+        through a group. Members linked to no person are left out: they cannot decide.
+        """
+        if self._slack is None or self._directory is None or not notice.approver_user_group:
             return []
         with slack_errors("list approver group", notice.approver_user_group):
             members = self._slack.user_group_members(notice.approver_user_group)
-        # One person, one identity: a member also listed by Slack id decides under that id, so
-        # nobody can count twice towards dual control.
-        identities = {
-            (self._directory.approver_for(member, notice.level) if self._directory else None)
-            or f"{GROUP_MEMBER_PREFIX}{member}"
-            for member in members
-        }
-        return sorted(identities)
+        return self._directory.group_persons(members, notice.level)
 
     @activity.defn(name="update_approval_message")
     def update_approval_message(self, update: ApprovalMessageUpdate) -> None:

@@ -9,11 +9,15 @@ clicks need a restart; a silent 404 on the Request URL would look like a Slack m
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from fastapi import FastAPI
 
 from activities.models import ApprovalClickRecord
+from integrations.crm_store.views import ApprovalView
+from integrations.slack_directory import PersonForSlackUser
+from policies.identity import canonical_person_id
 from policies.loader import load_refund_policy
 from worker.approvals import ApprovalStore, submit_decision
 from worker.settings import Settings
@@ -29,9 +33,41 @@ log = logging.getLogger("supportflow.api")
 
 
 class SlackClickStore(ApprovalStore, Protocol):
-    """The CRM store as Slack approvals use it: decisions plus an audit row per click."""
+    """The CRM store as Slack approvals use it: decisions, an audit row per click, and who
+    already decided a request (so a repeated click is answered "already decided").
+
+    Its person directory, `person_for_slack_user(slack_user_id) -> person id | None`, maps
+    Slack accounts linked by `supportflow keys create --person P --slack-user U…`.
+    """
 
     def record_approval_click(self, click: ApprovalClickRecord) -> None: ...
+
+    def get_approval(self, request_id: str) -> ApprovalView | None: ...
+
+
+def prior_decision_from(store: SlackClickStore) -> Callable[[str, str], str | None]:
+    """The decision the CRM holds from `person` on `request_id`, if any."""
+
+    def prior_decision(request_id: str, person: str) -> str | None:
+        approval = store.get_approval(request_id)
+        if approval is None:
+            return None
+        for decision in approval.decisions:
+            if canonical_person_id(decision.approver) == person:
+                return decision.decision
+        return None
+
+    return prior_decision
+
+
+def person_directory(store: object) -> PersonForSlackUser | None:
+    """The store's person directory. A store without one (an older CRM build) leaves Slack
+    users the policy lists as the only people; said loudly, since group members then cannot
+    decide."""
+    lookup = getattr(store, "person_for_slack_user", None)
+    if lookup is None:
+        log.warning("the CRM store has no person directory; only policy-listed Slack users decide")
+    return lookup
 
 
 async def start_slack(
@@ -53,6 +89,8 @@ async def start_slack(
         store=store,
         submit_decision=submit_decision,
         record_click=store.record_approval_click,
+        person_for_slack_user=person_directory(store),
+        prior_decision=prior_decision_from(store),
     )
     if handler is None:
         return None

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from temporalio.client import (
     Client,
+    WorkflowHandle,
     WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -42,6 +43,8 @@ RefusalCode = Literal[
     "expired",
     "no_pending_approval",
     "case_closed",
+    # Slack only: a user group member whose Slack account is linked to no supportflow person.
+    "unlinked_slack_account",
 ]
 
 # ApplicationError types raised by the workflow's validator (workflows/approval.py).
@@ -124,15 +127,16 @@ async def pending_request_id(client: Client, store: ApprovalStore, ticket_id: st
             rpc_timeout=QUERY_RPC_TIMEOUT,
         )
     except WorkflowQueryRejectedError as closed:
-        raise ApprovalRefused(
-            "case_closed", f"The case for ticket {ticket_id} is closed."
-        ) from closed
+        raise await _closed_case_refusal(handle, ticket_id) from closed
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise ApprovalRefused(
                 "no_pending_approval", f"Ticket {ticket_id} has no case waiting for approval."
             ) from err
         raise CaseUnavailable(f"Could not ask the case for its approval request: {err}") from err
+    if status.state == "expired":
+        # The deadline passed; the case is finishing (its message is being updated).
+        raise ApprovalRefused("expired", f"The approval request on ticket {ticket_id} expired.")
     if status.pending_approval is None or status.state != "awaiting_approval":
         raise ApprovalRefused(
             "no_pending_approval",
@@ -264,10 +268,35 @@ async def _missing_case_refusal(
     client: Client, workflow_id: str, ticket_id: str
 ) -> ApprovalRefused:
     """NOT_FOUND covers both a closed run and no run at all; describe tells them apart."""
+    handle = client.get_workflow_handle(workflow_id)
     try:
-        await client.get_workflow_handle(workflow_id).describe()
+        await handle.describe()
     except RPCError:
         return ApprovalRefused(
             "no_pending_approval", f"Ticket {ticket_id} has no case waiting for approval."
         )
+    return await _closed_case_refusal(handle, ticket_id)
+
+
+async def _closed_case_refusal(handle: WorkflowHandle[Any, Any], ticket_id: str) -> ApprovalRefused:
+    """A closed case refuses every decision; say `expired` when that is why it closed, so an
+    approver clicking late learns the deadline passed rather than that someone else decided.
+
+    The case's own result says so (no worker needed to read it): a refund process that ended
+    `expired`, or a ticket whose refund process did. A ticket that closed `expired` for another
+    reason (no customer reply) had no approval to expire.
+    """
+    try:
+        result = await asyncio.wait_for(
+            handle.result(follow_runs=False), QUERY_RPC_TIMEOUT.total_seconds()
+        )
+    except Exception:  # failed, terminated or unreadable: closed is all we can say
+        result = None
+    if isinstance(result, dict):
+        process = result.get("process_outcome") if "route" in result else result
+        if isinstance(process, dict) and process.get("state") == "expired":
+            return ApprovalRefused(
+                "expired",
+                f"The approval request on ticket {ticket_id} expired; no refund was made.",
+            )
     return ApprovalRefused("case_closed", f"The case for ticket {ticket_id} is closed.")

@@ -11,6 +11,8 @@ Socket Mode needs no signature: the websocket is opened by us with the app-level
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 from typing import Any, Literal
@@ -26,11 +28,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
 from integrations.slack_approvals import DEFAULT_API_BASE, SlackApprovals
-from integrations.slack_directory import ApproverDirectory
+from integrations.slack_directory import ApproverDirectory, PersonForSlackUser
 from policies.refund_policy import RefundPolicy
 from worker.approvals import ApprovalStore
 from worker.settings import Settings
-from worker.slack_clicks import ApprovalClickHandler, RecordClick, SubmitDecision
+from worker.slack_clicks import (
+    ApprovalClickHandler,
+    PriorDecision,
+    RecordClick,
+    SubmitDecision,
+    malformed_answer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +49,23 @@ SlackMode = Literal["off", "post_only", "request_url", "socket_mode"]
 MAX_BODY_BYTES = 512 * 1024
 
 
+class RawBodyVerifier(SignatureVerifier):
+    """Slack's v0 scheme over the raw bytes. The SDK's verifier decodes the body as UTF-8 first,
+    so a correctly signed body that is not UTF-8 would look forged (401, which Slack retries)
+    instead of getting the "could not read this click" answer every signed request gets."""
+
+    def generate_signature(self, *, timestamp: str, body: str | bytes) -> str | None:
+        if timestamp is None:
+            return None
+        raw = body if isinstance(body, bytes) else (body or "").encode()
+        base = b"v0:" + timestamp.encode() + b":" + raw
+        digest = hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
+        return f"v0={digest}"
+
+
 def slack_interactions_router(*, signing_secret: str, handler: ApprovalClickHandler) -> APIRouter:
     """The Request URL to configure under Interactivity & Shortcuts in the Slack app."""
-    verifier = SignatureVerifier(signing_secret)
+    verifier = RawBodyVerifier(signing_secret)
     router = APIRouter(tags=["slack"])
 
     @router.post(INTERACTIONS_PATH, include_in_schema=False)
@@ -55,7 +77,10 @@ def slack_interactions_router(*, signing_secret: str, handler: ApprovalClickHand
             return JSONResponse({"error": "invalid Slack signature"}, status_code=401)
         payload = _payload(body)
         if payload is None:
-            return JSONResponse({"error": "expected a form field `payload` with JSON"}, 400)
+            # Signed, so it is Slack's (or our signing secret leaked): a 4xx would make Slack
+            # retry and show nothing, so answer in a form Slack shows.
+            log.warning("signed Slack request without a readable `payload` field")
+            return JSONResponse(malformed_answer("it has no readable payload"))
         ack = handler.acknowledge(payload)
         if ack.follow_up is not None:
             # Starlette runs background tasks after the response is sent: Slack has its 200.
@@ -75,13 +100,13 @@ def _signed_by_slack(verifier: SignatureVerifier, body: bytes, headers: Any) -> 
         return False
 
 
-def _payload(body: bytes) -> dict[str, Any] | None:
+def _payload(body: bytes) -> Any:
+    """The decoded `payload` field (any JSON value: the handler judges its shape), or None."""
     try:
         fields = parse_qs(body.decode("utf-8"), strict_parsing=True)
-        payload = json.loads(fields["payload"][0])
-    except (UnicodeDecodeError, ValueError, KeyError):
+        return json.loads(fields["payload"][0])
+    except (UnicodeDecodeError, ValueError, KeyError, RecursionError):
         return None
-    return payload if isinstance(payload, dict) else None
 
 
 class SlackSocketMode:
@@ -172,8 +197,15 @@ def click_handler_from_settings(
     store: ApprovalStore,
     submit_decision: SubmitDecision,
     record_click: RecordClick,
+    person_for_slack_user: PersonForSlackUser | None = None,
+    prior_decision: PriorDecision | None = None,
 ) -> ApprovalClickHandler | None:
-    """The shared handler, or None when Slack is off (no SLACK_BOT_TOKEN)."""
+    """The shared handler, or None when Slack is off (no SLACK_BOT_TOKEN).
+
+    `person_for_slack_user` is the CRM's person directory and `prior_decision` the CRM's record
+    of who decided what (see worker/api_slack.py); without them only Slack users the policy
+    lists are people, and only this process's memory catches a repeated click.
+    """
     if settings.slack_bot_token is None:
         return None
     slack = SlackApprovals.connect(
@@ -181,9 +213,12 @@ def click_handler_from_settings(
     )
     return ApprovalClickHandler(
         slack=slack,
-        directory=ApproverDirectory(policy, slack.user_group_members),
+        directory=ApproverDirectory(
+            policy, slack.user_group_members, person_for_slack_user=person_for_slack_user
+        ),
         submit_decision=submit_decision,
         temporal_client=temporal_client,
         store=store,
         record_click=record_click,
+        prior_decision=prior_decision,
     )

@@ -49,14 +49,14 @@ async def test_click_after_expiry_is_refused_and_never_refunds(desk: LiveDesk) -
     (alice_told,) = await desk.ephemeral_for(ALICE)
     (erin_told,) = await desk.ephemeral_for(ERIN)
     for told in (alice_told, erin_told):
-        assert "This case is closed." in told and "Nothing was changed." in told
+        assert "This approval request has expired." in told and "Nothing was changed." in told
 
     clicks = await desk.clicks_recorded(case, 2)
     assert sorted((c.actor, c.action) for c in clicks) == [
         ("alice", "slack_click_refused"),
         ("erin", "slack_click_refused"),
     ]
-    assert all("case_closed" in c.detail for c in clicks)
+    assert all("expired" in c.detail for c in clicks)
     assert desk.refunds(case) == []
     assert (await desk.status(case)).state == "expired"
     ticket = desk.ticket(case)
