@@ -17,6 +17,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store.store import CrmStore
+from tests.api_keys import CallerKeys, issue_test_keys
 from workflows.search_attributes import ALL_KEYS
 
 VENV_BIN = Path(sys.executable).parent
@@ -84,3 +85,9 @@ def crm_store(database_url: str) -> Iterator[CrmStore]:
     store.migrate()
     yield store
     store.dispose()
+
+
+@pytest.fixture
+def api_keys(crm_store: CrmStore) -> CallerKeys:
+    """A calling system's key, an on-behalf system key and person keys in the test's CRM."""
+    return issue_test_keys(crm_store)

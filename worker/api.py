@@ -8,25 +8,34 @@ not a crash loop, tells operators what is wrong.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 from temporalio.client import Client
 
 from worker.api_errors import error_responses, install_error_handlers
 from worker.api_slack import SlackClickStore, start_slack
 from worker.approvals import ApprovalSubmission, decide
+from worker.auth import (
+    TICKETS_READ,
+    TICKETS_WRITE,
+    ApprovingPerson,
+    Principal,
+    authenticated,
+    install_auth,
+    requester_for,
+    scoped,
+)
 from worker.case_status import CaseView, TicketReader, read_ticket
 from worker.cases import TICKET_ID_PATTERN, CaseStarted, TicketSubmission, file_ticket
 from worker.customer_replies import ReplyAccepted, ReplySubmission, send_reply
+from worker.oidc import OidcVerifier
 from worker.settings import Settings, get_settings
 from worker.temporal_gate import TemporalGate, TemporalUnavailable
 from workflows.models import ApprovalReceipt
@@ -35,11 +44,14 @@ log = logging.getLogger("supportflow.api")
 
 TicketId = Annotated[str, Path(min_length=1, max_length=64, pattern=TICKET_ID_PATTERN)]
 HEALTH_TIMEOUT = timedelta(seconds=3)
-DEV_API_TOKEN = "dev-approvals-token"  # the Settings default, fine on loopback only
 
 
 class CaseStore(SlackClickStore, TicketReader, Protocol):
-    """The CRM store as the API uses it."""
+    """The CRM store as the API uses it: cases, and the API keys callers authenticate with."""
+
+    def verify_api_key(self, presented: str) -> Any: ...
+
+    def record_api_event(self, ticket_id: str, actor: str, action: str, detail: str) -> None: ...
 
 
 class ApprovalResponse(ApprovalReceipt):
@@ -84,8 +96,6 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or await asyncio.to_thread(_default_store, settings)
-        if settings.api_token.get_secret_value() == DEV_API_TOKEN:
-            log.warning("SUPPORTFLOW_API_TOKEN is the development default; set your own.")
         try:
             await app.state.temporal.client()
         except TemporalUnavailable as err:
@@ -107,6 +117,8 @@ def create_app(
     app.state.temporal = TemporalGate(temporal_client)
     app.state.store = store
     install_error_handlers(app)
+    # Built here, not in the lifespan: a half-configured issuer must stop the API from starting.
+    install_auth(app, OidcVerifier.from_settings(settings))
     _add_routes(app)
     return app
 
@@ -128,26 +140,30 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-_bearer = HTTPBearer(auto_error=False, description="SUPPORTFLOW_API_TOKEN")
-
-
-def _require_token(
-    settings: Annotated[Settings, Depends(_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+async def _audit(
+    store: CaseStore, principal: Principal, ticket_id: str, action: str, detail: str
 ) -> None:
-    expected = settings.api_token.get_secret_value().encode()
-    given = (credentials.credentials if credentials else "").encode()
-    # compare_digest: the time taken must not reveal how much of a guessed token was right.
-    if not (credentials and hmac.compare_digest(given, expected)):
-        raise HTTPException(
-            401,
-            "Approvals need 'Authorization: Bearer <SUPPORTFLOW_API_TOKEN>'.",
-            headers={"WWW-Authenticate": "Bearer"},
+    """Best effort, like the refusal audit: the change already happened in Temporal, and a
+    failed audit write must not turn its answer into an error the caller would retry."""
+    try:
+        await asyncio.to_thread(
+            store.record_api_event,
+            ticket_id,
+            principal.id,
+            action,
+            f"{detail} (via {principal.credential})",
         )
+    except Exception:
+        log.exception("could not audit %s on ticket %s by %s", action, ticket_id, principal.id)
 
 
 def _add_routes(app: FastAPI) -> None:
-    @app.post(
+    # Every route on this router needs a credential: an endpoint added here later is closed
+    # until a scope check says who may use it. Only /healthz (and Slack's signed Request URL)
+    # are served without one.
+    cases = APIRouter(dependencies=[Depends(authenticated)])
+
+    @cases.post(
         "/tickets",
         status_code=202,
         response_model=CaseStarted,
@@ -160,16 +176,28 @@ def _add_routes(app: FastAPI) -> None:
     async def post_ticket(
         ticket: TicketSubmission,
         response: Response,
+        principal: Annotated[Principal, scoped(TICKETS_WRITE)],
         temporal: Annotated[TemporalGate, Depends(_temporal)],
+        store: Annotated[CaseStore, Depends(_store)],
         settings: Annotated[Settings, Depends(_settings)],
     ) -> CaseStarted:
-        """Starts the ticket's case; the same ticket id again returns the existing case (200)."""
-        started = await file_ticket(await temporal.client(), settings, ticket)
+        """Starts the ticket's case; the same ticket id again returns the existing case (200).
+
+        The requester is the caller: a person's id, or `system:<key name>` for a calling
+        system. A key with the `tickets:on_behalf` scope may name the agent it files for in
+        `requested_by` (that agent then cannot approve the case); without it, 403."""
+        requested_by = requester_for(principal, ticket.asserted_requester())
+        started = await file_ticket(
+            await temporal.client(), settings, ticket.filed_by(requested_by)
+        )
         if started.existing:
             response.status_code = 200
+        else:
+            detail = f"filed a {started.process} case, requested by {requested_by}"
+            await _audit(store, principal, ticket.ticket_id, "api_ticket_filed", detail)
         return started
 
-    @app.get(
+    @cases.get(
         "/tickets/{ticket_id}",
         response_model=CaseView,
         responses=error_responses(
@@ -179,6 +207,7 @@ def _add_routes(app: FastAPI) -> None:
     )
     async def get_ticket(
         ticket_id: TicketId,
+        _: Annotated[Principal, scoped(TICKETS_READ)],
         temporal: Annotated[TemporalGate, Depends(_temporal)],
         store: Annotated[CaseStore, Depends(_store)],
         settings: Annotated[Settings, Depends(_settings)],
@@ -189,7 +218,7 @@ def _add_routes(app: FastAPI) -> None:
             raise HTTPException(404, f"No case for ticket {ticket_id}.")
         return view
 
-    @app.post(
+    @cases.post(
         "/tickets/{ticket_id}/replies",
         status_code=202,
         response_model=ReplyAccepted,
@@ -208,20 +237,28 @@ def _add_routes(app: FastAPI) -> None:
     async def post_reply(
         ticket_id: TicketId,
         reply: ReplySubmission,
+        principal: Annotated[Principal, scoped(TICKETS_WRITE)],
         temporal: Annotated[TemporalGate, Depends(_temporal)],
+        store: Annotated[CaseStore, Depends(_store)],
     ) -> ReplyAccepted:
         """Delivers the customer's reply to a ticket waiting for one (a clarifying question);
         the case then triages the ticket again with the reply and continues on its own."""
-        return await send_reply(await temporal.client(), ticket_id, reply)
+        accepted = await send_reply(await temporal.client(), ticket_id, reply)
+        detail = f"delivered customer reply {accepted.round} via {reply.channel}"
+        await _audit(store, principal, ticket_id, "api_reply_delivered", detail)
+        return accepted
 
-    @app.post(
+    @cases.post(
         "/tickets/{ticket_id}/approvals",
         response_model=ApprovalResponse,
-        dependencies=[Depends(_require_token)],
         responses=error_responses(
             400,
             401,
-            (403, "not_an_approver or self_approval"),
+            (
+                403,
+                "not_an_approver, self_approval, insufficient_scope, or person_required "
+                "(a calling system's key never decides)",
+            ),
             (
                 409,
                 "stale_request, already_decided, expired, no_pending_approval, case_closed",
@@ -235,12 +272,20 @@ def _add_routes(app: FastAPI) -> None:
     async def post_approval(
         ticket_id: TicketId,
         submission: ApprovalSubmission,
+        person: ApprovingPerson,
         temporal: Annotated[TemporalGate, Depends(_temporal)],
         store: Annotated[CaseStore, Depends(_store)],
     ) -> ApprovalResponse:
-        """Approves or rejects the case's pending request as `approver`."""
-        receipt = await decide(await temporal.client(), store, ticket_id, submission, channel="api")
+        """Approves or rejects the case's pending request as the authenticated person (a person
+        key or an OIDC token with `approvals:write`); the body cannot name an approver."""
+        receipt = await decide(
+            await temporal.client(), store, ticket_id, submission, approver=person.id, channel="api"
+        )
+        detail = f"{submission.decision} on request {receipt.request_id}: {receipt.status}"
+        await _audit(store, person, ticket_id, "api_approval_decided", detail)
         return ApprovalResponse(ticket_id=ticket_id, **receipt.model_dump())
+
+    app.include_router(cases)
 
     @app.get(
         "/healthz",

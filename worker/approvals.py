@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -145,45 +145,76 @@ async def pending_request_id(client: Client, store: ApprovalStore, ticket_id: st
     return status.pending_approval.request_id
 
 
-class ApprovalSubmission(BaseModel):
-    """A decision as a person files it over the API or CLI. Without `request_id` it applies to the
-    request the case is waiting on right now; with `amount_cents`, only if that is still the
-    amount (so an approver cannot approve a figure they were never shown)."""
-
+class _DecisionFields(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    approver: str = Field(min_length=1, max_length=64)
-    decision: Literal["approve", "reject"]
-    reason: str | None = Field(None, max_length=2_000)
-    request_id: str | None = Field(None, min_length=1, max_length=64)
-    amount_cents: int | None = Field(None, gt=0)
+    request_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="The approval request decided on; default: the one the case waits on now.",
+    )
+    amount_cents: int | None = Field(
+        None,
+        gt=0,
+        description="Decide only if the amount is still this, so nobody approves a figure "
+        "they were never shown.",
+    )
 
-    @model_validator(mode="after")
-    def _rejections_say_why(self) -> ApprovalSubmission:
-        # The reason goes into the audit trail and the customer's reply.
-        if self.decision == "reject" and not (self.reason and self.reason.strip()):
+
+class ApproveSubmission(_DecisionFields):
+    """Approve the pending request."""
+
+    decision: Literal["approve"]
+    reason: str | None = Field(None, max_length=2_000)
+
+
+class RejectSubmission(_DecisionFields):
+    """Reject the pending request; the reason goes into the audit trail and the customer's reply."""
+
+    decision: Literal["reject"]
+    reason: str = Field(min_length=1, max_length=2_000, pattern=r"\S")
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _rejections_say_why(cls, value: object) -> object:
+        # Before the length/pattern checks, so the refusal reads as a rule, not as a regex.
+        if isinstance(value, str) and not value.strip():
             raise ValueError("a rejection needs a reason")
-        return self
+        return value
+
+
+# A decision as a person files it over the API or CLI. It names no approver: the approver is the
+# authenticated person (worker/auth.py), so nobody can decide in someone else's name.
+ApprovalSubmission = Annotated[
+    ApproveSubmission | RejectSubmission, Field(discriminator="decision")
+]
+approval_submission: TypeAdapter[ApproveSubmission | RejectSubmission] = TypeAdapter(
+    ApprovalSubmission
+)
 
 
 async def decide(
     client: Client,
     store: ApprovalStore,
     ticket_id: str,
-    submission: ApprovalSubmission,
+    submission: ApproveSubmission | RejectSubmission,
+    *,
+    approver: str,
     channel: str,
 ) -> ApprovalReceipt:
-    """API/CLI entry: fills in the pending request id when the caller gave none, then decides."""
+    """API/CLI entry: `approver` is the authenticated person's canonical id. Fills in the pending
+    request id when the caller gave none, then decides."""
     request_id = submission.request_id
     if request_id is None:
         try:
             request_id = await pending_request_id(client, store, ticket_id)
         except ApprovalRefused as refused:
-            await _record_refusal(store, ticket_id, submission.approver, channel, None, refused)
+            await _record_refusal(store, ticket_id, approver, channel, None, refused)
             raise
     decision = ApprovalDecision(
         request_id=request_id,
-        approver=submission.approver,
+        approver=approver,
         decision=submission.decision,
         reason=submission.reason,
         amount_cents=submission.amount_cents,

@@ -137,6 +137,15 @@ class TicketSubmission(RefundRequest):
         ]
         return reference
 
+    def asserted_requester(self) -> str | None:
+        """The `requested_by` the filer sent, if any: an on-behalf-of claim that the API and CLI
+        check against the caller's credential (worker/auth.py), never one taken on trust."""
+        return self.requested_by if "requested_by" in self.model_fields_set else None
+
+    def filed_by(self, requested_by: str) -> TicketSubmission:
+        """This ticket with `requested_by` set from the caller's credential (a canonical id)."""
+        return self.model_copy(update={"requested_by": requested_by})
+
     @property
     def is_refund(self) -> bool:
         return self.process == "refund"

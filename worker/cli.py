@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import ipaddress
+import json
 import os
 import signal
 import sys
@@ -21,11 +23,22 @@ import typer
 from pydantic import ValidationError
 from temporalio.service import RPCError
 
-from worker.approvals import ApprovalRefused, ApprovalSubmission, CaseUnavailable, decide
+from worker.approvals import ApprovalRefused, CaseUnavailable, approval_submission, decide
+from worker.auth import (
+    TICKETS_READ,
+    TICKETS_WRITE,
+    AuthFailed,
+    Principal,
+    authenticate,
+    requester_for,
+    require_person,
+    require_scope,
+)
 from worker.case_report import describe_case
 from worker.case_status import read_ticket
 from worker.cases import TicketSubmission, file_ticket
 from worker.customer_replies import ReplyRefused, ReplySubmission, send_reply
+from worker.oidc import OidcConfigError, OidcVerifier
 from worker.settings import Settings, get_settings
 from worker.temporal_gate import TemporalUnavailable, connect_or_explain, temporal_target
 
@@ -71,6 +84,9 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(_awaited(work))
     except (ApprovalRefused, ReplyRefused) as refused:
         fail(f"refused ({refused.code}): {refused.message}", EXIT_REFUSED)
+    except AuthFailed as failed:
+        code = EXIT_USAGE if failed.code == "missing_credential" else EXIT_REFUSED
+        fail(f"not allowed ({failed.code}): {failed.message}", code)
     except (TemporalUnavailable, CaseUnavailable) as down:
         hint = " Is `supportflow run` (or your Temporal server) up?"
         fail(f"{down}.{hint if isinstance(down, TemporalUnavailable) else ''}", EXIT_UNAVAILABLE)
@@ -87,6 +103,63 @@ def _input_error(err: ValidationError) -> NoReturn:
         f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in err.errors()
     )
     fail(problems, EXIT_USAGE)
+
+
+# -- credentials -------------------------------------------------------------------------------
+
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        help="Your API key (default: SUPPORTFLOW_KEY). approve/reject need a person key.",
+        show_default=False,
+    ),
+]
+KeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        dir_okay=False,
+        help="Read the API key from this file (`make run` keeps the demo keys in .data/keys/)",
+    ),
+]
+
+
+def _presented_key(settings: Settings, key: str | None, key_file: Path | None) -> str | None:
+    if key:
+        return key.strip()
+    if key_file is not None:
+        try:
+            return key_file.read_text().strip()
+        except OSError as err:
+            fail(f"cannot read the key file {key_file}: {err.strerror}", EXIT_USAGE)
+    return settings.cli_key.get_secret_value().strip() if settings.cli_key else None
+
+
+def _oidc(settings: Settings) -> OidcVerifier | None:
+    try:
+        return OidcVerifier.from_settings(settings)
+    except OidcConfigError as err:
+        fail(str(err), EXIT_USAGE)
+
+
+async def _caller(
+    settings: Settings, store: Any, key: str | None, key_file: Path | None, scope: str
+) -> Principal:
+    """The CLI talks to Temporal directly, so it checks the same credentials the API does: the
+    command runs as the key's (or token's) owner, with that credential's scopes."""
+    principal = await authenticate(store, _oidc(settings), _presented_key(settings, key, key_file))
+    return require_scope(principal, scope)
+
+
+def _audit(store: Any, principal: Principal, ticket_id: str, action: str, detail: str) -> None:
+    """Like the API, every state change leaves who made it (and with which key) in the CRM."""
+    try:
+        store.record_api_event(
+            ticket_id, principal.id, action, f"{detail} (via {principal.credential})"
+        )
+    except Exception as err:  # the change is made; a missing audit row must not hide that
+        typer.secho(f"warning: could not audit {action}: {err}", fg=typer.colors.YELLOW, err=True)
 
 
 # -- processes ---------------------------------------------------------------------------------
@@ -167,14 +240,43 @@ def api(
         int | None, typer.Option(help="Port (default: port of SUPPORTFLOW_API_URL)")
     ] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the HTTP API (OpenAPI docs at /docs).
+
+    Refuses a non-loopback address until callers can authenticate: at least one active API key
+    (`supportflow keys create`) or an OIDC issuer (SUPPORTFLOW_OIDC_ISSUER).
+    """
     import uvicorn
 
     from worker.api import create_app
 
     settings = load_settings()
     default_host, default_port = _api_bind(settings)
-    uvicorn.run(create_app(settings), host=host or default_host, port=port or default_port)
+    bind = host or default_host
+    if not (_is_loopback(bind) or settings.oidc_issuer or _has_keys(settings)):
+        fail(
+            f"refusing to serve the API on {bind}: no active API key and no OIDC issuer, so no "
+            "caller could authenticate. Create keys with `supportflow keys create`, set "
+            "SUPPORTFLOW_OIDC_ISSUER, or bind 127.0.0.1.",
+            EXIT_USAGE,
+        )
+    try:
+        application = create_app(settings)
+    except OidcConfigError as err:
+        fail(str(err), EXIT_USAGE)
+    uvicorn.run(application, host=bind, port=port or default_port)
+
+
+def _has_keys(settings: Settings) -> bool:
+    return bool(open_store(settings).has_active_api_keys())
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything, so it is not loopback
+        return False
 
 
 # -- cases -------------------------------------------------------------------------------------
@@ -190,8 +292,12 @@ def ticket(
     subject: Annotated[str, typer.Option(help="Ticket subject")] = "",
     body: Annotated[str, typer.Option(help="Ticket text")] = "",
     requested_by: Annotated[
-        str, typer.Option(help="Who asks (cannot approve their own case)")
-    ] = "customer",
+        str | None,
+        typer.Option(
+            help="The agent you file for (needs the tickets:on_behalf scope); default: the "
+            "key's owner. The requester cannot approve their own case."
+        ),
+    ] = None,
     amount_cents: Annotated[
         int | None,
         typer.Option(help="Cap on a direct refund (--process refund only); the charge decides"),
@@ -205,9 +311,12 @@ def ticket(
         ),
     ] = "triage",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    key: KeyOption = None,
+    key_file: KeyFile = None,
 ) -> None:
-    """File a ticket: start its case, or show the case it already has."""
+    """File a ticket: start its case, or show the case it already has (needs tickets:write)."""
     settings = load_settings()
+    fields: dict[str, Any] = {"requested_by": requested_by} if requested_by is not None else {}
     try:
         submission = TicketSubmission(
             ticket_id=ticket_id,
@@ -216,15 +325,24 @@ def ticket(
             order_id=order,
             subject=subject,
             body=body,
-            requested_by=requested_by,
             requested_amount_cents=amount_cents,
             channel=channel,
+            **fields,
         )
     except ValidationError as err:
         _input_error(err)
+    store = open_store(settings)
 
     async def work() -> Any:
-        return await file_ticket(await connect_or_explain(), settings, submission)
+        caller = await _caller(settings, store, key, key_file, TICKETS_WRITE)
+        requester = requester_for(caller, submission.asserted_requester())
+        started = await file_ticket(
+            await connect_or_explain(), settings, submission.filed_by(requester)
+        )
+        if not started.existing:
+            detail = f"filed a {started.process} case, requested by {requester}"
+            _audit(store, caller, ticket_id, "cli_ticket_filed", detail)
+        return started
 
     started = run_async(work)
     if as_json:
@@ -247,15 +365,23 @@ def reply(
         str | None,
         typer.Option(help="Your helpdesk's message id: delivering it twice counts once"),
     ] = None,
+    key: KeyOption = None,
+    key_file: KeyFile = None,
 ) -> None:
-    """Deliver a customer's reply to a ticket waiting for one (after a clarifying question)."""
+    """Deliver a customer's reply to a ticket waiting for one (needs tickets:write)."""
+    settings = load_settings()
     try:
         submission = ReplySubmission(text=text, channel=channel, reply_id=reply_id)
     except ValidationError as err:
         _input_error(err)
+    store = open_store(settings)
 
     async def work() -> Any:
-        return await send_reply(await connect_or_explain(), ticket_id, submission)
+        caller = await _caller(settings, store, key, key_file, TICKETS_WRITE)
+        accepted = await send_reply(await connect_or_explain(), ticket_id, submission)
+        detail = f"delivered customer reply {accepted.round} via {channel}"
+        _audit(store, caller, ticket_id, "cli_reply_delivered", detail)
+        return accepted
 
     receipt = run_async(work)
     typer.echo(
@@ -269,12 +395,16 @@ def reply(
 def status(
     ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Ticket id")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON")] = False,
+    key: KeyOption = None,
+    key_file: KeyFile = None,
 ) -> None:
-    """Show where a ticket's case stands (live while running, the CRM record once closed)."""
+    """Show where a ticket's case stands (live while running, the CRM record once closed;
+    needs tickets:read)."""
     settings = load_settings()
     store = open_store(settings)
 
     async def work() -> Any:
+        await _caller(settings, store, key, key_file, TICKETS_READ)
         return await read_ticket(await connect_or_explain(), store, settings, ticket_id)
 
     view = run_async(work)
@@ -288,36 +418,51 @@ def status(
 
 def _decide(
     ticket_id: str,
-    approver: str,
     decision: str,
     reason: str | None,
     request_id: str | None,
     amount_cents: int | None,
+    key: str | None,
+    key_file: Path | None,
 ) -> None:
     settings = load_settings()
     try:
-        submission = ApprovalSubmission(
-            approver=approver,
-            decision=decision,  # type: ignore[arg-type]  # fixed by the calling command
-            reason=reason,
-            request_id=request_id,
-            amount_cents=amount_cents,
+        submission = approval_submission.validate_python(
+            {
+                "decision": decision,
+                "reason": reason,
+                "request_id": request_id,
+                "amount_cents": amount_cents,
+            }
         )
     except ValidationError as err:
         _input_error(err)
     store = open_store(settings)
+    token = _presented_key(settings, key, key_file)
 
     async def work() -> Any:
-        return await decide(await connect_or_explain(), store, ticket_id, submission, channel="cli")
+        # The approver is whoever the person credential belongs to; there is no --as.
+        person = require_person(await authenticate(store, _oidc(settings), token))
+        receipt = await decide(
+            await connect_or_explain(),
+            store,
+            ticket_id,
+            submission,
+            approver=person.id,
+            channel="cli",
+        )
+        detail = f"{decision} on request {receipt.request_id}: {receipt.status}"
+        _audit(store, person, ticket_id, "cli_approval_decided", detail)
+        return person, receipt
 
-    receipt = run_async(work)
+    person, receipt = run_async(work)
     typer.echo(
-        f"{decision.capitalize()}d ticket {ticket_id} as {approver}: request {receipt.request_id} "
-        f"is {receipt.status} ({receipt.approvals_received}/{receipt.required_approvals} approvals)"
+        f"{decision.capitalize()}d ticket {ticket_id} as {person.id}: request "
+        f"{receipt.request_id} is {receipt.status} "
+        f"({receipt.approvals_received}/{receipt.required_approvals} approvals)"
     )
 
 
-AsUser = Annotated[str, typer.Option("--as", help="Your approver id (as in the refund policy)")]
 RequestId = Annotated[
     str | None, typer.Option(help="Approval request id (default: the one the case waits on)")
 ]
@@ -329,25 +474,27 @@ AmountCents = Annotated[
 @app.command()
 def approve(
     ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Ticket id")],
-    approver: AsUser,
     reason: Annotated[str | None, typer.Option(help="Why (goes into the audit trail)")] = None,
     request_id: RequestId = None,
     amount_cents: AmountCents = None,
+    key: KeyOption = None,
+    key_file: KeyFile = None,
 ) -> None:
-    """Approve the refund a ticket's case is waiting on."""
-    _decide(ticket_id, approver, "approve", reason, request_id, amount_cents)
+    """Approve the refund a ticket's case is waiting on, as the person your key belongs to."""
+    _decide(ticket_id, "approve", reason, request_id, amount_cents, key, key_file)
 
 
 @app.command()
 def reject(
     ticket_id: Annotated[str, typer.Argument(metavar="TICKET", help="Ticket id")],
-    approver: AsUser,
     reason: Annotated[str, typer.Option(help="Why (audit trail and the customer's reply)")],
     request_id: RequestId = None,
     amount_cents: AmountCents = None,
+    key: KeyOption = None,
+    key_file: KeyFile = None,
 ) -> None:
-    """Reject the refund a ticket's case is waiting on."""
-    _decide(ticket_id, approver, "reject", reason, request_id, amount_cents)
+    """Reject the refund a ticket's case is waiting on, as the person your key belongs to."""
+    _decide(ticket_id, "reject", reason, request_id, amount_cents, key, key_file)
 
 
 @app.command()
@@ -394,6 +541,104 @@ def replay(
         f"{report.failure}\nA change to workflow code needs workflow.patched() for running cases.",
         EXIT_REFUSED,
     )
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+keys_app = typer.Typer(
+    help="API keys of calling systems and people: create (shown once), list, revoke.",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Unique key name, e.g. the calling system (default: the person id)"),
+    ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(help="Make a person key: decisions made with it are this person's"),
+    ] = None,
+    slack_user: Annotated[
+        str | None, typer.Option(help="The person's Slack user id (maps Slack clicks to them)")
+    ] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scope",
+            help="Grant this scope (repeatable). Default: tickets:write and tickets:read for "
+            "a system; plus approvals:write for a person. tickets:on_behalf lets a system name "
+            "the agent it files for.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the key and its row as JSON")] = (
+        False
+    ),
+) -> None:
+    """Create a key. It is printed once and only its SHA-256 is stored: keep it now."""
+    from integrations.crm_store import ApiKeyRefused
+
+    if name is None and person is None:
+        fail("name the key (a calling system's name) or give --person", EXIT_USAGE)
+    store = open_store(load_settings())
+    try:
+        issued = store.create_api_key(
+            name or person or "",
+            "person" if person else "system",
+            person_id=person,
+            slack_user_id=slack_user,
+            scopes=scope or None,
+            created_by=f"cli:{os.environ.get('USER', 'unknown')}",
+        )
+    except ApiKeyRefused as refused:
+        fail(str(refused), EXIT_USAGE)
+    if as_json:
+        typer.echo(json.dumps({"key": issued.key, **issued.view.model_dump(mode="json")}, indent=2))
+        return
+    who = f"person {issued.view.person_id}" if person else "calling system"
+    typer.echo(f"Created key {issued.view.name} ({issued.view.key_id}) for {who}")
+    typer.echo(f"  scopes: {', '.join(issued.view.scopes)}")
+    typer.echo(f"  key:    {issued.key}")
+    typer.echo("It is shown only now; only its hash is stored. Send it as 'Authorization: Bearer'.")
+
+
+@keys_app.command("list")
+def keys_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the keys as JSON")] = False,
+) -> None:
+    """List keys (never their secrets): who they belong to, scopes, last use, revocation."""
+    keys = open_store(load_settings()).list_api_keys()
+    if as_json:
+        typer.echo(json.dumps([k.model_dump(mode="json") for k in keys], indent=2))
+        return
+    if not keys:
+        typer.echo("No keys. Create one with `supportflow keys create`.")
+        return
+    for k in keys:
+        owner = f"person {k.person_id}" + (f" (Slack {k.slack_user_id})" if k.slack_user_id else "")
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+        used = f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never"
+        typer.echo(
+            f"{k.key_id}  {k.name:<24} {owner if k.kind == 'person' else 'system':<28} "
+            f"{state:<24} last used {used}  scopes {','.join(k.scopes)}"
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(metavar="NAME_OR_KEY_ID", help="The key to end")],
+) -> None:
+    """Revoke a key at once and for good (its name is freed for a rotated key)."""
+    from integrations.crm_store import ApiKeyRefused
+
+    try:
+        revoked = open_store(load_settings()).revoke_api_key(key)
+    except ApiKeyRefused as refused:
+        fail(str(refused), EXIT_REFUSED)
+    typer.echo(f"Revoked key {revoked.key_id} (now listed as {revoked.name}).")
 
 
 def _mount_optional_commands() -> None:

@@ -26,10 +26,20 @@ class Settings(BaseSettings):
     database_url: str = Field(f"sqlite:///{DATA_DIR / 'supportflow.db'}", alias="DATABASE_URL")
     stripe_api_key: SecretStr | None = Field(None, alias="STRIPE_API_KEY")
     stripe_api_base: str | None = Field(None, alias="STRIPE_API_BASE")
-    api_token: SecretStr = Field(SecretStr("dev-approvals-token"), alias="SUPPORTFLOW_API_TOKEN")
     api_url: str = Field("http://127.0.0.1:8000", alias="SUPPORTFLOW_API_URL")
     temporal_ui_url: str = Field("http://localhost:8233", alias="TEMPORAL_UI_URL")
     policy_path: Path | None = Field(None, alias="SUPPORTFLOW_POLICY_PATH")
+
+    # The CLI's credential (`--key` wins): a person key for approve/reject, any key with the
+    # command's scope otherwise. API callers send theirs as `Authorization: Bearer`.
+    cli_key: SecretStr | None = Field(None, alias="SUPPORTFLOW_KEY")
+    # People may also authenticate with OIDC bearer tokens from this issuer (off when unset).
+    oidc_issuer: str | None = Field(None, alias="SUPPORTFLOW_OIDC_ISSUER")
+    oidc_audience: str | None = Field(None, alias="SUPPORTFLOW_OIDC_AUDIENCE")
+    oidc_jwks_url: str | None = Field(None, alias="SUPPORTFLOW_OIDC_JWKS_URL")
+    oidc_person_claim: str = Field("preferred_username", alias="SUPPORTFLOW_OIDC_PERSON_CLAIM")
+    oidc_leeway_seconds: int = Field(30, ge=0, le=300, alias="SUPPORTFLOW_OIDC_LEEWAY_SECONDS")
+    oidc_algorithms: list[str] = Field(["RS256", "ES256"], alias="SUPPORTFLOW_OIDC_ALGORITHMS")
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

@@ -19,6 +19,7 @@ from activities.models import OrderLineInfo
 from activities.policy import PolicyActivities
 from integrations.crm_store import CrmStore, CustomerView, NewOrder, NewPayment
 from integrations.stripe_billing import StripeBilling
+from tests.api_keys import CallerKeys
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from worker.api import create_app
 from worker.settings import Settings
@@ -26,8 +27,6 @@ from worker.worker_app import WorkerDeps, build_worker
 
 __all__ = ["stripe_billing", "stripe_sandbox"]
 
-API_TOKEN = "test-approvals-token"
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 # Under the default policy: at most 50.00 refunds at once, up to 500.00 needs one approver.
 AUTO_AMOUNT, APPROVAL_AMOUNT = 2500, 9000
 
@@ -38,7 +37,6 @@ def make_settings(task_queue: str, database_url: str) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         SUPPORTFLOW_TASK_QUEUE=task_queue,
         DATABASE_URL=database_url,
-        SUPPORTFLOW_API_TOKEN=API_TOKEN,
         TEMPORAL_UI_URL="http://ui.test:8233",
     )
 
@@ -71,11 +69,18 @@ async def case_worker(
 
 @pytest_asyncio.fixture
 async def api(
-    dev_server_env: WorkflowEnvironment, settings: Settings, crm_store: CrmStore
+    dev_server_env: WorkflowEnvironment,
+    settings: Settings,
+    crm_store: CrmStore,
+    api_keys: CallerKeys,
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """The API as the helpdesk calls it: every request carries the helpdesk system's key unless
+    a test sends other headers (a person's key for decisions)."""
     app = create_app(settings, temporal_client=dev_server_env.client, store=crm_store)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://api.test", headers=api_keys.system_headers
+    ) as client:
         yield client
 
 
@@ -140,7 +145,6 @@ def ticket_body(ticket_id: str, **overrides: object) -> dict[str, object]:
         "order_id": "ord_1001",
         "subject": "Broken kettle",
         "body": "It arrived cracked.",
-        "requested_by": "customer",
         "channel": "api",
     }
     body.update(overrides)

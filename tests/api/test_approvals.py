@@ -15,7 +15,6 @@ from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.api.conftest import (
     APPROVAL_AMOUNT,
-    AUTH,
     AUTO_AMOUNT,
     SeededOrder,
     SeedOrder,
@@ -23,17 +22,28 @@ from tests.api.conftest import (
     order_ticket,
 )
 from tests.api.test_tickets import poll_state
+from tests.api_keys import CallerKeys
 from worker import approvals
 from workflows.models import CaseStatus, case_workflow_id
 
 
 async def waiting_case(
-    api: httpx.AsyncClient, seed_order: SeedOrder, requested_by: str = "customer"
+    api: httpx.AsyncClient,
+    seed_order: SeedOrder,
+    on_behalf: tuple[CallerKeys, str] | None = None,
+    amount_cents: int = APPROVAL_AMOUNT,
 ) -> tuple[str, SeededOrder, CaseStatus]:
-    order = seed_order(APPROVAL_AMOUNT)
+    """A case waiting for approval, filed by the helpdesk system or, with `on_behalf`, by a
+    system allowed to name the agent it files for."""
+    order = seed_order(amount_cents)
     ticket_id = new_ticket_id()
-    body = order_ticket(order, ticket_id, requested_by=requested_by)
-    assert (await api.post("/tickets", json=body)).status_code == 202
+    if on_behalf is None:
+        response = await api.post("/tickets", json=order_ticket(order, ticket_id))
+    else:
+        keys, agent = on_behalf
+        body = order_ticket(order, ticket_id, requested_by=agent)
+        response = await api.post("/tickets", json=body, headers=keys.bearer(keys.on_behalf))
+    assert response.status_code == 202, response.text
     view = await poll_state(api, ticket_id, "awaiting_approval")
     return ticket_id, order, CaseStatus.model_validate(view["status"])
 
@@ -44,12 +54,16 @@ def refusal_codes(crm_store: CrmStore, ticket_id: str) -> list[str]:
     return [e.detail.split(":")[0] for e in ticket.audit if e.action == "approval_refused"]
 
 
-async def decide(api: httpx.AsyncClient, ticket_id: str, **body: object) -> httpx.Response:
-    return await api.post(f"/tickets/{ticket_id}/approvals", json=body, headers=AUTH)
+async def decide(
+    api: httpx.AsyncClient, keys: CallerKeys, ticket_id: str, person: str, **body: object
+) -> httpx.Response:
+    """A decision by `person`, authenticated with their own key (the body names no approver)."""
+    return await api.post(f"/tickets/{ticket_id}/approvals", json=body, headers=keys.person(person))
 
 
 async def test_approve_over_http_refunds_exactly_once(
     api: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     case_worker: Worker,
     seed_order: SeedOrder,
@@ -57,7 +71,7 @@ async def test_approve_over_http_refunds_exactly_once(
     stripe_billing: StripeBilling,
 ) -> None:
     ticket_id, order, status = await waiting_case(api, seed_order)
-    response = await decide(api, ticket_id, approver="alice", decision="approve", reason="ok")
+    response = await decide(api, api_keys, ticket_id, "alice", decision="approve", reason="ok")
     assert response.status_code == 200, response.text
     receipt = response.json()
     assert status.pending_approval is not None
@@ -72,7 +86,7 @@ async def test_approve_over_http_refunds_exactly_once(
     assert ticket is not None and ticket.status == "resolved"
     assert ticket.audit and ticket.approvals[0].decisions[0].approver == "alice"
 
-    late = await decide(api, ticket_id, approver="bob", decision="approve")
+    late = await decide(api, api_keys, ticket_id, "bob", decision="approve")
     assert late.status_code == 409
     assert late.json()["error"] == "case_closed"
     assert "case_closed" in refusal_codes(crm_store, ticket_id)
@@ -81,6 +95,7 @@ async def test_approve_over_http_refunds_exactly_once(
 
 async def test_reject_over_http_moves_no_money(
     api: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     case_worker: Worker,
     seed_order: SeedOrder,
@@ -88,7 +103,7 @@ async def test_reject_over_http_moves_no_money(
 ) -> None:
     ticket_id, order, _ = await waiting_case(api, seed_order)
     response = await decide(
-        api, ticket_id, approver="bob", decision="reject", reason="Outside our warranty."
+        api, api_keys, ticket_id, "bob", decision="reject", reason="Outside our warranty."
     )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "rejected"
@@ -98,37 +113,40 @@ async def test_reject_over_http_moves_no_money(
 
 
 async def test_repeating_the_same_decision_returns_the_first_receipt(
-    api: httpx.AsyncClient, case_worker: Worker, seed_order: SeedOrder
+    api: httpx.AsyncClient, api_keys: CallerKeys, case_worker: Worker, seed_order: SeedOrder
 ) -> None:
     """A retried HTTP call (same approver, request, decision) is not a second decision."""
     ticket_id, _, status = await waiting_case(api, seed_order)
     assert status.pending_approval is not None
     body = {
-        "approver": "carol",
         "decision": "reject",
         "reason": "duplicate ticket",
         "request_id": status.pending_approval.request_id,
     }
-    first, second = await decide(api, ticket_id, **body), await decide(api, ticket_id, **body)
+    first = await decide(api, api_keys, ticket_id, "carol", **body)
+    second = await decide(api, api_keys, ticket_id, "carol", **body)
     assert first.status_code == 200, first.text
     assert second.status_code == 200, second.text
     assert first.json() == second.json()
-    changed_mind = await decide(api, ticket_id, **{**body, "decision": "approve"})
+    changed_mind = await decide(
+        api, api_keys, ticket_id, "carol", **{**body, "decision": "approve", "reason": None}
+    )
     assert changed_mind.status_code == 409
     assert changed_mind.json()["error"] in ("already_decided", "case_closed")
 
 
 @pytest.mark.parametrize(
-    ("body", "status_code", "code"),
+    ("person", "body", "status_code", "code"),
     [
-        ({"approver": "mallory", "decision": "approve"}, 403, "not_an_approver"),
-        ({"approver": "alice", "decision": "approve"}, 403, "self_approval"),
+        ("mallory", {"decision": "approve"}, 403, "not_an_approver"),
+        ("alice", {"decision": "approve"}, 403, "self_approval"),
         (
-            {"approver": "bob", "decision": "approve", "request_id": "not-the-current-one"},
+            "bob",
+            {"decision": "approve", "request_id": "not-the-current-one"},
             409,
             "stale_request",
         ),
-        ({"approver": "bob", "decision": "approve", "amount_cents": 1}, 409, "stale_request"),
+        ("bob", {"decision": "approve", "amount_cents": 1}, 409, "stale_request"),
     ],
 )
 async def test_refusals_map_to_403_or_409_and_are_audited(
@@ -136,13 +154,15 @@ async def test_refusals_map_to_403_or_409_and_are_audited(
     case_worker: Worker,
     seed_order: SeedOrder,
     crm_store: CrmStore,
+    api_keys: CallerKeys,
+    person: str,
     body: dict[str, object],
     status_code: int,
     code: str,
 ) -> None:
-    # alice files the ticket herself, so she may not approve it.
-    ticket_id, _, before = await waiting_case(api, seed_order, requested_by="alice")
-    response = await decide(api, ticket_id, **body)
+    # The agent desk files the ticket for alice, so she may not approve it.
+    ticket_id, _, before = await waiting_case(api, seed_order, on_behalf=(api_keys, "alice"))
+    response = await decide(api, api_keys, ticket_id, person, **body)
     assert response.status_code == status_code, response.text
     assert response.json()["error"] == code
     assert response.json()["message"]
@@ -156,6 +176,7 @@ async def test_refusals_map_to_403_or_409_and_are_audited(
 
 async def test_racing_approvers_one_wins(
     api: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     case_worker: Worker,
     seed_order: SeedOrder,
@@ -165,8 +186,8 @@ async def test_racing_approvers_one_wins(
     assert status.pending_approval is not None
     request_id = status.pending_approval.request_id
     results = await asyncio.gather(
-        decide(api, ticket_id, approver="alice", decision="approve", request_id=request_id),
-        decide(api, ticket_id, approver="bob", decision="approve", request_id=request_id),
+        decide(api, api_keys, ticket_id, "alice", decision="approve", request_id=request_id),
+        decide(api, api_keys, ticket_id, "bob", decision="approve", request_id=request_id),
     )
     assert sorted(r.status_code for r in results) == [200, 409], [r.text for r in results]
     refused = next(r for r in results if r.status_code == 409).json()
@@ -177,24 +198,26 @@ async def test_racing_approvers_one_wins(
 
 async def test_nothing_to_decide(
     api: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     case_worker: Worker,
     seed_order: SeedOrder,
 ) -> None:
-    unknown = await decide(api, "T-never-filed", approver="alice", decision="approve")
+    unknown = await decide(api, api_keys, "T-never-filed", "alice", decision="approve")
     assert unknown.status_code == 409
     assert unknown.json()["error"] == "no_pending_approval"
 
     ticket_id = new_ticket_id()
     await api.post("/tickets", json=order_ticket(seed_order(AUTO_AMOUNT), ticket_id))
     await dev_server_env.client.get_workflow_handle(case_workflow_id(ticket_id)).result()
-    closed = await decide(api, ticket_id, approver="alice", decision="approve")
+    closed = await decide(api, api_keys, ticket_id, "alice", decision="approve")
     assert closed.status_code == 409
     assert closed.json()["error"] == "case_closed"
 
 
 async def test_worker_down_is_503_not_a_hang(
     api: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -206,7 +229,7 @@ async def test_worker_down_is_503_not_a_hang(
     )
     assert started.status_code == 202
     response = await decide(
-        api, ticket_id, approver="alice", decision="approve", request_id="req-1"
+        api, api_keys, ticket_id, "alice", decision="approve", request_id="req-1"
     )
     assert response.status_code == 503, response.text
     assert response.json()["error"] == "case_unavailable"

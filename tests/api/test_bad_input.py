@@ -8,7 +8,8 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.conftest import AUTH, ticket_body
+from tests.api.conftest import ticket_body
+from tests.api_keys import CallerKeys
 from worker.api_errors import MAX_BODY_BYTES
 from workflows.models import case_workflow_id
 
@@ -174,16 +175,17 @@ async def test_openapi_schema_is_served(api: httpx.AsyncClient) -> None:
 # -- approvals -----------------------------------------------------------------------------------
 
 
-async def test_approval_without_token_is_401(api: httpx.AsyncClient) -> None:
-    body = {"approver": "alice", "decision": "approve"}
-    missing = await api.post("/tickets/T-1/approvals", json=body)
+async def test_approval_without_credentials_is_401(api: httpx.AsyncClient) -> None:
+    body = {"decision": "approve"}
+    missing = await api.post("/tickets/T-1/approvals", json=body, headers={"Authorization": ""})
     assert missing.status_code == 401
-    assert missing.headers["www-authenticate"] == "Bearer"
-    assert "SUPPORTFLOW_API_TOKEN" in missing.json()["message"]
+    assert missing.headers["www-authenticate"] == 'Bearer realm="supportflow"'
+    assert "API key" in missing.json()["message"]
     wrong = await api.post(
         "/tickets/T-1/approvals", json=body, headers={"Authorization": "Bearer nope"}
     )
     assert wrong.status_code == 401
+    assert wrong.json()["error"] == "invalid_credential"
     basic = await api.post(
         "/tickets/T-1/approvals", json=body, headers={"Authorization": "Basic YWxpY2U6eA=="}
     )
@@ -193,16 +195,22 @@ async def test_approval_without_token_is_401(api: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("body", "field", "fragment"),
     [
-        ({"approver": "alice", "decision": "maybe"}, "decision", "'approve' or 'reject'"),
-        ({"decision": "approve"}, "approver", "Field required"),
-        ({"approver": "alice", "decision": "reject"}, "body", "needs a reason"),
-        ({"approver": "alice", "decision": "approve", "amount_cents": -1}, "amount_cents", "0"),
-        ({"approver": "alice", "decision": "approve", "request_id": ""}, "request_id", "at least"),
+        ({"decision": "maybe"}, "body", "'approve', 'reject'"),
+        ({}, "body", "Unable to extract tag using discriminator 'decision'"),
+        ({"decision": "reject"}, "reject.reason", "Field required"),
+        ({"decision": "reject", "reason": "  "}, "reject.reason", "needs a reason"),
+        ({"decision": "approve", "amount_cents": -1}, "approve.amount_cents", "0"),
+        ({"decision": "approve", "request_id": ""}, "approve.request_id", "at least"),
+        ({"decision": "approve", "approver": "alice"}, "approve.approver", "Extra inputs"),
     ],
 )
 async def test_bad_approval_body_is_422(
-    api: httpx.AsyncClient, body: dict[str, object], field: str, fragment: str
+    api: httpx.AsyncClient,
+    api_keys: CallerKeys,
+    body: dict[str, object],
+    field: str,
+    fragment: str,
 ) -> None:
-    response = await api.post("/tickets/T-1/approvals", json=body, headers=AUTH)
+    response = await api.post("/tickets/T-1/approvals", json=body, headers=api_keys.person("alice"))
     assert response.status_code == 422, response.text
-    assert fragment in _fields(response)[field]
+    assert fragment in _fields(response)[field], _fields(response)

@@ -19,6 +19,7 @@ from tests.api.conftest import (
     order_ticket,
     ticket_body,
 )
+from tests.api_keys import CallerKeys
 from workflows import search_attributes as sa
 from workflows.models import CaseStatus, case_workflow_id
 
@@ -211,14 +212,20 @@ async def test_healthz_reports_both_dependencies(api: httpx.AsyncClient) -> None
 
 @pytest.mark.parametrize("path", ["/tickets", "/healthz"])
 async def test_temporal_down_is_503_json(
-    monkeypatch: pytest.MonkeyPatch, settings: object, crm_store: CrmStore, path: str
+    monkeypatch: pytest.MonkeyPatch,
+    settings: object,
+    crm_store: CrmStore,
+    api_keys: CallerKeys,
+    path: str,
 ) -> None:
     from worker.api import create_app
 
     monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:9")  # nothing listens on discard
     app = create_app(settings, store=crm_store)  # type: ignore[arg-type]
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://api.test", headers=api_keys.system_headers
+    ) as client:
         if path == "/tickets":
             response = await client.post(path, json=ticket_body(new_ticket_id()))
         else:
