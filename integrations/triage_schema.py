@@ -8,9 +8,9 @@ purpose not as numbers: nothing downstream may treat a customer's figure as mone
 
 from __future__ import annotations
 
-import re
 from typing import Literal, get_args
 
+import re2
 from pydantic import BaseModel, Field, field_validator
 
 Intent = Literal[
@@ -60,7 +60,8 @@ class TriageEntities(BaseModel):
         return list(dict.fromkeys(normalise_order_id(v) for v in values if v.strip()))
 
 
-_ORDER_DIGITS = re.compile(r"^\s*(?:ord[_-]?|#|order\s*#?\s*)?(\d{3,10})\s*$", re.IGNORECASE)
+# RE2 (linear time): an LLM's entity strings are ticket text it copied, of any length.
+_ORDER_DIGITS = re2.compile(r"(?i)^\s*(?:ord[_-]?|#|order\s*#?\s*)?(\d{3,10})\s*$")
 
 
 def normalise_order_id(value: str) -> str:

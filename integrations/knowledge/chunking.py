@@ -3,12 +3,14 @@ not a whole article, and a citation still points at the article it came from."""
 
 from __future__ import annotations
 
-import re
+import re2
 
 from integrations.knowledge.models import Article, Chunk
 
 MAX_WORDS = 160
-HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+# RE2 (linear time): with backtracking, `.+?\s*#*\s*$` is quadratic on a long line of spaces.
+HEADING = re2.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+PARAGRAPH_BREAK = re2.compile(r"\n\s*\n")
 
 
 def _sections(body: str) -> list[tuple[str, str]]:
@@ -27,7 +29,7 @@ def _split_long(text: str) -> list[str]:
     pieces: list[str] = []
     current: list[str] = []
     words = 0
-    for paragraph in re.split(r"\n\s*\n", text):
+    for paragraph in PARAGRAPH_BREAK.split(text):
         size = len(paragraph.split())
         if current and words + size > MAX_WORDS:
             pieces.append("\n\n".join(current))

@@ -18,6 +18,9 @@ tell anyone someone something really quick best kind thing things way asap today
 tomorrow
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Python's `re` on purpose, and still linear: one greedy class and an optional tail that cannot
+# fail, so no position is ever retried (tests/security/test_text_linear_time.py holds it to that).
+# RE2 would be as safe but pays a Python object per match, and a question has thousands of words.
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
