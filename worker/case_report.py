@@ -7,6 +7,8 @@ which route triage took and why, and shows the process it started, pending appro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from worker.case_status import CaseView
@@ -32,28 +34,56 @@ def next_approver(pending: PendingApproval) -> str | None:
     return None
 
 
-def approve_command(ticket_id: str, pending: PendingApproval) -> str:
-    approver = next_approver(pending) or "<approver>"
-    return f"supportflow approve {ticket_id} --as {approver}"
+# Where a person's key file is, when the caller knows (`make run` keeps the demo keys there).
+KeyFiles = Mapping[str, Path]
+
+
+def _as_person(approver: str | None, key_files: KeyFiles | None) -> tuple[str, str]:
+    """The prefix and suffix that make a command run as `approver`: decisions are made by
+    whoever's key is used, so the command names the key, never a person."""
+    path = (key_files or {}).get(approver or "")
+    if path is not None:
+        try:
+            shown = path.resolve().relative_to(Path.cwd())
+        except ValueError:
+            shown = path
+        return "", f" --key-file {shown}"
+    return f"SUPPORTFLOW_KEY=<{approver or 'an approver'}'s key> ", ""
+
+
+def approve_command(
+    ticket_id: str, pending: PendingApproval, key_files: KeyFiles | None = None
+) -> str:
+    prefix, suffix = _as_person(next_approver(pending), key_files)
+    return f"{prefix}supportflow approve {ticket_id}{suffix}"
+
+
+def reject_command(
+    ticket_id: str, pending: PendingApproval, key_files: KeyFiles | None = None
+) -> str:
+    prefix, suffix = _as_person(next_approver(pending), key_files)
+    return f'{prefix}supportflow reject {ticket_id}{suffix} --reason "..."'
 
 
 def reply_command(ticket_id: str, text: str = "...") -> str:
     return f'supportflow reply {ticket_id} --text "{text}"'
 
 
-def describe_case(view: CaseView) -> list[str]:
+def describe_case(view: CaseView, key_files: KeyFiles | None = None) -> list[str]:
     lines = [f"Ticket {view.ticket_id}: {view.state}  (from {view.source.replace('_', ' ')})"]
     if isinstance(view.status, TicketStatus):
-        lines += _ticket_lines(view.ticket_id, view.status, view.process_status)
+        lines += _ticket_lines(view.ticket_id, view.status, view.process_status, key_files)
     elif view.status is not None:
-        lines += _live_lines(view.ticket_id, view.status)
+        lines += _live_lines(view.ticket_id, view.status, key_files=key_files)
     elif view.record is not None:
         lines += _record_lines(view.record)
     lines.append(f"  Temporal UI: {view.temporal_ui_url}")
     return lines
 
 
-def _live_lines(ticket_id: str, status: CaseStatus, indent: str = "  ") -> list[str]:
+def _live_lines(
+    ticket_id: str, status: CaseStatus, indent: str = "  ", key_files: KeyFiles | None = None
+) -> list[str]:
     lines = []
     if status.amount_cents is not None:
         lines.append(f"Amount: {money(status.amount_cents, status.currency)}")
@@ -68,9 +98,8 @@ def _live_lines(ticket_id: str, status: CaseStatus, indent: str = "  ") -> list[
             f"({len(pending.approved_by)}/{pending.required_approvals}) of "
             f"{money(pending.amount_cents, pending.currency)}, request {pending.request_id}",
             f"Approvers: {', '.join(pending.approvers)}; expires {pending.expires_at:%Y-%m-%d %H:%M} UTC",
-            f"Approve: {approve_command(ticket_id, pending)}",
-            f"Reject:  supportflow reject {ticket_id} --as {next_approver(pending) or '<approver>'}"
-            ' --reason "..."',
+            f"Approve: {approve_command(ticket_id, pending, key_files)}",
+            f"Reject:  {reject_command(ticket_id, pending, key_files)}",
         ]
     if status.refund_id:
         lines.append(f"Refund: {status.refund_id}")
@@ -79,7 +108,12 @@ def _live_lines(ticket_id: str, status: CaseStatus, indent: str = "  ") -> list[
     return [indent + line for line in lines]
 
 
-def _ticket_lines(ticket_id: str, status: TicketStatus, child: CaseStatus | None) -> list[str]:
+def _ticket_lines(
+    ticket_id: str,
+    status: TicketStatus,
+    child: CaseStatus | None,
+    key_files: KeyFiles | None = None,
+) -> list[str]:
     lines = []
     if status.triage is not None:
         t = status.triage
@@ -94,7 +128,7 @@ def _ticket_lines(ticket_id: str, status: TicketStatus, child: CaseStatus | None
             f"  {status.process.capitalize()} process {status.process_workflow_id}: {state}"
         )
         if child is not None:
-            lines += _live_lines(ticket_id, child, indent="    ")
+            lines += _live_lines(ticket_id, child, indent="    ", key_files=key_files)
     if status.answer is not None:
         a = status.answer
         lines.append(

@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from pydantic import BaseModel
@@ -55,7 +56,6 @@ def ticket_payload(scenario: DemoScenario) -> dict[str, object]:
         "order_id": scenario.order_id,
         "subject": scenario.subject,
         "body": scenario.body,
-        "requested_by": "customer",
         "channel": "demo",
     }
 
@@ -90,8 +90,11 @@ def is_settled(view: CaseView) -> bool:
     return view.state in WAITING
 
 
-async def file_demo_tickets(api_url: str) -> list[DemoTicket]:
-    async with httpx.AsyncClient(base_url=api_url, timeout=30.0) as http:
+async def file_demo_tickets(api_url: str, api_key: str) -> list[DemoTicket]:
+    """Filed as the demo helpdesk system, so each case's requester is `system:demo-helpdesk`
+    and any approver may decide it."""
+    headers = {"Authorization": f"Bearer {api_key}"}
+    async with httpx.AsyncClient(base_url=api_url, timeout=30.0, headers=headers) as http:
         filed = []
         for filing in demo_filings():
             response = await http.post("/tickets", json=filing.payload)
@@ -122,14 +125,18 @@ async def _settle(http: httpx.AsyncClient, filing: DemoFiling, existing: bool) -
     )
 
 
-def report(tickets: list[DemoTicket], say: Callable[[str], None]) -> None:
+def report(
+    tickets: list[DemoTicket],
+    say: Callable[[str], None],
+    key_files: dict[str, Path] | None = None,
+) -> None:
     for ticket in tickets:
         note = "filed earlier, current state" if ticket.existing else "filed now"
         say(f"\n[{ticket.scenario}] ({note})")
         if ticket.view is None:
             say(f"  Ticket {ticket.ticket_id}: no answer from the API yet")
             continue
-        for line in describe_case(ticket.view):
+        for line in describe_case(ticket.view, key_files):
             say(f"  {line}")
         if ticket.reply_text and ticket.view.state == "awaiting_customer":
             say(f"  Answer as the customer: {reply_command(ticket.ticket_id, ticket.reply_text)}")

@@ -32,6 +32,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from integrations.crm_store.engine import normalize_database_url, sqlite_file
 from worker import demo_stripe
+from worker.demo_keys import DemoKeys, ensure_demo_keys
 from worker.demo_tickets import file_demo_tickets, report
 from worker.demo_triage import ingest_demo_help_center
 from worker.processes import ChildProcess, child_env, port_in_use
@@ -105,6 +106,7 @@ class DevStack:
         self.ui_url = f"http://localhost:{layout.ui_port}"
         self.children: list[ChildProcess] = []
         self.stripe: demo_stripe.StripeMode | None = None
+        self.keys: DemoKeys | None = None
         self.stop_requested = asyncio.Event()
         self.running = asyncio.Event()  # set once the demo tickets are reported
 
@@ -141,6 +143,7 @@ class DevStack:
         client = await self._start_temporal()
         self.stripe = await self._start_stripe()
         await self._seed()
+        await self._issue_keys()
         await self._ingest_knowledge()
         await self._start_worker(client)
         await self._start_api()
@@ -274,6 +277,22 @@ class DevStack:
         for warning in result.warnings:
             typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
 
+    async def _issue_keys(self) -> None:
+        """Before the API starts: it binds loopback, but still answers nobody without a key."""
+        try:
+            self.keys = await asyncio.to_thread(
+                ensure_demo_keys, self.settings, self.layout.data_dir
+            )
+        except Exception as err:  # unwritable .data/, database refused
+            raise StartupFailed(
+                f"creating the demo API keys failed: {type(err).__name__}: {err}"
+            ) from err
+        step("API keys", self.keys.summary)
+        if self.keys.created:
+            say("      New keys, shown once (also kept, mode 0600, in the files above):")
+            for name, key in self.keys.created.items():
+                say(f"        {name:<14} {key}")
+
     async def _ingest_knowledge(self) -> None:
         """Before the worker starts, so the first how-to ticket already finds its answer."""
         try:
@@ -312,11 +331,12 @@ class DevStack:
 
     async def _demo(self) -> None:
         say("\nDemo tickets (filed through POST /tickets; the triage ones name no process):")
+        assert self.keys is not None
         try:
-            tickets = await file_demo_tickets(self.api_url)
+            tickets = await file_demo_tickets(self.api_url, self.keys.helpdesk)
         except httpx.HTTPError as err:
             raise StartupFailed(f"filing the demo tickets failed: {err}") from err
-        report(tickets, say)
+        report(tickets, say, self.keys.person_files)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -394,8 +414,9 @@ def approval_path(settings: Settings, api_url: str) -> str:
             "The API and CLI work too."
         )
     return (
-        "API / CLI (`supportflow approve|reject`, or POST /tickets/{id}/approvals with "
-        "SUPPORTFLOW_API_TOKEN). Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack."
+        "API / CLI (`supportflow approve|reject --key-file .data/keys/<person>.key`, or POST "
+        "/tickets/{id}/approvals with a person's key as the bearer token). Set SLACK_BOT_TOKEN "
+        "and SLACK_SIGNING_SECRET for Slack."
     )
 
 

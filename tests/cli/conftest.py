@@ -13,13 +13,13 @@ from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 from tests.api.conftest import (
-    API_TOKEN,
     case_worker,
     seed_order,
     settings,
     stripe_billing,
     stripe_sandbox,
 )
+from tests.api_keys import CallerKeys
 from worker.cli import app
 from worker.settings import get_settings
 
@@ -39,14 +39,17 @@ def cli_env(
     dev_server_env: WorkflowEnvironment,
     database_url: str,
     task_queue: str,
+    api_keys: CallerKeys,
 ) -> Iterator[None]:
+    """The CLI as an operator runs it: SUPPORTFLOW_KEY is the helpdesk system's key (file,
+    read, reply); decisions pass a person's `--key`."""
     monkeypatch.chdir(tmp_path)  # no developer .env
     for name, value in {
         "TEMPORAL_ADDRESS": dev_server_env.client.service_client.config.target_host,
         "TEMPORAL_NAMESPACE": "default",
         "DATABASE_URL": database_url,
         "SUPPORTFLOW_TASK_QUEUE": task_queue,
-        "SUPPORTFLOW_API_TOKEN": API_TOKEN,
+        "SUPPORTFLOW_KEY": api_keys.system,
         "TEMPORAL_UI_URL": "http://ui.test:8233",
     }.items():
         monkeypatch.setenv(name, value)

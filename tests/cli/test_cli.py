@@ -19,13 +19,25 @@ from typer.testing import CliRunner
 from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.api.conftest import APPROVAL_AMOUNT, SeedOrder
+from tests.api_keys import CallerKeys
 from tests.cli.conftest import invoke
 from worker.cli import app
 from worker.devstack import has_poller
 from worker.settings import PROJECT_ROOT
 from workflows.models import case_workflow_id
 
-COMMANDS = ["run", "worker", "api", "ticket", "reply", "status", "approve", "reject", "replay"]
+COMMANDS = [
+    "run",
+    "worker",
+    "api",
+    "ticket",
+    "reply",
+    "status",
+    "approve",
+    "reject",
+    "replay",
+    "keys",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -60,6 +72,7 @@ async def test_file_inspect_and_approve_a_ticket(
     dev_server_env: WorkflowEnvironment,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
+    api_keys: CallerKeys,
 ) -> None:
     order = seed_order(APPROVAL_AMOUNT)
     ticket_id = f"T-{uuid.uuid4().hex[:10]}"
@@ -78,16 +91,18 @@ async def test_file_inspect_and_approve_a_ticket(
     await _wait_for_state(ticket_id, "awaiting_approval")
     shown = await invoke("status", ticket_id)
     assert shown.exit_code == 0
-    assert f"Approve: supportflow approve {ticket_id} --as alice" in shown.stdout
+    assert f"Approve: SUPPORTFLOW_KEY=<alice's key> supportflow approve {ticket_id}" in shown.stdout
     assert "90.00 USD" in shown.stdout
 
-    refused = await invoke("approve", ticket_id, "--as", "mallory")
+    refused = await invoke("approve", ticket_id, "--key", api_keys.people["mallory"])
     assert refused.exit_code == 1
     assert "refused (not_an_approver)" in refused.stderr
     assert "Traceback" not in refused.output
 
-    approved = await invoke("approve", ticket_id, "--as", "alice", "--reason", "faulty unit")
+    key = api_keys.people["alice"]
+    approved = await invoke("approve", ticket_id, "--key", key, "--reason", "faulty unit")
     assert approved.exit_code == 0, approved.output
+    assert f"Approved ticket {ticket_id} as alice" in approved.stdout
     assert "is approved (1/1 approvals)" in approved.stdout
 
     await dev_server_env.client.get_workflow_handle(case_workflow_id(ticket_id)).result()
@@ -100,6 +115,11 @@ async def test_file_inspect_and_approve_a_ticket(
     ticket = crm_store.get_ticket(ticket_id)
     assert ticket is not None
     assert [e.actor for e in ticket.audit if e.action == "approval_refused"] == ["mallory"]
+    # Filed by the helpdesk's key, decided by alice's: the audit names both credentials.
+    filed = [e for e in ticket.audit if e.action == "cli_ticket_filed"]
+    assert [e.actor for e in filed] == ["system:helpdesk"] and "key helpdesk" in filed[0].detail
+    decided = [e for e in ticket.audit if e.action == "cli_approval_decided"]
+    assert [e.actor for e in decided] == ["alice"] and "key alice" in decided[0].detail
 
     # Every history this test produced replays against the current code.
     replayed = await invoke("replay", "--workflow-id", case_workflow_id(ticket_id))
@@ -108,13 +128,13 @@ async def test_file_inspect_and_approve_a_ticket(
 
 
 async def test_reject_needs_a_reason(cli_env: None) -> None:
-    result = await invoke("reject", "T-1", "--as", "alice")
+    result = await invoke("reject", "T-1")
     assert result.exit_code == 2
     assert "--reason" in result.output
 
 
 async def test_reject_with_blank_reason_is_a_usage_error(cli_env: None) -> None:
-    result = await invoke("reject", "T-1", "--as", "alice", "--reason", "  ")
+    result = await invoke("reject", "T-1", "--reason", "  ")
     assert result.exit_code == 2
     assert "a rejection needs a reason" in result.stderr
 
@@ -146,8 +166,8 @@ async def test_unknown_ticket_status_is_exit_1(cli_env: None) -> None:
     assert "no case and no CRM record for ticket T-never-filed" in result.stderr
 
 
-async def test_approve_without_a_case_is_refused(cli_env: None) -> None:
-    result = await invoke("approve", "T-never-filed", "--as", "alice")
+async def test_approve_without_a_case_is_refused(cli_env: None, api_keys: CallerKeys) -> None:
+    result = await invoke("approve", "T-never-filed", "--key", api_keys.people["alice"])
     assert result.exit_code == 1
     assert "refused (no_pending_approval)" in result.stderr
 
@@ -156,14 +176,15 @@ async def test_approve_without_a_case_is_refused(cli_env: None) -> None:
     "args",
     [
         ["status", "T-1"],
-        ["approve", "T-1", "--as", "alice"],
+        ["approve", "T-1", "--key", "<alice>"],
         ["ticket", "T-1", "--customer", "cus_1"],
         ["replay", "--workflow-id", "ticket-T-1"],
     ],
 )
 async def test_temporal_unreachable_is_exit_3_without_traceback(
-    cli_env: None, monkeypatch: pytest.MonkeyPatch, args: list[str]
+    cli_env: None, monkeypatch: pytest.MonkeyPatch, api_keys: CallerKeys, args: list[str]
 ) -> None:
+    args = [api_keys.people["alice"] if a == "<alice>" else a for a in args]
     monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:9")
     result = await invoke(*args)
     assert result.exit_code == 3, result.output

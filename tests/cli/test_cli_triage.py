@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
+from tests.api_keys import CallerKeys
 from tests.cli.conftest import invoke
 from tests.e2e.triage_stack import seed_paid_order, triage_settings, triage_worker_deps
 from worker.settings import Settings
@@ -92,6 +93,7 @@ async def test_clarify_reply_approve_from_the_shell(
     triage_worker: None,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
+    api_keys: CallerKeys,
 ) -> None:
     """A ticket missing its order number, answered and approved with the commands that
     `supportflow status` prints; the refund lands in Stripe exactly once."""
@@ -112,12 +114,14 @@ async def test_clarify_reply_approve_from_the_shell(
     assert again.exit_code == 1
     assert "refused (not_awaiting_reply)" in again.stderr
 
-    shown = await _status_until(ticket_id, f"Approve: supportflow approve {ticket_id} --as alice")
+    shown = await _status_until(
+        ticket_id, f"Approve: SUPPORTFLOW_KEY=<alice's key> supportflow approve {ticket_id}"
+    )
     assert "Route: start_process" in shown
     assert f"Refund process {case_workflow_id(ticket_id)}-refund: awaiting_approval" in shown
     assert "180.00 USD" in shown
 
-    approved = await invoke("approve", ticket_id, "--as", "alice")
+    approved = await invoke("approve", ticket_id, "--key", api_keys.people["alice"])
     assert approved.exit_code == 0, approved.output
     assert "is approved (1/1 approvals)" in approved.stdout
     closed = await _status_until(ticket_id, "resolved  (from database)")

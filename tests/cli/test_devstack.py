@@ -87,11 +87,17 @@ async def test_run_twice(
     assert "[auto-approve] (filed now)" in first
     assert "Ticket demo-auto-approve: resolved" in first
     assert "Ticket demo-needs-approval: awaiting_approval" in first
-    assert "Approve: supportflow approve demo-needs-approval --as alice" in first
+    alice_key = layout.data_dir / "keys" / "alice.key"
+    assert f"Approve: supportflow approve demo-needs-approval --key-file {alice_key}" in first
+    # Keys are made on the first run, printed once and kept private under .data/keys.
+    assert "ok  API keys" in first and "created" in first and "New keys, shown once" in first
+    assert alice_key.stat().st_mode & 0o777 == 0o600
+    assert (layout.data_dir / "keys").stat().st_mode & 0o777 == 0o700
+    assert len(list((layout.data_dir / "keys").glob("*.key"))) == 6  # helpdesk + 5 approvers
     assert "Ticket demo-denied-old-order: denied" in first
     assert f"http://localhost:{layout.ui_port}/namespaces/default/workflows/ticket-demo-" in first
     assert "Approvals: API / CLI" in first
-    _assert_triage_demos(first)
+    _assert_triage_demos(first, layout)
     assert code == 0
     assert "All processes stopped." in stopped
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
@@ -105,15 +111,17 @@ async def test_run_twice(
     code, _, _ = await _stop(again, task)
     assert code == 0
     assert "reused (8 demo orders already seeded)" in second
+    assert "New keys, shown once" not in second and "reused; in" in second
+    assert f"Approve: supportflow approve demo-needs-approval --key-file {alice_key}" in second
     assert "warning" not in second
     assert "[auto-approve] (filed earlier, current state)" in second
     assert "Ticket demo-auto-approve: resolved" in second
     assert "Ticket demo-needs-approval: awaiting_approval" in second
     assert "[triage: how-to question] (filed earlier, current state)" in second
-    _assert_triage_demos(second)
+    _assert_triage_demos(second, layout)
 
 
-def _assert_triage_demos(out: str) -> None:
+def _assert_triage_demos(out: str, layout: StackLayout) -> None:
     """Every route a ticket with no process can take, as the demo prints it."""
     assert "ok  Knowledge base     23 help-center articles (4 internal)" in out
     # Answered from the help center, with the citation stored with the reply.
@@ -123,7 +131,8 @@ def _assert_triage_demos(out: str) -> None:
     # A refund asked for in plain text runs as the refund child and waits for its approver.
     assert "Ticket demo-triage-refund: in_process  (from workflow)" in out
     assert "Refund process ticket-demo-triage-refund-refund: awaiting_approval" in out
-    assert "Approve: supportflow approve demo-triage-refund --as alice" in out
+    alice_key = layout.data_dir / "keys" / "alice.key"
+    assert f"Approve: supportflow approve demo-triage-refund --key-file {alice_key}" in out
     # No order number: the customer is asked, and the exact reply command is printed.
     assert "Ticket demo-triage-missing-order: awaiting_customer" in out
     assert (

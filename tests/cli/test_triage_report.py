@@ -82,7 +82,7 @@ def test_triaged_refund_shows_route_and_the_childs_pending_approval() -> None:
     assert "Route: start_process (process:refund, routing-x)" in text
     assert "Why: Start the refund process (RefundWorkflow)." in text
     assert "Refund process ticket-T-1-refund: awaiting_approval" in text
-    assert "\n    Approve: supportflow approve T-1 --as alice" in text
+    assert "\n    Approve: SUPPORTFLOW_KEY=<alice's key> supportflow approve T-1" in text
 
     # Serialized by the API and parsed back by a client, the triage fields survive.
     parsed = CaseView.model_validate_json(view.model_dump_json())
