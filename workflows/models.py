@@ -35,6 +35,9 @@ class RefundRequest(BaseModel):
     requested_by: str = Field("customer", min_length=1, max_length=64)
     requested_amount_cents: int | None = Field(None, gt=0, le=100_000_000)
     channel: str = Field("api", max_length=32)
+    # Set at intake when card numbers were removed from subject/body: the reply then asks the
+    # customer never to send card data.
+    card_data_removed: bool = False
 
 
 class PendingApproval(BaseModel):

@@ -35,6 +35,9 @@ class TicketRequest(BaseModel):
     order_id: str | None = Field(None, min_length=1, max_length=64)
     requested_by: str = Field("customer", min_length=1, max_length=64)
     channel: str = Field("api", max_length=32)
+    # Set at intake when card numbers were removed from subject/body: the reply then asks the
+    # customer never to send card data.
+    card_data_removed: bool = False
 
 
 class CustomerReplyInput(BaseModel):

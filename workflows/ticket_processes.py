@@ -36,6 +36,7 @@ def refund_request(ticket: TicketRequest, triage: TriageResult) -> RefundRequest
         requested_by=ticket.requested_by,
         requested_amount_cents=None,
         channel=ticket.channel,
+        card_data_removed=ticket.card_data_removed,
     )
 
 
