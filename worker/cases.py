@@ -30,6 +30,7 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from integrations.card_numbers import redact_fields
 from worker.settings import Settings
 from workflows import search_attributes as sa
 from workflows.models import REFUND_WORKFLOW, RefundRequest, case_workflow_id
@@ -253,6 +254,8 @@ def case_workflow(ticket: TicketSubmission) -> tuple[str, BaseModel]:
 
 async def file_ticket(client: Client, settings: Settings, ticket: TicketSubmission) -> CaseStarted:
     """Starts the ticket's case, or returns the case it already has (running or closed)."""
+    # Card numbers go before anything is built from the text: history, UI details, CRM, Slack.
+    ticket = redact_fields(ticket, ("subject", "body"), flag="card_data_removed")
     workflow_id = case_workflow_id(ticket.ticket_id)
     workflow_name, workflow_input = case_workflow(ticket)
     try:

@@ -22,6 +22,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from integrations.card_numbers import redact_card_numbers
 from worker.approvals import CaseUnavailable
 from workflows.models import case_workflow_id
 from workflows.ticket_models import (
@@ -81,7 +82,8 @@ async def send_reply(client: Client, ticket_id: str, reply: ReplySubmission) -> 
     try:
         receipt = await handle.execute_update(
             CUSTOMER_REPLY_UPDATE,
-            CustomerReplyInput(text=reply.text, channel=reply.channel),
+            # Card numbers never reach the workflow's history.
+            CustomerReplyInput(text=redact_card_numbers(reply.text).text, channel=reply.channel),
             # Temporal dedupes Updates by id: the same helpdesk message delivered twice is one.
             id=f"reply:{reply.reply_id}" if reply.reply_id else None,
             result_type=ReplyReceipt,

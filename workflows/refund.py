@@ -421,7 +421,10 @@ class RefundWorkflow:
         )
         self._set_state(state)
         self._note("workflow", f"case_{state}", resolution)
-        reply = self._reply(reply_kind, customer, resolution, refund, reviewer_reason)
+        reply = refund_replies.with_card_notice(
+            self._reply(reply_kind, customer, resolution, refund, reviewer_reason),
+            self._request.card_data_removed,
+        )
         version = snapshot.version_tag if snapshot else None
         await workflow.execute_activity_method(
             CrmActivities.record_case_outcome,

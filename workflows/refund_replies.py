@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from activities.models import CustomerReply
+
+CARD_DATA_NOTICE = (
+    "For your security we removed what looked like a card number from your message; please "
+    "never send card numbers to support (we will never ask for one)."
+)
+
+
+@overload
+def with_card_notice(reply: CustomerReply, card_data_removed: bool) -> CustomerReply: ...
+@overload
+def with_card_notice(reply: None, card_data_removed: bool) -> None: ...
+@overload
+def with_card_notice(
+    reply: CustomerReply | None, card_data_removed: bool
+) -> CustomerReply | None: ...
+def with_card_notice(reply: CustomerReply | None, card_data_removed: bool) -> CustomerReply | None:
+    """The reply, with one sentence asking for no card data when intake had to remove some."""
+    if reply is None or not card_data_removed or CARD_DATA_NOTICE in reply.body:
+        return reply
+    return reply.model_copy(update={"body": f"{reply.body.rstrip()}\n\n{CARD_DATA_NOTICE}\n"})
 
 
 def _money(cents: int, currency: str) -> str:

@@ -449,7 +449,7 @@ class TicketWorkflow:
                 resolution=resolution,
                 policy_version=self._status.routing_policy_version,
                 audit=self._take_audit(),
-                reply=reply,
+                reply=ticket_replies.with_card_notice(reply, r.card_data_removed),
             ),
             **RECORD_OPTIONS,
         )
@@ -465,7 +465,7 @@ class TicketWorkflow:
                 ticket_id=self._request.ticket_id,
                 workflow_id=wf_id,
                 dedupe_key=f"{wf_id}:{key}",
-                reply=reply,
+                reply=ticket_replies.with_card_notice(reply, self._request.card_data_removed),
             ),
             **RECORD_OPTIONS,
         )
