@@ -36,7 +36,7 @@ _ZERO_DECIMAL = frozenset(
 )
 _MAX_RECENT_REFUNDS = 5
 
-OutcomeStatus = Literal["partially_approved", "approved", "rejected", "expired"]
+OutcomeStatus = Literal["partially_approved", "approved", "rejected", "expired", "superseded"]
 
 
 class ApprovalAction(BaseModel):
@@ -260,6 +260,14 @@ def outcome_text(outcome: ApprovalOutcome) -> str:
     if outcome.status == "rejected":
         reason = escape(outcome.reason or "no reason given")
         return f":x: *Rejected* by {actor} at {when} — {reason}"
+    if outcome.status == "superseded":
+        # The approvals were given, but what they approved no longer holds (the charge changed
+        # meanwhile): the approver must not read "Approved" when no money will move.
+        why = escape(outcome.reason or "the case changed since the request was posted")
+        return (
+            f":warning: *Approved* by {actor} at {when}, *but no refund will be made*: {why}. "
+            "The case was escalated to a person."
+        )
     if outcome.status == "partially_approved":
         return (
             f":hourglass_flowing_sand: *{outcome.approvals_received} of "
@@ -294,6 +302,7 @@ def outcome_fallback(outcome: ApprovalOutcome, notice_text: str) -> str:
         "partially_approved": f"{outcome.approvals_received} of {outcome.required_approvals} "
         "approvals",
         "expired": "Expired",
+        "superseded": "Approved, but no refund will be made",
     }
     return f"{labels[outcome.status]}: {notice_text}"
 

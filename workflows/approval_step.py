@@ -42,7 +42,7 @@ CHAT_OPTIONS: dict[str, Any] = dict(
 )
 
 Note = Callable[[str, str, str], None]
-MessageStatus = Literal["partially_approved", "approved", "rejected", "expired"]
+MessageStatus = Literal["partially_approved", "approved", "rejected", "expired", "superseded"]
 
 
 class ApprovalStep:
@@ -79,24 +79,44 @@ class ApprovalStep:
         await self._record_decisions()
         while not self._gate.settled:
             deadline = expires_at if reminded else remind_at
+            # While the last approval is being confirmed against the system of record no timer
+            # runs: the deadline has been met, and the decisions are recorded once it settles
+            # (recording earlier would show the last approval as a partial one).
+            confirming = self._gate.status == "confirming"
             try:
                 await workflow.wait_condition(
-                    lambda: self._gate.settled or len(self._gate.decisions) > self._recorded,
-                    timeout=max(deadline - workflow.now(), timedelta(0)),
+                    lambda: (
+                        self._gate.settled
+                        or (
+                            self._gate.status != "confirming"
+                            and len(self._gate.decisions) > self._recorded
+                        )
+                    ),
+                    timeout=None if confirming else max(deadline - workflow.now(), timedelta(0)),
                     timeout_summary="approval expiry" if reminded else "approval reminder",
                 )
             except TimeoutError:
                 if reminded:
-                    self._gate.expire()
-                    self._note("policy", "approval_expired", f"request {self._notice.request_id}")
+                    # A decision applied in the same workflow task as the timer stays decided.
+                    if self._gate.expire():
+                        self._note(
+                            "policy", "approval_expired", f"request {self._notice.request_id}"
+                        )
                 else:
                     reminded = True
-                    await self._remind(escalation)
+                    if self._gate.status == "pending":
+                        await self._remind(escalation)
             await self._record_decisions()
         if self._gate.status == "expired":
             await self._show(
                 "expired", escalated_to=escalation.slack_channel if escalation else None
             )
+
+    async def tell_no_money_moved(self, reason: str) -> None:
+        """The approvals were given but the refund that followed failed: approvers must not be
+        left reading "Approved" on a case that moved no money."""
+        last = self._gate.decisions[-1][0] if self._gate.decisions else None
+        await self._show("superseded", actor=last.approver if last else None, reason=reason)
 
     async def _remind(self, escalation: ApprovalLevel | None) -> None:
         if escalation is not None:
@@ -128,8 +148,8 @@ class ApprovalStep:
             decision, at = self._gate.decisions[self._recorded]
             self._recorded += 1
             last = self._recorded == len(self._gate.decisions)
-            final: Literal["pending", "approved", "rejected", "expired"] = "pending"
-            if last and self._gate.status in ("approved", "rejected", "expired"):
+            final: Literal["pending", "approved", "rejected", "expired", "superseded"] = "pending"
+            if last and self._gate.status in ("approved", "rejected", "expired", "superseded"):
                 final = self._gate.status  # type: ignore[assignment]
             await workflow.execute_activity_method(
                 CrmActivities.record_approval_decision,
@@ -150,11 +170,12 @@ class ApprovalStep:
             status: MessageStatus = (
                 "rejected"
                 if decision.decision == "reject"
-                else "approved"
-                if final == "approved"
+                else final
+                if final in ("approved", "superseded")
                 else "partially_approved"
             )
-            await self._show(status, actor=decision.approver, reason=decision.reason, at=at)
+            reason = self._gate.superseded_reason if final == "superseded" else decision.reason
+            await self._show(status, actor=decision.approver, reason=reason, at=at)
 
     async def _show(
         self,

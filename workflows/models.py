@@ -18,9 +18,24 @@ STATUS_QUERY = "status"
 DECIDE_APPROVAL_UPDATE = "decide_approval"
 
 
+CASE_WORKFLOW_PREFIX = "ticket-"
+
+
 def case_workflow_id(ticket_id: str) -> str:
     """One workflow id per ticket, whatever process handles it, so a ticket can start only one case."""
-    return f"ticket-{ticket_id}"
+    return f"{CASE_WORKFLOW_PREFIX}{ticket_id}"
+
+
+def process_workflow_id(case_id: str, process: str) -> str:
+    """The id of the process a triaged case starts as a child, e.g. `refund-of-ticket-T-1002`.
+
+    Every case id starts with `ticket-`; a child id starts with the process name instead, so no
+    ticket id can ever produce it (the old `<case id>-refund` form was reachable by filing a
+    ticket named `T-1002-refund`).
+    """
+    if process + "-" == CASE_WORKFLOW_PREFIX:
+        raise ValueError(f"a process cannot be named {process!r}")
+    return f"{process}-of-{case_id}"
 
 
 class RefundRequest(BaseModel):
@@ -89,12 +104,18 @@ class ApprovalDecision(BaseModel):
 
 
 class ApprovalReceipt(BaseModel):
+    """What a decision did. `approved` only when the refund will follow; `superseded` when the
+    approvals were complete but what they approved no longer holds (the charge was refunded
+    elsewhere meanwhile, the limits now need another level): no money moves, `message` says why
+    and the case goes to a person."""
+
     request_id: str
     approver: str
     decision: Literal["approve", "reject"]
-    status: Literal["pending", "approved", "rejected"]
+    status: Literal["pending", "approved", "rejected", "superseded"]
     approvals_received: int
     required_approvals: int
+    message: str | None = None
 
 
 class RefundOutcome(BaseModel):

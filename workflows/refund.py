@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -23,16 +23,25 @@ with workflow.unsafe.imports_passed_through():
         ChargeStateInput,
         CustomerContext,
         CustomerReply,
+        HoldOrderInput,
         IssueRefundInput,
         LoadOrderInput,
         OpenCaseInput,
+        OrderHoldResult,
         OrderInfo,
         PolicyLoadInput,
         RefundResult,
+        ReleaseOrderHoldInput,
     )
     from activities.policy import PolicyActivities
     from policies.loader import PolicySnapshot
-    from policies.refund_policy import Outcome, RefundDecision, RefundFacts, evaluate_refund
+    from policies.refund_policy import (
+        Outcome,
+        RefundDecision,
+        RefundFacts,
+        cumulative_since,
+        evaluate_refund,
+    )
     from workflows import refund_replies
     from workflows.approval import ApprovalGate
     from workflows.approval_step import RECORD_OPTIONS, ApprovalStep
@@ -49,6 +58,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.search_attributes import AMOUNT_CENTS, CASE_STATE, CUSTOMER_ID, PROCESS
 
+from policies.identity import canonical_person_id
+
 # Reads are idempotent and fast: local activities keep them out of the event history.
 READ_OPTIONS: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=15),
@@ -59,6 +70,22 @@ MONEY_OPTIONS: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=15),
     schedule_to_close_timeout=timedelta(days=2),
     retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
+)
+
+
+# Gates for command-order changes, so cases already running keep replaying.
+CONFIRM_APPROVAL_PATCH = "confirm-approval-against-charge"
+TELL_APPROVERS_PATCH = "tell-approvers-when-no-refund"
+MONEY_COUNTED_PATCH = "count-money-on-the-order"
+# A hold outlives any live case (approval expiry plus the money step's two-day retry bound), so
+# only a case that was terminated without releasing it is ever taken over.
+HOLD_MARGIN_HOURS = 72
+# The re-check inside an approval is a read the approver waits on: short, and on failure the
+# refund step's own check of the charge is the one that counts.
+RECHECK_OPTIONS: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=10),
+    schedule_to_close_timeout=timedelta(seconds=20),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=2), maximum_attempts=3),
 )
 
 
@@ -92,6 +119,14 @@ class RefundWorkflow:
         self._audit: list[AuditEntry] = []
         self._written_audit = 0
         self._recorded_decisions = 0
+        self._approval_step: ApprovalStep | None = None
+        self._hold: OrderHoldResult | None = None
+        self._hold_order_id: str | None = None
+        self._refunds_since: datetime | None = None
+        # What the pending approval was decided on, so the last approval can be re-checked.
+        self._approval_basis: (
+            tuple[PolicySnapshot, CustomerContext, OrderInfo, RefundDecision] | None
+        ) = None
         self._status = CaseStatus(
             ticket_id=request.ticket_id,
             workflow_id=workflow.info().workflow_id,
@@ -105,19 +140,28 @@ class RefundWorkflow:
         return self._status
 
     @workflow.update(name=DECIDE_APPROVAL_UPDATE)
-    def decide_approval(self, decision: ApprovalDecision) -> ApprovalReceipt:
-        receipt = self._gate.apply(decision, workflow.now())
+    async def decide_approval(self, decision: ApprovalDecision) -> ApprovalReceipt:
+        # The last approval is confirmed against the charge before anyone is told "approved":
+        # a refund made elsewhere meanwhile must not leave an approver believing money moved.
+        confirm = self._gate.completes(decision) and workflow.patched(CONFIRM_APPROVAL_PATCH)
+        receipt = self._gate.apply(decision, workflow.now(), confirm=confirm)
         self._note(
-            decision.approver,
+            canonical_person_id(decision.approver),
             "approved" if decision.decision == "approve" else "rejected",
             decision.reason or "",
         )
+        if self._gate.status == "confirming":
+            problem = await self._recheck_approved_action()
+            self._gate.confirm_action(problem)
+            if problem is not None:
+                self._note("policy", "approval_superseded", problem)
+            receipt = self._gate.receipt(decision)
         self._status.pending_approval = self._gate.pending
         return receipt
 
     @decide_approval.validator
     def _validate_decision(self, decision: ApprovalDecision) -> None:
-        self._gate.validate(decision)
+        self._gate.validate(decision, workflow.now())
 
     @workflow.run
     async def run(self, request: RefundRequest) -> RefundOutcome:
@@ -127,7 +171,16 @@ class RefundWorkflow:
             snapshot = await self._load_policy()
             customer = await self._open_case(snapshot)
             order = await self._load_order()
+            # Limits count what was already refunded on the order, and one money case per order
+            # runs at a time, so that splitting a refund over tickets cannot avoid an approval.
+            counted = workflow.patched(MONEY_COUNTED_PATCH)
+            if counted:
+                self._refunds_since = cumulative_since(
+                    snapshot.policy, customer.tier, workflow.now()
+                )
             charge = await self._load_charge(order)
+            if counted:
+                await self._hold_order(snapshot, customer, order, charge)
             decision = self._evaluate(snapshot, customer, order, charge)
             outcome = await self._carry_out(decision, snapshot, customer, order)
         except CaseStop as stop:
@@ -192,7 +245,7 @@ class RefundWorkflow:
         try:
             return await workflow.execute_local_activity_method(
                 BillingActivities.get_charge_state,
-                ChargeStateInput(charge_id=order.charge_id),
+                ChargeStateInput(charge_id=order.charge_id, refunds_since=self._refunds_since),
                 summary="Read charge from Stripe",
                 **READ_OPTIONS,
             )
@@ -201,7 +254,60 @@ class RefundWorkflow:
                 "escalated", f"Could not read the charge: {_failure_reason(err)}"
             ) from None
 
-    def _evaluate(
+    async def _hold_order(
+        self,
+        snapshot: PolicySnapshot,
+        customer: CustomerContext,
+        order: OrderInfo,
+        charge: ChargeState,
+    ) -> None:
+        """Takes (or renews) the order's money hold; another case holding it stops this one."""
+        amount = self._request.requested_amount_cents or max(
+            charge.amount_cents - charge.amount_refunded_cents, 0
+        )
+        hold = await workflow.execute_activity_method(
+            CrmActivities.hold_order_for_money,
+            HoldOrderInput(
+                order_id=order.order_id,
+                workflow_id=workflow.info().workflow_id,
+                ticket_id=self._request.ticket_id,
+                customer_id=customer.customer_id,
+                process="refund",
+                amount_cents=amount,
+                stale_after_hours=snapshot.policy.approval_expiry_hours + HOLD_MARGIN_HOURS,
+            ),
+            summary=f"Hold order {order.order_id} for this refund",
+            **RECORD_OPTIONS,
+        )
+        if not hold.held:
+            raise CaseStop(
+                "escalated",
+                f"Order {order.order_id} already has a case moving money "
+                f"(ticket {hold.holder_ticket_id}); one money case per order runs at a time, "
+                "so a person will look at this ticket. No refund was made.",
+            )
+        self._hold, self._hold_order_id = hold, order.order_id
+        if hold.taken_over_from_workflow_id:
+            self._note(
+                "workflow",
+                "money_hold_taken_over",
+                f"stale hold of {hold.taken_over_from_workflow_id} on {order.order_id}",
+            )
+
+    async def _release_hold(self) -> None:
+        if self._hold_order_id is None:
+            return
+        await workflow.execute_activity_method(
+            CrmActivities.release_order_hold,
+            ReleaseOrderHoldInput(
+                order_id=self._hold_order_id, workflow_id=workflow.info().workflow_id
+            ),
+            summary=f"Release order {self._hold_order_id}",
+            **RECORD_OPTIONS,
+        )
+        self._hold_order_id = None
+
+    def _decide(
         self,
         snapshot: PolicySnapshot,
         customer: CustomerContext,
@@ -215,9 +321,21 @@ class RefundWorkflow:
             already_refunded_cents=charge.amount_refunded_cents,
             requested_amount_cents=self._request.requested_amount_cents,
             recent_refund_count=customer.recent_refund_count,
+            refunded_on_order_in_window_cents=charge.refunded_since_cents,
+            in_flight_cents=self._hold.in_flight_cents if self._hold else 0,
+            in_flight_refund_count=self._hold.in_flight_refund_count if self._hold else 0,
             now=workflow.now(),
         )
-        decision = evaluate_refund(snapshot.policy, facts)
+        return evaluate_refund(snapshot.policy, facts)
+
+    def _evaluate(
+        self,
+        snapshot: PolicySnapshot,
+        customer: CustomerContext,
+        order: OrderInfo,
+        charge: ChargeState,
+    ) -> RefundDecision:
+        decision = self._decide(snapshot, customer, order, charge)
         self._status.policy_version = snapshot.version_tag
         self._status.decision_rule = decision.rule
         self._status.decision_reason = decision.reason
@@ -268,13 +386,23 @@ class RefundWorkflow:
                     customer,
                     reply_kind="escalated",
                 )
+            if self._gate.status == "superseded":
+                raise CaseStop(
+                    "escalated",
+                    "Approved, but the refund can no longer follow: "
+                    f"{self._gate.superseded_reason}. No refund was made.",
+                )
+        if self._hold is not None:
+            # Renewing right before paying also tells a case whose stale hold was taken over.
+            await self._hold_order(snapshot, customer, order, await self._load_charge(order))
         try:
             refund = await self._issue_refund(decision, order, approval_id)
         except ActivityError as err:
             # Only non-retryable failures get here (declined, over-refund, auth): no money moved.
-            raise CaseStop(
-                "escalated", f"The refund could not be issued: {_failure_reason(err)}"
-            ) from None
+            reason = f"The refund could not be issued: {_failure_reason(err)}"
+            if self._approval_step is not None and workflow.patched(TELL_APPROVERS_PATCH):
+                await self._approval_step.tell_no_money_moved(_failure_reason(err))
+            raise CaseStop("escalated", reason) from None
         return await self._finish(
             "resolved",
             f"Refunded {refund.amount_cents} {refund.currency} ({refund.refund_id}).",
@@ -337,12 +465,14 @@ class RefundWorkflow:
             charge_id=order.charge_id or "",
             required_approvals=level.required_approvals,
             approvers=[a.id for a in level.approvers],
-            requested_by=self._request.requested_by,
+            requested_by=canonical_person_id(self._request.requested_by),
             rule=decision.rule,
             reason=decision.reason,
             expires_at=expires_at,
         )
         self._gate.open(pending)
+        # Decisions may arrive while the request is still being recorded and posted.
+        self._approval_basis = (snapshot, customer, order, decision)
         self._status.pending_approval = pending
         self._set_state("awaiting_approval")
         workflow_id = workflow.info().workflow_id
@@ -397,10 +527,46 @@ class RefundWorkflow:
             required_approvals=level.required_approvals,
             expires_at=expires_at,
         )
-        await ApprovalStep(self._gate, notice, self._note).run(
-            remind_at, expires_at, policy.escalation_level
-        )
+        self._approval_step = ApprovalStep(self._gate, notice, self._note)
+        await self._approval_step.run(remind_at, expires_at, policy.escalation_level)
         return request_id
+
+    async def _recheck_approved_action(self) -> str | None:
+        """Why the approved refund can no longer follow, or None when it still holds.
+
+        Reads the charge again and lets the same policy decide on fresh facts: if the amount
+        changed, nothing is refundable any more, or the limits now need a higher level, the
+        approvals given no longer cover the action."""
+        if self._approval_basis is None:
+            return None
+        snapshot, customer, order, approved = self._approval_basis
+        try:
+            charge = await workflow.execute_local_activity_method(
+                BillingActivities.get_charge_state,
+                ChargeStateInput(
+                    charge_id=order.charge_id or "", refunds_since=self._refunds_since
+                ),
+                summary="Re-check the charge before approving",
+                **RECHECK_OPTIONS,
+            )
+        except (ActivityError, ApplicationError):
+            return None  # the refund step checks the charge again and escalates if it must
+        fresh = self._decide(snapshot, customer, order, charge)
+        if fresh.outcome is Outcome.DENY:
+            return fresh.reason
+        if fresh.amount_cents != approved.amount_cents:
+            return (
+                f"the refundable amount changed from {approved.amount_cents / 100:,.2f} to "
+                f"{fresh.amount_cents / 100:,.2f} since the request was posted"
+            )
+        rank = {
+            None: 0,
+            snapshot.policy.single_approval.name: 1,
+            snapshot.policy.dual_approval.name: 2,
+        }
+        if rank.get(fresh.approval_level, 3) > rank.get(approved.approval_level, 3):
+            return f"the refund now needs {fresh.approval_level} approval: {fresh.reason}"
+        return None
 
     # -- records -----------------------------------------------------------------------------
 
@@ -443,6 +609,8 @@ class RefundWorkflow:
             summary=f"Record outcome: {state}",
             **RECORD_OPTIONS,
         )
+        # After the outcome is recorded, so the next case on this order counts this refund.
+        await self._release_hold()
         return RefundOutcome(
             ticket_id=self._request.ticket_id,
             state=state,

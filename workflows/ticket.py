@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         route_ticket,
     )
     from workflows import ticket_replies
-    from workflows.models import STATUS_QUERY, RefundOutcome
+    from workflows.models import STATUS_QUERY, RefundOutcome, process_workflow_id
     from workflows.search_attributes import CASE_STATE, INTENT, PROCESS
     from workflows.ticket_models import (
         CUSTOMER_REPLY_UPDATE,
@@ -60,6 +60,8 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
     )
     from workflows.ticket_processes import PROCESSES
+
+CHILD_ID_NAMESPACE_PATCH = "child-ids-outside-ticket-namespace"
 
 # Every activity has a schedule-to-close bound: besides capping retries, an unbounded one lets the
 # time-skipping test server jump years ahead once the workflow is idle.
@@ -289,7 +291,12 @@ class TicketWorkflow:
                 f"The {process!r} process is not available on this worker.",
                 decision.recommended_next_step,
             )
-        child_id = f"{workflow.info().workflow_id}-{process}"
+        case_id = workflow.info().workflow_id
+        # Child ids live outside the `ticket-` namespace, so no filed ticket id can collide.
+        if workflow.patched(CHILD_ID_NAMESPACE_PATCH):
+            child_id = process_workflow_id(case_id, process)
+        else:
+            child_id = f"{case_id}-{process}"
         self._status.process = process
         self._status.process_workflow_id = child_id
         self._tried(f"Started {decision.workflow} as {child_id}")

@@ -20,7 +20,7 @@ from tests.cli.conftest import invoke
 from tests.e2e.triage_stack import seed_paid_order, triage_settings, triage_worker_deps
 from worker.settings import Settings
 from worker.worker_app import build_worker
-from workflows.models import case_workflow_id
+from workflows.models import case_workflow_id, process_workflow_id
 
 APPROVAL_AMOUNT = 18_000
 
@@ -118,7 +118,10 @@ async def test_clarify_reply_approve_from_the_shell(
         ticket_id, f"Approve: SUPPORTFLOW_KEY=<alice's key> supportflow approve {ticket_id}"
     )
     assert "Route: start_process" in shown
-    assert f"Refund process {case_workflow_id(ticket_id)}-refund: awaiting_approval" in shown
+    assert (
+        f"Refund process {process_workflow_id(case_workflow_id(ticket_id), 'refund')}: awaiting_approval"
+        in shown
+    )
     assert "180.00 USD" in shown
 
     approved = await invoke("approve", ticket_id, "--key", api_keys.people["alice"])

@@ -31,6 +31,7 @@ from tests.triage.ticket_harness import (
     seeded_store,
     ticket_worker,
 )
+from workflows.models import process_workflow_id
 from workflows.search_attributes import INTENT
 from workflows.ticket_models import CUSTOMER_REPLY_UPDATE, CustomerReplyInput, ReplyReceipt
 
@@ -62,7 +63,7 @@ async def test_refund_request_starts_the_refund_child(tickets: TicketRunner) -> 
         subject="Broken kettle",
     )
     outcome = await handle.result()
-    child_id = f"{handle.id}-refund"
+    child_id = process_workflow_id(handle.id, "refund")
     assert (outcome.state, outcome.route, outcome.process_workflow_id) == (
         "resolved",
         "start_process",
@@ -125,7 +126,7 @@ async def test_missing_order_asks_and_the_reply_continues_the_case(tickets: Tick
     assert receipt.accepted
     outcome = await handle.result()
     assert (outcome.state, outcome.route) == ("resolved", "start_process")
-    child = await tickets.child_input(f"{handle.id}-refund")
+    child = await tickets.child_input(process_workflow_id(handle.id, "refund"))
     assert child.order_id == "ord_5077"
     status = await tickets.status(handle)
     assert status.clarification_rounds == 1
@@ -149,7 +150,7 @@ async def test_reply_is_refused_when_the_ticket_is_not_waiting(tickets: TicketRu
         await handle.execute_update(CUSTOMER_REPLY_UPDATE, CustomerReplyInput(text="hello?"))
     assert isinstance(refused.value.cause, ApplicationError)
     assert refused.value.cause.type == "NotAwaitingReply"
-    child = tickets.client.get_workflow_handle(f"{handle.id}-refund")
+    child = tickets.client.get_workflow_handle(process_workflow_id(handle.id, "refund"))
     await child.signal(StandInRefundWorkflow.release)
     assert (await handle.result()).state == "resolved"
 
@@ -196,7 +197,9 @@ async def test_injection_is_escalated_and_starts_no_process(tickets: TicketRunne
     assert status.route_decision is not None
     assert status.route_decision.rule == "escalate:signal:prompt_injection"
     with pytest.raises(RPCError):
-        await tickets.client.get_workflow_handle(f"{handle.id}-refund").describe()
+        await tickets.client.get_workflow_handle(
+            process_workflow_id(handle.id, "refund")
+        ).describe()
 
 
 async def test_unknown_customer_is_escalated(tickets: TicketRunner) -> None:

@@ -296,13 +296,18 @@ async def test_refund_refused_at_stripe_escalates_without_paying(
     pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
     assert pending is not None
     # While the case waited, someone refunded most of the charge outside supportflow: the
-    # approved amount no longer fits, and the activity's check against the charge refuses it.
-    stripe_billing.create_refund(case.charge_id, 17_000, "outside-refund", {"source": "test"})
-    await decide(handle, request_id=pending.request_id, approver="alice", decision="approve")
+    # approved amount no longer fits, so the approval is superseded before any refund is tried.
+    stripe_billing.create_refund(
+        case.charge_id, 17_000, f"outside-refund-{case.charge_id}", {"source": "test"}
+    )
+    receipt = await decide(
+        handle, request_id=pending.request_id, approver="alice", decision="approve"
+    )
     outcome = await handle.result()
 
+    assert receipt.status == "superseded"
     assert outcome.state == "escalated"
-    assert "RefundExceedsRefundable" in outcome.resolution
+    assert "No refund was made" in outcome.resolution
     assert [r.amount_cents for r in stripe_billing.list_refunds(case.charge_id)] == [17_000]
     ticket = crm_store.get_ticket(case.request.ticket_id)
     assert ticket is not None and ticket.status == "escalated"
