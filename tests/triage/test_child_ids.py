@@ -1,0 +1,99 @@
+"""A triaged ticket's process child can never collide with a ticket filed directly (issue 7,
+defect 7: ticket `T-1002-refund` had the same workflow id as ticket `T-1002`'s refund child, so
+the parent failed or "found" the other case's refund)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from activities.knowledge import KnowledgeActivities
+from integrations.crm_store import CrmStore
+from tests.triage.standin_refund import StandInRefundWorkflow
+from tests.triage.ticket_harness import (
+    DANA,
+    TicketRunner,
+    demo_knowledge,
+    seeded_store,
+    ticket_worker,
+)
+from workflows.models import RefundRequest, case_workflow_id, process_workflow_id
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_models import TicketRequest
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> CrmStore:
+    return seeded_store(tmp_path)
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> KnowledgeActivities:
+    return demo_knowledge(tmp_path)
+
+
+@pytest_asyncio.fixture
+async def tickets(
+    ticket_env: WorkflowEnvironment,
+    task_queue: str,
+    store: CrmStore,
+    knowledge: KnowledgeActivities,
+) -> AsyncIterator[TicketRunner]:
+    async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
+        yield runner
+
+
+def test_child_ids_are_outside_every_ticket_id() -> None:
+    parent = case_workflow_id("T-1002")
+    child = process_workflow_id(parent, "refund")
+    assert child == "refund-of-ticket-T-1002"
+    assert not child.startswith("ticket-")  # every ticket's case id does
+    assert case_workflow_id("T-1002-refund") != child
+    with pytest.raises(ValueError):
+        process_workflow_id(parent, "ticket")
+
+
+async def test_a_ticket_named_like_a_child_does_not_capture_the_triaged_refund(
+    tickets: TicketRunner,
+) -> None:
+    ticket_id = f"T-{uuid.uuid4().hex[:8]}"
+    # Ticket "<id>-refund" was filed directly and is still running (held open).
+    lookalike = await tickets.client.start_workflow(
+        StandInRefundWorkflow.run,
+        RefundRequest(
+            ticket_id=f"{ticket_id}-refund",
+            customer_id=DANA.id,
+            order_id="ord_other",
+            subject="[hold] someone else's refund",
+        ),
+        id=case_workflow_id(f"{ticket_id}-refund"),
+        task_queue=tickets.task_queue,
+    )
+    tickets.handles.append(lookalike)
+
+    handle = await tickets.client.start_workflow(
+        TicketWorkflow.run,
+        TicketRequest(
+            ticket_id=ticket_id,
+            customer_id=DANA.id,
+            subject="Broken kettle",
+            body="The kettle from order ord_5001 arrived broken, please refund it.",
+        ),
+        id=case_workflow_id(ticket_id),
+        task_queue=tickets.task_queue,
+    )
+    tickets.handles.append(handle)
+    outcome = await handle.result()
+
+    assert outcome.state == "resolved"
+    assert outcome.process_workflow_id == process_workflow_id(handle.id, "refund")
+    assert "ord_5001" in outcome.resolution  # its own refund, not the lookalike's
+    child = await tickets.child_input(outcome.process_workflow_id)
+    assert child.ticket_id == ticket_id
+    await lookalike.signal(StandInRefundWorkflow.release)
+    assert "ord_other" in (await lookalike.result()).resolution
