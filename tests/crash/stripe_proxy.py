@@ -19,8 +19,10 @@ Faults short of a crash (issue 7, defect 10: a POST that lands after its attempt
 - `AFTER_NEXT_CALL`: the same, but forwarded once the retry has been answered (lands last);
 - `Hold.release()` forwards a held `BEFORE_STRIPE` call on the test's command.
 
-`override_refunds(key, **fields)` rewrites every refund object carrying our key in answers from
-`/v1/refunds`, the way a fake makes Stripe say a refund `failed` (shapes from Stripe's fixtures).
+`override_refunds(key_prefix, **fields)` rewrites every refund object whose key (our metadata)
+starts with `key_prefix` in answers from `/v1/refunds`, the way a fake makes Stripe say a refund
+`failed` (shapes from Stripe's fixtures). A prefix, so a test need not know how the workflow
+spells its key generations.
 
 The proxy speaks just enough HTTP/1.1 for the Stripe SDK (requests/urllib3): one request per
 connection, `Content-Length` bodies, and `Connection: close` on every answer so the client never
@@ -127,10 +129,10 @@ class StripeProxy:
         self._holds.append(hold)
         return hold
 
-    def override_refunds(self, idempotency_key: str, **fields: Any) -> None:
-        """Answers from /v1/refunds show every refund carrying `idempotency_key` with `fields`
-        (e.g. status="failed", failure_reason="expired_or_canceled_card")."""
-        self._refund_overrides[idempotency_key] = fields
+    def override_refunds(self, key_prefix: str, **fields: Any) -> None:
+        """Answers from /v1/refunds show every refund whose key starts with `key_prefix` with
+        `fields` (e.g. status="failed", failure_reason="expired_or_canceled_card")."""
+        self._refund_overrides[key_prefix] = fields
 
     def calls_to(self, method: str, path: str) -> list[ProxiedCall]:
         return [c for c in self.calls if c.method == method.upper() and c.path == path]
@@ -241,8 +243,10 @@ class StripeProxy:
         objects = document.get("data", []) if document.get("object") == "list" else [document]
         for obj in objects:
             if isinstance(obj, dict) and obj.get("object") == "refund":
-                key = (obj.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY)
-                obj.update(self._refund_overrides.get(key, {}))
+                key = (obj.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY) or ""
+                for prefix, fields in self._refund_overrides.items():
+                    if key.startswith(prefix):
+                        obj.update(fields)
         return document
 
     async def _keep_until_dropped(
