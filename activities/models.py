@@ -307,8 +307,9 @@ class ApprovalReminder(BaseModel):
 
 
 class ChatPostResult(BaseModel):
-    """`group_approvers`: members of the level's Slack user group at posting time, as approver
-    identities (`slack:<user id>`), so the workflow can let them decide; recorded in history."""
+    """`group_approvers`: members of the level's Slack user group at posting time, as the
+    canonical ids of the people their accounts are linked to (members linked to nobody are left
+    out), so the workflow can let them decide; recorded in history."""
 
     ref: ApprovalMessageRef | None
     delivered_via: Literal["slack", "outbox"]

@@ -70,7 +70,10 @@ def deps_from_settings(settings: Settings) -> WorkerDeps:
     return WorkerDeps(
         store=store,
         billing=stripe_from_settings(settings),
-        chat=ChatActivities.from_settings(settings, policy),
+        # Slack user-group members decide as the person their account is linked to.
+        chat=ChatActivities.from_settings(
+            settings, policy, person_for_slack_user=store.person_for_slack_user
+        ),
         policy=PolicyActivities(settings.policy_path),
         ticket=ticket_activity_list(store, settings, slack=slack),
     )
