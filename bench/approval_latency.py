@@ -437,7 +437,6 @@ async def main(
             "TEMPORAL_NAMESPACE": env.client.namespace,
             "SUPPORTFLOW_TASK_QUEUE": task_queue,
             "SUPPORTFLOW_API_URL": f"http://127.0.0.1:{api_port}",
-            "SUPPORTFLOW_API_TOKEN": f"bench-{uuid.uuid4().hex}",
             "DATABASE_URL": database_url,
             "STRIPE_API_KEY": SANDBOX_API_KEY,
             "STRIPE_API_BASE": sandbox.base_url,

@@ -135,7 +135,6 @@ def require_scope(principal: Principal, scope: str) -> Principal:
 def require_person(principal: Principal) -> Principal:
     """Decisions are made by people: a calling system's key never decides, whatever its scopes,
     so no integration can become an approver."""
-    require_scope(principal, APPROVALS_WRITE)
     if not principal.is_person:
         raise AuthFailed(
             403,
@@ -144,7 +143,7 @@ def require_person(principal: Principal) -> Principal:
             f"not the key of {principal.id}.",
             scope=APPROVALS_WRITE,
         )
-    return principal
+    return require_scope(principal, APPROVALS_WRITE)
 
 
 def requester_for(principal: Principal, asserted: str | None) -> str:

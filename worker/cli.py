@@ -125,7 +125,7 @@ KeyFile = Annotated[
 ]
 
 
-def _presented_key(settings: Settings, key: str | None, key_file: Path | None) -> str | None:
+def _presented_key(settings: Settings, key: str | None, key_file: Path | None) -> str:
     if key:
         return key.strip()
     if key_file is not None:
@@ -133,7 +133,14 @@ def _presented_key(settings: Settings, key: str | None, key_file: Path | None) -
             return key_file.read_text().strip()
         except OSError as err:
             fail(f"cannot read the key file {key_file}: {err.strerror}", EXIT_USAGE)
-    return settings.cli_key.get_secret_value().strip() if settings.cli_key else None
+    if settings.cli_key is not None:
+        return settings.cli_key.get_secret_value().strip()
+    raise AuthFailed(
+        401,
+        "missing_credential",
+        "this command needs an API key: --key, --key-file or SUPPORTFLOW_KEY (an operator "
+        "creates one with `supportflow keys create`)",
+    )
 
 
 def _oidc(settings: Settings) -> OidcVerifier | None:
@@ -148,8 +155,8 @@ async def _caller(
 ) -> Principal:
     """The CLI talks to Temporal directly, so it checks the same credentials the API does: the
     command runs as the key's (or token's) owner, with that credential's scopes."""
-    principal = await authenticate(store, _oidc(settings), _presented_key(settings, key, key_file))
-    return require_scope(principal, scope)
+    token = _presented_key(settings, key, key_file)
+    return require_scope(await authenticate(store, _oidc(settings), token), scope)
 
 
 def _audit(store: Any, principal: Principal, ticket_id: str, action: str, detail: str) -> None:
@@ -438,10 +445,10 @@ def _decide(
     except ValidationError as err:
         _input_error(err)
     store = open_store(settings)
-    token = _presented_key(settings, key, key_file)
 
     async def work() -> Any:
         # The approver is whoever the person credential belongs to; there is no --as.
+        token = _presented_key(settings, key, key_file)
         person = require_person(await authenticate(store, _oidc(settings), token))
         receipt = await decide(
             await connect_or_explain(),

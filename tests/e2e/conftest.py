@@ -20,6 +20,7 @@ from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
+from tests.api_keys import CallerKeys
 from tests.loopback_api import serve_api
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from worker.api import create_app
@@ -28,8 +29,6 @@ from worker.worker_app import WorkerDeps, build_worker
 
 __all__ = ["stripe_billing", "stripe_sandbox"]
 
-API_TOKEN = "e2e-approvals-token"
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 TEMPORAL_UI_URL = "http://127.0.0.1:8233"
 
 
@@ -40,7 +39,6 @@ def settings(task_queue: str, tmp_path: Path) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         SUPPORTFLOW_TASK_QUEUE=task_queue,
         DATABASE_URL=f"sqlite:///{tmp_path / 'crm.db'}",
-        SUPPORTFLOW_API_TOKEN=API_TOKEN,
         TEMPORAL_UI_URL=TEMPORAL_UI_URL,
     )
 
@@ -71,11 +69,13 @@ async def http(
     settings: Settings,
     crm_store: CrmStore,
     case_worker: None,
+    api_keys: CallerKeys,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the API, served by uvicorn on a free loopback port."""
+    """An HTTP client on the API, served by uvicorn on a free loopback port, sending the
+    helpdesk system's key (decisions send a person's key instead)."""
     app = create_app(settings, temporal_client=dev_server_env.client, store=crm_store)
     async with (
         serve_api(app) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30, headers=api_keys.system_headers) as client,
     ):
         yield client

@@ -21,7 +21,8 @@ from temporalio.worker import Replayer
 from integrations.crm_store.store import CrmStore
 from integrations.crm_store.views import TicketView
 from integrations.stripe_billing import StripeBilling
-from tests.e2e.conftest import AUTH, TEMPORAL_UI_URL
+from tests.api_keys import CallerKeys
+from tests.e2e.conftest import TEMPORAL_UI_URL
 from tests.workflows.case_factory import SeededCase, seed_case
 from worker.worker_app import WORKFLOWS
 from workflows.models import case_workflow_id
@@ -37,7 +38,8 @@ DEADLINE_SECONDS = 60.0
 
 
 def ticket_body(case: SeededCase) -> dict[str, Any]:
-    return {"process": "refund", **case.request.model_dump(mode="json")}
+    # No requested_by: the helpdesk's key makes the requester `system:helpdesk`.
+    return {"process": "refund", **case.request.model_dump(mode="json", exclude={"requested_by"})}
 
 
 async def poll_ticket(
@@ -95,6 +97,7 @@ async def replay(client: Client, workflow_id: str) -> None:
 
 async def test_approved_over_http_refunds_once_and_resolves(
     http: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
@@ -127,13 +130,19 @@ async def test_approved_over_http_refunds_once_and_resolves(
     )
 
     unauthenticated = await http.post(
-        f"/tickets/{ticket_id}/approvals", json={"approver": "alice", "decision": "approve"}
+        f"/tickets/{ticket_id}/approvals",
+        json={"decision": "approve"},
+        headers={"Authorization": ""},
     )
     assert unauthenticated.status_code == 401
+    by_the_helpdesk = await http.post(
+        f"/tickets/{ticket_id}/approvals", json={"decision": "approve"}
+    )
+    assert by_the_helpdesk.status_code == 403  # a system key never decides
     approved = await http.post(
         f"/tickets/{ticket_id}/approvals",
-        headers=AUTH,
-        json={"approver": "alice", "decision": "approve", "amount_cents": APPROVAL_AMOUNT},
+        headers=api_keys.person("alice"),
+        json={"decision": "approve", "amount_cents": APPROVAL_AMOUNT},
     )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
@@ -153,7 +162,14 @@ async def test_approved_over_http_refunds_once_and_resolves(
         [e.action for e in ticket.audit],
         ["policy:needs_approval", "approval_requested", "approved", "refund_issued"],
     )
-    assert ticket.audit[-1].action == "case_resolved"
+    # The API's own audit rows (who filed, who decided) are written as requests end, so they
+    # may interleave with the case's; the case's last word is its resolution.
+    case_actions = [e.action for e in ticket.audit if not e.action.startswith("api_")]
+    assert case_actions[-1] == "case_resolved"
+    assert [(e.action, e.actor) for e in ticket.audit if e.action.startswith("api_")] == [
+        ("api_ticket_filed", "system:helpdesk"),
+        ("api_approval_decided", "alice"),
+    ]
     assert [(a.status, a.approved_by) for a in ticket.approvals] == [("approved", ["alice"])]
     assert [(m.subject, m.status) for m in ticket.outbox] == [
         (f"Your refund for ticket {ticket_id}", "queued")
@@ -195,6 +211,7 @@ async def test_auto_approved_over_http_refunds_without_a_human(
 
 async def test_denied_over_http_never_refunds(
     http: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
@@ -212,8 +229,8 @@ async def test_denied_over_http_never_refunds(
     # No approval can turn a policy denial into money: the case is closed.
     late = await http.post(
         f"/tickets/{ticket_id}/approvals",
-        headers=AUTH,
-        json={"approver": "alice", "decision": "approve"},
+        headers=api_keys.person("alice"),
+        json={"decision": "approve"},
     )
     assert late.status_code == 409, late.text
     assert late.json()["error"] == "case_closed"

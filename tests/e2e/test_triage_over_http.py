@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
-from tests.e2e.conftest import AUTH
+from tests.api_keys import CallerKeys
 from tests.e2e.triage_stack import (
     replay_and_keep,
     seed_customer,
@@ -119,6 +119,7 @@ async def refunds(billing: StripeBilling, charge_id: str) -> list[int]:
 
 async def test_refund_text_routes_to_the_refund_child_and_is_approved_over_the_api(
     http: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
@@ -178,8 +179,8 @@ async def test_refund_text_routes_to_the_refund_child_and_is_approved_over_the_a
         await asyncio.sleep(0.05)
     decided = await http.post(
         f"/tickets/{ticket_id}/approvals",
-        json={"approver": "alice", "decision": "approve", "reason": "broken on arrival"},
-        headers=AUTH,
+        json={"decision": "approve", "reason": "broken on arrival"},
+        headers=api_keys.person("alice"),
     )
     assert decided.status_code == 200, decided.text
     assert decided.json()["status"] == "approved"
@@ -227,6 +228,7 @@ async def test_how_to_question_is_answered_with_citations(
 
 async def test_missing_order_number_asks_and_the_reply_continues_the_case(
     http: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
@@ -272,8 +274,8 @@ async def test_missing_order_number_asks_and_the_reply_continues_the_case(
         await asyncio.sleep(0.05)
     decided = await http.post(
         f"/tickets/{ticket_id}/approvals",
-        json={"approver": "bob", "decision": "approve"},
-        headers=AUTH,
+        json={"decision": "approve"},
+        headers=api_keys.person("bob"),
     )
     assert decided.status_code == 200, decided.text
     await closed_as(http, ticket_id, "resolved")

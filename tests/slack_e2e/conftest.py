@@ -27,6 +27,7 @@ from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from policies.loader import DEFAULT_REFUND_POLICY, load_refund_policy
+from tests.api_keys import CallerKeys
 from tests.loopback_api import serve_api
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, fake_slack
 from tests.slack.slack_requests import SIGNING_SECRET
@@ -37,8 +38,6 @@ from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
 
 __all__ = ["fake_slack", "stripe_billing", "stripe_sandbox"]
-
-API_TOKEN = "slack-e2e-token"
 
 
 @pytest.fixture
@@ -65,7 +64,6 @@ def settings(task_queue: str, tmp_path: Path, policy_path: Path, fake_slack: Fak
         _env_file=None,  # type: ignore[call-arg]
         SUPPORTFLOW_TASK_QUEUE=task_queue,
         DATABASE_URL=f"sqlite:///{tmp_path / 'crm.db'}",
-        SUPPORTFLOW_API_TOKEN=API_TOKEN,
         SUPPORTFLOW_API_URL="http://api.test",
         TEMPORAL_UI_URL="http://127.0.0.1:8233",
         SUPPORTFLOW_POLICY_PATH=policy_path,
@@ -110,6 +108,7 @@ async def desk(
     stripe_billing: StripeBilling,
     fake_slack: FakeSlack,
     slack_worker: WorkerSwitch,
+    api_keys: CallerKeys,
 ) -> AsyncIterator[LiveDesk]:
     """The API on loopback plus the helpers to drive it. Every case a test filed is replayed
     from its history at the end, so a nondeterminism the Slack path provokes fails the test."""
@@ -117,7 +116,7 @@ async def desk(
     async with serve_api(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         live = LiveDesk(
             http=http,
-            api_token=API_TOKEN,
+            api_keys=api_keys,
             temporal=dev_server_env.client,
             store=crm_store,
             billing=stripe_billing,

@@ -26,6 +26,7 @@ from integrations.crm_store.views import AuditEventView, TicketView
 from integrations.slack_approvals import REQUEST_EVENT
 from integrations.slack_blocks import ACTIONS_BLOCK, APPROVE_ACTION, STATUS_BLOCK
 from integrations.stripe_billing import StripeBilling
+from tests.api_keys import CallerKeys
 from tests.slack.approval_desk import click
 from tests.slack.fake_slack import FakeSlack, SlackMessage
 from tests.slack.slack_requests import form_body, signed_headers
@@ -91,7 +92,7 @@ class WorkerSwitch:
 @dataclass
 class LiveDesk:
     http: httpx.AsyncClient
-    api_token: str
+    api_keys: CallerKeys
     temporal: Client
     store: CrmStore
     billing: StripeBilling
@@ -102,9 +103,10 @@ class LiveDesk:
     # -- a helpdesk backend files the ticket -------------------------------------------------
 
     async def file(self, case: SeededCase) -> WorkflowHandle[Any, RefundOutcome]:
+        # Filed by a desk allowed to name its agent: the case's requester is the seeded one.
         body = {"process": "refund", **case.request.model_dump(mode="json")}
         response = await self.http.post(
-            "/tickets", json=body, headers={"Authorization": f"Bearer {self.api_token}"}
+            "/tickets", json=body, headers=self.api_keys.bearer(self.api_keys.on_behalf)
         )
         assert response.status_code == 202, response.text
         workflow_id = response.json()["workflow_id"]
