@@ -16,14 +16,26 @@ from tests.stripe_fixtures import sandbox_charge
 from worker.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 
 
-def test_listens_on_127_0_0_1_only(stripe_sandbox: str) -> None:
-    port = int(stripe_sandbox.rsplit(":", 1)[1])
+@pytest.mark.parametrize("which", ["idempotency proxy", "localstripe behind it"])
+def test_listens_on_127_0_0_1_only(
+    which: str, stripe_sandbox: str, stripe_sandbox_ignoring_keys: str
+) -> None:
+    url = stripe_sandbox if which == "idempotency proxy" else stripe_sandbox_ignoring_keys
+    port = int(url.rsplit(":", 1)[1])
     socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
     # Another loopback address reaches the same host; a socket bound to all interfaces would
     # accept there too.
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.2", port), timeout=2)
+
+
+def test_production_worker_does_not_import_the_dev_stack_proxy() -> None:
+    probe = (
+        "import sys, worker.worker_app; "
+        "sys.exit('worker.stripe_idempotency' in sys.modules or 'localstripe' in sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", probe], timeout=60, check=True)
 
 
 def test_state_survives_a_restart_and_from_scratch_clears_it(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ agree on it:
 - A, before Stripe: the refund request is held at the proxy and never forwarded. The dead
   attempt times out (start-to-close, 15 s) and the next attempt creates the refund.
 - B, after Stripe: Stripe created the refund, the answer never reached the worker. The next
-  attempt must find that refund by its metadata instead of paying again (the sandbox, like
-  Stripe after 24 h, does not dedupe on Idempotency-Key, so only the pre-check saves us here).
+  attempt must find that refund by its metadata instead of paying again (its pre-check runs
+  before any POST, so it finds the refund even where Idempotency-Key would not help: past
+  Stripe's 24 h window, or on a server that ignores keys).
 - C, waiting for approval: the new worker rebuilds the case from history, with the same approval
   request id, and the approval Update still reaches it.
 - D, after delivery: the worker had Stripe's answer when it died; whether or not the result
