@@ -25,6 +25,7 @@ from activities.models import (
     OrderHoldResult,
     ReleaseOrderHoldInput,
 )
+from integrations.card_numbers import redact_fields
 from integrations.crm_store import Clock, CrmStore, utc_now
 
 
@@ -40,6 +41,8 @@ class CrmActivities:
         The ticket is recorded before the customer lookup so that a ticket naming an unknown
         customer is still in the CRM when the workflow escalates it to a human.
         """
+        # Intake already removed card numbers; a case started some other way must not store one.
+        data = redact_fields(data, ("subject", "body"))
         with crm_errors("open_case"):
             self._store.upsert_ticket(
                 ticket_id=data.ticket_id,
