@@ -20,14 +20,36 @@ from integrations.triage_rules import triage_by_rules
 
 DEMO_HELP_CENTER = Path(__file__).resolve().parent.parent / "demo" / "help-center"
 ROUNDS = 20
+BODY_CHARS = 20_000
+# Bodies that made Python's backtracking `re` run for hours (issue 7), and an ordinary body of
+# the same length: the ratio of the two, measured in one run, is the point.
+ADVERSARIAL_BODIES = [
+    "order" + " " * (BODY_CHARS - 6) + "x",
+    ("order " * BODY_CHARS)[:BODY_CHARS],
+    ("1-" * BODY_CHARS)[:BODY_CHARS],
+    "#" * BODY_CHARS,
+]
+BENIGN_SENTENCE = "The desk lamp from order 5001 arrived broken, I would like a refund please. "
 
 
 def _p50_ms(samples: list[float]) -> str:
     return f"{statistics.median(samples) * 1000:.3f}"
 
 
+def _long_body_samples(bodies: list[str]) -> list[float]:
+    samples: list[float] = []
+    for _ in range(3):
+        for body in bodies:
+            start = time.perf_counter()
+            triage_by_rules("Help", body)
+            samples.append(time.perf_counter() - start)
+    return samples
+
+
 def main() -> dict[str, str]:
     cases = load_cases()
+    adversarial = _long_body_samples(ADVERSARIAL_BODIES)
+    benign = _long_body_samples([(BENIGN_SENTENCE * BODY_CHARS)[:BODY_CHARS]])
     triage_samples: list[float] = []
     for _ in range(ROUNDS):
         for case in cases:
@@ -49,6 +71,8 @@ def main() -> dict[str, str]:
     precision, recall = evaluation.escalation()
     return {
         "triage_rules_ms_p50": _p50_ms(triage_samples),
+        "triage_adversarial_20k_ms_p50": _p50_ms(adversarial),
+        "triage_benign_20k_ms_p50": _p50_ms(benign),
         "kb_search_ms_p50": _p50_ms(search_samples),
         "kb_chunks": str(report.chunks),
         "kb_ingest_ms": f"{ingest_s * 1000:.1f}",
