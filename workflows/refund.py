@@ -66,8 +66,10 @@ READ_OPTIONS: dict[str, Any] = dict(
     retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=20),
 )
 # Money and records: regular activities, retried by Temporal until they succeed or fail for good.
+# The refund attempt makes up to four Stripe calls of at most 5 s each (the client's HTTP
+# timeout), so an attempt needs more than 20 s to finish what it started.
 MONEY_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=15),
+    start_to_close_timeout=timedelta(seconds=30),
     schedule_to_close_timeout=timedelta(days=2),
     retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
 )

@@ -59,7 +59,7 @@ def test_child_ids_are_outside_every_ticket_id() -> None:
 
 
 async def test_a_ticket_named_like_a_child_does_not_capture_the_triaged_refund(
-    tickets: TicketRunner,
+    tickets: TicketRunner, ticket_env: WorkflowEnvironment
 ) -> None:
     ticket_id = f"T-{uuid.uuid4().hex[:8]}"
     # Ticket "<id>-refund" was filed directly and is still running (held open).
@@ -88,7 +88,9 @@ async def test_a_ticket_named_like_a_child_does_not_capture_the_triaged_refund(
         task_queue=tickets.task_queue,
     )
     tickets.handles.append(handle)
-    outcome = await handle.result()
+    # No time skipping while the lookalike waits: skipped days would time it out.
+    with ticket_env.auto_time_skipping_disabled():
+        outcome = await handle.result()
 
     assert outcome.state == "resolved"
     assert outcome.process_workflow_id == process_workflow_id(handle.id, "refund")
