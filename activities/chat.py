@@ -19,6 +19,7 @@ from activities.models import (
     ChatPostResult,
 )
 from activities.slack_errors import slack_errors
+from integrations.card_numbers import redact_card_numbers, redact_fields
 from integrations.slack_approvals import (
     ESCALATION_EVENT,
     REMINDER_EVENT,
@@ -97,6 +98,7 @@ class ChatActivities:
     @activity.defn(name="post_approval_request")
     def post_approval_request(self, notice: ApprovalNotice) -> ChatPostResult:
         """Posts the request once per request id, however often this activity is retried."""
+        notice = _without_card_numbers(notice)
         if self._slack is None or notice.channel is None:
             return self._outbox("approval request", notice)
         with slack_errors("post approval request", notice.channel):
@@ -143,20 +145,21 @@ class ChatActivities:
                 update.status,
             )
             return
+        notice = _without_card_numbers(update.notice)
         outcome = ApprovalOutcome(
             status=update.status,
             at=update.at,
             actor=mention(self._actor_slack_id(update), update.actor),
-            reason=update.reason,
+            reason=redact_card_numbers(update.reason).text if update.reason else update.reason,
             approvals_received=update.approvals_received,
-            required_approvals=update.notice.required_approvals,
+            required_approvals=notice.required_approvals,
             escalated_to=update.escalated_to,
         )
-        blocks = apply_outcome(request_blocks(update.notice, self._links(update.notice)), outcome)
+        blocks = apply_outcome(request_blocks(notice, self._links(notice)), outcome)
         with slack_errors("update approval message", update.ref.channel):
             self._slack.update(
                 update.ref,
-                text=outcome_fallback(outcome, fallback_text(update.notice)),
+                text=outcome_fallback(outcome, fallback_text(notice)),
                 blocks=blocks,
             )
 
@@ -168,7 +171,7 @@ class ChatActivities:
         The result's ref is the escalation copy when one was posted (update it along with the
         original), else the thread reminder.
         """
-        notice = reminder.notice
+        notice = _without_card_numbers(reminder.notice)
         if self._slack is None:
             return self._outbox("approval reminder", notice)
         ref: ApprovalMessageRef | None = None
@@ -228,6 +231,12 @@ class ChatActivities:
             notice.ticket_id,
         )
         return ChatPostResult(ref=None, delivered_via="outbox")
+
+
+def _without_card_numbers(notice: ApprovalNotice) -> ApprovalNotice:
+    """Intake already redacts the ticket; this is the last stop before Slack, so text from any
+    other source (a case started directly, a CRM name, a policy reason) is redacted here too."""
+    return redact_fields(notice, ("subject", "customer_name", "reason", "recommended_action"))
 
 
 def _lookback_start() -> datetime:

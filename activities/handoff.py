@@ -18,7 +18,13 @@ from temporalio import activity
 
 from activities.crm_errors import crm_errors
 from activities.slack_errors import slack_errors
-from activities.ticket_models import CustomerMessageInput, HandoffDelivery, HandoffInput
+from activities.ticket_models import (
+    CustomerMessageInput,
+    HandoffDelivery,
+    HandoffInput,
+    HandoffPackage,
+)
+from integrations.card_numbers import redact_card_numbers, redact_fields
 from integrations.crm_store import CrmStore
 from integrations.handoff_text import handoff_blocks, handoff_markdown, handoff_text
 from integrations.slack_approvals import SlackApprovals
@@ -35,7 +41,7 @@ class HandoffActivities:
 
     @activity.defn(name="hand_off_ticket")
     def hand_off_ticket(self, data: HandoffInput) -> HandoffDelivery:
-        package = data.package
+        package = _without_card_numbers(data.package)
         with crm_errors("hand_off_ticket"):
             self._store.add_note(
                 package.ticket_id,
@@ -73,3 +79,13 @@ class HandoffActivities:
         """Queues the message once; returns False when a retry found it already queued."""
         with crm_errors("queue_customer_message"):
             return self._store.queue_customer_message(data.ticket_id, data.reply, data.dedupe_key)
+
+
+def _without_card_numbers(package: HandoffPackage) -> HandoffPackage:
+    """The package's free text (built from the ticket, triage and drafts) goes to the CRM note
+    and Slack; intake already redacted the ticket, this catches text from any other source."""
+    package = redact_fields(package, ("reason", "summary", "draft_reply", "recommended_next_step"))
+    tried = [redact_card_numbers(step).text for step in package.tried]
+    if tried == package.tried:
+        return package
+    return package.model_copy(update={"tried": tried})

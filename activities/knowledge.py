@@ -19,6 +19,7 @@ from activities.ticket_models import (
     SearchKnowledgeInput,
 )
 from activities.triage import llm_config
+from integrations.card_numbers import redact_card_numbers
 from integrations.knowledge.answers import DraftedAnswer, extractive_answer, format_reply
 from integrations.knowledge.base import KnowledgeBase
 from integrations.knowledge.factory import open_knowledge_base
@@ -34,7 +35,8 @@ class KnowledgeActivities:
 
     @activity.defn(name="search_knowledge")
     def search_knowledge(self, data: SearchKnowledgeInput) -> KnowledgeSearchResult:
-        passages = self._kb.search(data.query, data.k, data.audience)
+        # The query may go to another system (Weaviate, an embedding API): no card numbers.
+        passages = self._kb.search(redact_card_numbers(data.query).text, data.k, data.audience)
         activity.logger.info(
             "Knowledge search (%s) returned %d passages", data.audience, len(passages)
         )
@@ -44,11 +46,13 @@ class KnowledgeActivities:
     async def draft_answer(self, data: DraftAnswerInput) -> KnowledgeAnswer:
         # Customer-facing answers may only quote public articles, whatever the caller passed.
         passages = [p for p in data.passages if p.audience == "public"]
+        # The question is sent to the LLM and may be quoted in the reply: no card numbers.
+        question = redact_card_numbers(data.question).text
         if self._drafter is None:
-            drafted = extractive_answer(data.question, passages)
+            drafted = extractive_answer(question, passages)
         else:
             try:
-                drafted = await self._drafter.draft(data.question, passages)
+                drafted = await self._drafter.draft(question, passages)
             except Exception as exc:
                 raise to_application_error(exc) from None
         return _answer(data, drafted)
