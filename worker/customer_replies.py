@@ -79,11 +79,14 @@ async def send_reply(client: Client, ticket_id: str, reply: ReplySubmission) -> 
     """Runs the Update on the ticket's case; refusals are raised as ReplyRefused."""
     workflow_id = case_workflow_id(ticket_id)
     handle = client.get_workflow_handle(workflow_id)
+    # Card numbers never reach the workflow's history; the flag makes the reply say why.
+    redaction = redact_card_numbers(reply.text)
     try:
         receipt = await handle.execute_update(
             CUSTOMER_REPLY_UPDATE,
-            # Card numbers never reach the workflow's history.
-            CustomerReplyInput(text=redact_card_numbers(reply.text).text, channel=reply.channel),
+            CustomerReplyInput(
+                text=redaction.text, channel=reply.channel, card_data_removed=redaction.removed
+            ),
             # Temporal dedupes Updates by id: the same helpdesk message delivered twice is one.
             id=f"reply:{reply.reply_id}" if reply.reply_id else None,
             result_type=ReplyReceipt,

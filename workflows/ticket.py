@@ -136,6 +136,10 @@ class TicketWorkflow:
     @workflow.update(name=CUSTOMER_REPLY_UPDATE)
     def customer_reply(self, reply: CustomerReplyInput) -> ReplyReceipt:
         self._replies.append(reply.text)
+        if reply.card_data_removed and not self._request.card_data_removed:
+            # Only data changes (no command), so replay is unaffected. Every later reply, this
+            # workflow's and the process child's (built from the request), carries the notice.
+            self._request = self._request.model_copy(update={"card_data_removed": True})
         self._note("customer", "replied", f"via {reply.channel}")
         return ReplyReceipt(accepted=True, state=self._status.state, round=len(self._replies))
 

@@ -45,6 +45,9 @@ class CustomerReplyInput(BaseModel):
 
     text: str = Field(min_length=1, max_length=20_000)
     channel: str = Field("api", max_length=32)
+    # Set when card numbers were removed from `text` before delivery: the ticket's next reply
+    # then asks the customer never to send card data.
+    card_data_removed: bool = False
 
 
 class ReplyReceipt(BaseModel):
