@@ -34,7 +34,7 @@ from worker.approvals import case_workflow_for
 from worker.settings import Settings
 from worker.worker_app import build_worker
 from workflows import search_attributes as sa
-from workflows.models import STATUS_QUERY, case_workflow_id
+from workflows.models import STATUS_QUERY, case_workflow_id, process_workflow_id
 from workflows.ticket_models import TicketStatus
 
 pytestmark = pytest.mark.slow
@@ -147,7 +147,7 @@ async def test_refund_text_routes_to_the_refund_child_and_is_approved_over_the_a
     )
     assert (view["source"], view["state"]) == ("workflow", "in_process")
     status = view["status"]
-    child_id = f"{case_workflow_id(ticket_id)}-refund"
+    child_id = process_workflow_id(case_workflow_id(ticket_id), "refund")
     assert (status["route"], status["process"], status["process_workflow_id"]) == (
         "start_process",
         "refund",
