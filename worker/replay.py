@@ -45,7 +45,7 @@ def load_history_file(path: Path, workflow_id: str | None = None) -> WorkflowHis
 
     Replays under the workflow id the history recorded (servers write it on the started event),
     else the file name: a workflow that derives ids from its own (TicketWorkflow names its
-    child `<id>-refund`) only replays under the id it ran with."""
+    child `refund-of-<id>`) only replays under the id it ran with."""
     data = json.loads(path.read_text())
     events = data.get("events") or [{}]
     started = events[0].get("workflowExecutionStartedEventAttributes") or {}

@@ -130,7 +130,7 @@ def _assert_triage_demos(out: str, layout: StackLayout) -> None:
     assert "Source: When will I get my refund? https://help.harborandpine.example/" in out
     # A refund asked for in plain text runs as the refund child and waits for its approver.
     assert "Ticket demo-triage-refund: in_process  (from workflow)" in out
-    assert "Refund process ticket-demo-triage-refund-refund: awaiting_approval" in out
+    assert "Refund process refund-of-ticket-demo-triage-refund: awaiting_approval" in out
     alice_key = layout.data_dir / "keys" / "alice.key"
     assert f"Approve: supportflow approve demo-triage-refund --key-file {alice_key}" in out
     # No order number: the customer is asked, and the exact reply command is printed.

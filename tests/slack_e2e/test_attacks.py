@@ -126,10 +126,13 @@ async def test_replayed_request_decides_once(desk: LiveDesk) -> None:
     (approval,) = desk.ticket(case).approvals
     assert [(d.approver, d.decision) for d in approval.decisions] == [("alice", "approve")]
     assert [e.action for e in desk.ticket(case).audit].count("approved") == 1
-    # Temporal dedupes the Update by id (request, approver, decision): every copy gets the first
-    # receipt, so each is audited as accepted and none is a second decision.
-    assert [c.action for c in clicks] == ["slack_click_accepted"] * 3
-    assert desk.slack.ephemerals() == []
+    # One copy decides; every other copy is answered "already decided" (audited as refused)
+    # instead of being shown as a fresh approval, and none is a second decision.
+    actions = [c.action for c in clicks]
+    assert actions.count("slack_click_accepted") == 1
+    assert actions.count("slack_click_refused") == 2
+    assert len(desk.slack.ephemerals()) == 2
+    assert all("already" in e.text for e in desk.slack.ephemerals())
     assert all(t.startswith("Approved: ") for t in desk.update_texts())
 
 

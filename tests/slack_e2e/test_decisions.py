@@ -169,10 +169,11 @@ async def test_double_click_counts_once_towards_dual_control(desk: LiveDesk) -> 
     assert desk.refunds(case) == []
     (approval,) = desk.ticket(case).approvals
     assert approval.approved_by == ["alice"]
-    # Temporal dedupes the repeated Update (same request, approver, decision): the second click
-    # gets the first receipt, so nobody is told off and the message still asks for a second.
-    assert [c.action for c in await desk.clicks_recorded(case, 2)] == ["slack_click_accepted"] * 2
-    assert desk.slack.ephemerals() == []
+    # The repeated click is answered "already" (and audited as refused), never counted twice;
+    # the message still asks for a second approver.
+    actions = [c.action for c in await desk.clicks_recorded(case, 2)]
+    assert sorted(actions) == ["slack_click_accepted", "slack_click_refused"]
+    assert [("already" in e.text) for e in desk.slack.ephemerals()] == [True]
     await until(partial(shows_progress, desk, message), "the message to show 1 of 2 approvals")
     assert desk.has_buttons(message)
 
