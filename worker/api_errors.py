@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError
 
 from worker.approvals import ApprovalRefused, CaseUnavailable
+from worker.auth import refuse_unauthenticated
 from worker.customer_replies import ReplyRefused
 from worker.temporal_gate import TemporalUnavailable
 
@@ -174,9 +175,14 @@ def _undecodable_body(exc: StarletteHTTPException) -> bool:
     return exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError)
 
 
-async def _on_http(_: Request, exc: Exception) -> JSONResponse:
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if _undecodable_body(exc):
+        # Slack's endpoint authenticates by signature and answers bodies itself.
+        if not request.url.path.startswith("/slack"):
+            refused = await refuse_unauthenticated(request)
+            if refused is not None:
+                return refused
         errors = [{"field": "body", "message": BODY_NOT_JSON, "type": "json_invalid"}]
         return JSONResponse(
             error_body("invalid_request", f"body: {BODY_NOT_JSON}", errors=errors), 422

@@ -201,6 +201,27 @@ ApprovingPerson = Annotated[Principal, Depends(_approving_person)]
 
 async def _on_auth_failed(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AuthFailed)
+    return auth_failed_response(exc)
+
+
+async def refuse_unauthenticated(request: Request) -> JSONResponse | None:
+    """The 401 for a request without a valid credential, or None. For errors FastAPI raises
+    before any dependency runs (an undecodable body is read first), so an unauthenticated
+    caller is told to authenticate, not how their body was parsed."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    state = request.app.state
+    try:
+        await authenticate(
+            getattr(state, "store", None),
+            getattr(state, "oidc", None),
+            token.strip() if scheme.lower() == "bearer" else None,
+        )
+    except AuthFailed as failed:
+        return auth_failed_response(failed) if failed.status == 401 else None
+    return None
+
+
+def auth_failed_response(exc: AuthFailed) -> JSONResponse:
     return JSONResponse(
         {"error": exc.code, "message": exc.message},
         exc.status,

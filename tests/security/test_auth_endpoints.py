@@ -72,6 +72,25 @@ async def test_every_case_endpoint_needs_a_credential(bare_api: httpx.AsyncClien
 
 
 @pytest.mark.parametrize(
+    "raw", [b'{"ticket_id": "T-\xff"}', b"[" * 30_000], ids=["invalid-utf8", "too-deep"]
+)
+async def test_an_undecodable_body_without_a_credential_is_401_not_422(
+    bare_api: httpx.AsyncClient, raw: bytes
+) -> None:
+    """FastAPI reads the body before any dependency runs: the caller must still be told to
+    authenticate first, not how their body was parsed."""
+    for method, path in await case_endpoints(bare_api):
+        if method == "GET":
+            continue
+        url = path.replace("{ticket_id}", "T-auth")
+        response = await bare_api.request(
+            method, url, content=raw, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.json()["error"] == "missing_credential"
+
+
+@pytest.mark.parametrize(
     "credential",
     [
         "Bearer sfk_0123456789ab_" + "A" * 43,  # well-formed, never issued
