@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,8 +22,10 @@ from integrations.crm_store import CrmStore, CustomerView, NewOrder, NewPayment
 from integrations.stripe_billing import StripeBilling
 from tests.api_keys import CallerKeys
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
+from tests.triage.ticket_harness import demo_knowledge
 from worker.api import create_app
 from worker.settings import Settings
+from worker.ticket_activities import ticket_activity_list
 from worker.worker_app import WorkerDeps, build_worker
 
 __all__ = ["stripe_billing", "stripe_sandbox"]
@@ -53,14 +56,17 @@ async def case_worker(
     settings: Settings,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
+    tmp_path: Path,
 ) -> AsyncIterator[Worker]:
-    """The production worker (every workflow and activity), wired to this test's store and the
-    sandbox; no Slack, so approval requests go to the outbox and decisions come over the API."""
+    """The production worker (every workflow and activity, triage included), wired to this
+    test's store, the sandbox and the demo help center; no Slack, so approval requests go to
+    the outbox and decisions come over the API."""
     deps = WorkerDeps(
         store=crm_store,
         billing=stripe_billing,
         chat=ChatActivities(None, api_url="http://api.test", temporal_ui_url="http://ui.test"),
         policy=PolicyActivities(),
+        ticket=ticket_activity_list(crm_store, settings, knowledge=demo_knowledge(tmp_path)),
     )
     worker = build_worker(dev_server_env.client, settings, deps=deps, task_queue=task_queue)
     async with worker:
