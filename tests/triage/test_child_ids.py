@@ -5,47 +5,16 @@ the parent failed or "found" the other case's refund)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.knowledge import KnowledgeActivities
-from integrations.crm_store import CrmStore
 from tests.triage.standin_refund import StandInRefundWorkflow
-from tests.triage.ticket_harness import (
-    DANA,
-    TicketRunner,
-    demo_knowledge,
-    seeded_store,
-    ticket_worker,
-)
+from tests.triage.test_ticket_workflow import knowledge, store, tickets  # noqa: F401
+from tests.triage.ticket_harness import DANA, TicketRunner
 from workflows.models import RefundRequest, case_workflow_id, process_workflow_id
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_models import TicketRequest
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> CrmStore:
-    return seeded_store(tmp_path)
-
-
-@pytest.fixture
-def knowledge(tmp_path: Path) -> KnowledgeActivities:
-    return demo_knowledge(tmp_path)
-
-
-@pytest_asyncio.fixture
-async def tickets(
-    ticket_env: WorkflowEnvironment,
-    task_queue: str,
-    store: CrmStore,
-    knowledge: KnowledgeActivities,
-) -> AsyncIterator[TicketRunner]:
-    async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
-        yield runner
 
 
 def test_child_ids_are_outside_every_ticket_id() -> None:
@@ -59,7 +28,8 @@ def test_child_ids_are_outside_every_ticket_id() -> None:
 
 
 async def test_a_ticket_named_like_a_child_does_not_capture_the_triaged_refund(
-    tickets: TicketRunner, ticket_env: WorkflowEnvironment
+    tickets: TicketRunner,  # noqa: F811
+    ticket_env: WorkflowEnvironment,
 ) -> None:
     ticket_id = f"T-{uuid.uuid4().hex[:8]}"
     # Ticket "<id>-refund" was filed directly and is still running (held open).

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -74,6 +75,14 @@ class CaseRunner:
         (HISTORY_DIR / f"refund_{name}.json").write_text(history.to_json())
 
     async def replay_all(self) -> None:
+        """Ends the cases a test left open, then replays every history. A case left waiting on
+        the shared time-skipping server (its worker gone, an activity outstanding) would keep
+        that server from skipping time for every later test."""
+        for handle in self.handles:
+            try:
+                await handle.terminate("test ended")
+            except RPCError:
+                pass  # already closed
         replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
         for handle in self.handles:
             history = await handle.fetch_history()
