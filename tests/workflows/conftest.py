@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -79,10 +80,8 @@ class CaseRunner:
         the shared time-skipping server (its worker gone, an activity outstanding) would keep
         that server from skipping time for every later test."""
         for handle in self.handles:
-            try:
+            with contextlib.suppress(RPCError):  # already closed
                 await handle.terminate("test ended")
-            except RPCError:
-                pass  # already closed
         replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
         for handle in self.handles:
             history = await handle.fetch_history()
