@@ -377,6 +377,19 @@ class ApprovalClickHandler:
         self, click: Click, person: str, decision: ApprovalDecision
     ) -> ApprovalReceipt | None:
         key = (decision.request_id, person)
+        # Checked and claimed with no await in between: two copies of one click that both passed
+        # `_repeated` (its lookups await) must not both be delivered and both shown as decided.
+        if key in self._in_flight or key in self._delivered:
+            await self._refused(
+                click,
+                person,
+                decision.decision,
+                ApprovalRefused(
+                    "already_decided",
+                    "You already clicked on this request; nothing more was done.",
+                ),
+            )
+            return None
         self._in_flight.add(key)
         try:
             receipt = await self._submit_decision(
