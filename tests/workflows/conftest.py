@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -24,7 +25,7 @@ from tests.stripe_fixtures import stripe_billing, stripe_sandbox  # noqa: F401
 from tests.workflows.case_factory import SeededCase, seed_case
 from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
-from workflows.models import RefundOutcome, RefundRequest
+from workflows.models import CaseStatus, PendingApproval, RefundOutcome, RefundRequest
 from workflows.refund import RefundWorkflow
 
 HISTORY_DIR = Path(__file__).resolve().parent.parent / "histories"
@@ -38,6 +39,19 @@ def worker_deps(crm_store: CrmStore, stripe_billing: StripeBilling) -> WorkerDep
         chat=ChatActivities(None, api_url="http://api.test", temporal_ui_url="http://ui.test"),
         policy=PolicyActivities(),
     )
+
+
+async def status_of(handle: WorkflowHandle) -> CaseStatus:
+    return await handle.query("status", result_type=CaseStatus)
+
+
+async def wait_for_state(handle: WorkflowHandle, state: str) -> CaseStatus:
+    for _ in range(200):
+        status = await status_of(handle)
+        if status.state == state:
+            return status
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case never reached {state}; last status {status}")
 
 
 class CaseRunner:
@@ -65,6 +79,16 @@ class CaseRunner:
         """A case whose order age is measured on the server's clock, which the time-skipping
         server moves ahead whenever a test waits for a result."""
         return seed_case(store, billing, now=await self.env.get_current_time(), **case)
+
+    async def awaiting_approval(
+        self, store: CrmStore, billing: StripeBilling, **case: Any
+    ) -> tuple[SeededCase, WorkflowHandle[RefundWorkflow, RefundOutcome], PendingApproval]:
+        """A seeded case, started and waiting for its approval, with the pending request."""
+        seeded = await self.seed(store, billing, **case)
+        handle = await self.start(seeded.request)
+        pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
+        assert pending is not None
+        return seeded, handle, pending
 
     async def keep(self, handle: WorkflowHandle, name: str) -> None:
         """Stores the history under tests/histories when SUPPORTFLOW_RECORD_HISTORIES=1, so a

@@ -11,24 +11,25 @@ from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.slack.fake_slack import FakeSlack, fake_slack  # noqa: F401
 from tests.workflows.conftest import CaseRunner
-from tests.workflows.test_refund_workflow import decide, refused, wait_for_state
+from tests.workflows.test_refund_workflow import decide, refused
 from tests.workflows.test_slack_approval_paths import (  # noqa: F401
     policy_path,
     slack_cases,
 )
 
 
+def refund_elsewhere(billing: StripeBilling, charge_id: str, cents: int) -> None:
+    """Someone refunds the charge outside supportflow while the case waits."""
+    billing.create_refund(charge_id, cents, f"outside-refund-{charge_id}", {"source": "test"})
+
+
 async def test_approval_after_an_outside_refund_is_superseded_not_approved(
     cases: CaseRunner, crm_store: CrmStore, stripe_billing: StripeBilling
 ) -> None:
-    case = await cases.seed(crm_store, stripe_billing, amount_cents=18_000)
-    handle = await cases.start(case.request)
-    pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
-    assert pending is not None
-    # While the case waited, someone refunded most of the charge outside supportflow.
-    stripe_billing.create_refund(
-        case.charge_id, 17_000, f"outside-refund-{case.charge_id}", {"source": "test"}
+    case, handle, pending = await cases.awaiting_approval(
+        crm_store, stripe_billing, amount_cents=18_000
     )
+    refund_elsewhere(stripe_billing, case.charge_id, 17_000)
 
     receipt = await decide(
         handle, request_id=pending.request_id, approver="alice", decision="approve"
@@ -47,30 +48,13 @@ async def test_approval_after_an_outside_refund_is_superseded_not_approved(
     assert all("refund for ticket" not in m.subject.lower() for m in ticket.outbox)
 
 
-async def test_approval_that_still_holds_is_approved_and_refunds_once(
-    cases: CaseRunner, crm_store: CrmStore, stripe_billing: StripeBilling
-) -> None:
-    case = await cases.seed(crm_store, stripe_billing, amount_cents=18_000)
-    handle = await cases.start(case.request)
-    pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
-    assert pending is not None
-    receipt = await decide(
-        handle, request_id=pending.request_id, approver="bob", decision="approve"
-    )
-    outcome = await handle.result()
-
-    assert (receipt.status, receipt.message) == ("approved", None)
-    assert outcome.state == "resolved"
-    assert [r.amount_cents for r in stripe_billing.list_refunds(case.charge_id)] == [18_000]
-
-
 async def test_requester_cannot_approve_under_another_spelling_of_their_id(
     cases: CaseRunner, crm_store: CrmStore, stripe_billing: StripeBilling
 ) -> None:
-    case = await cases.seed(crm_store, stripe_billing, amount_cents=18_000, requested_by="Alice")
-    handle = await cases.start(case.request)
-    pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
-    assert pending is not None and pending.requested_by == "alice"
+    _, handle, pending = await cases.awaiting_approval(
+        crm_store, stripe_billing, amount_cents=18_000, requested_by="Alice"
+    )
+    assert pending.requested_by == "alice"
     for spelling in ("alice", "ALICE"):
         assert (
             await refused(
@@ -87,13 +71,10 @@ async def test_slack_message_tells_the_approver_no_refund_follows(
     stripe_billing: StripeBilling,
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
-    case = await slack_cases.seed(crm_store, stripe_billing, amount_cents=18_000)
-    handle = await slack_cases.start(case.request)
-    pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
-    assert pending is not None
-    stripe_billing.create_refund(
-        case.charge_id, 18_000, f"outside-refund-{case.charge_id}", {"source": "test"}
+    case, handle, pending = await slack_cases.awaiting_approval(
+        crm_store, stripe_billing, amount_cents=18_000
     )
+    refund_elsewhere(stripe_billing, case.charge_id, 18_000)
     receipt = await decide(
         handle, request_id=pending.request_id, approver="alice", decision="approve"
     )

@@ -54,10 +54,9 @@ async def test_splitting_a_refund_over_tickets_still_needs_an_approval(
 async def test_a_second_money_case_on_the_order_waits_its_turn_by_escalating(
     cases: CaseRunner, crm_store: CrmStore, stripe_billing: StripeBilling
 ) -> None:
-    case = await cases.seed(crm_store, stripe_billing, amount_cents=18_000)
-    holder = await cases.start(case.request)
-    pending = (await wait_for_state(holder, "awaiting_approval")).pending_approval
-    assert pending is not None
+    case, holder, pending = await cases.awaiting_approval(
+        crm_store, stripe_billing, amount_cents=18_000
+    )
 
     other = _ticket(case.request, "dup")
     refused = await (await cases.start(other)).result()
