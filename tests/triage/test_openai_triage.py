@@ -3,7 +3,6 @@ mapping the triage activity applies (retryable vs non-retryable, Retry-After).""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -43,9 +42,7 @@ def triage_client(fake: FakeOpenAI, timeout_s: float = 5.0) -> OpenAITriage:
 
 async def run_activity(fake: FakeOpenAI, timeout_s: float = 5.0) -> Any:
     activities = TriageActivities(triage_client(fake, timeout_s))
-    # A sync activity, run off this loop as the worker's thread pool would: the fake serves here.
-    return await asyncio.to_thread(
-        ActivityEnvironment().run,
+    return await ActivityEnvironment().run(
         activities.triage_ticket,
         TriageInput(ticket_id="T-1", subject="Broken", body="Kettle #5001 broke, refund please"),
     )
@@ -164,10 +161,8 @@ async def test_connection_refused_is_retryable() -> None:
     config = LlmConfig(api_key=API_KEY, model=MODEL, base_url="http://127.0.0.1:9/v1", timeout_s=2)
     activities = TriageActivities(OpenAITriage(make_client(config), MODEL))
     with pytest.raises(ApplicationError) as caught:
-        await asyncio.to_thread(
-            ActivityEnvironment().run,
-            activities.triage_ticket,
-            TriageInput(ticket_id="T-2", subject="", body="hi"),
+        await ActivityEnvironment().run(
+            activities.triage_ticket, TriageInput(ticket_id="T-2", subject="", body="hi")
         )
     assert caught.value.type == "LlmUnavailable"
     assert not caught.value.non_retryable
@@ -175,7 +170,7 @@ async def test_connection_refused_is_retryable() -> None:
 
 async def test_without_a_key_the_rules_engine_runs() -> None:
     activities = TriageActivities()
-    result = ActivityEnvironment().run(
+    result = await ActivityEnvironment().run(
         activities.triage_ticket,
         TriageInput(ticket_id="T-3", subject="", body="Where is my order #5001?"),
     )
