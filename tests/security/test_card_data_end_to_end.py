@@ -164,6 +164,23 @@ async def assert_no_card_anywhere(
     return "\n".join(histories)
 
 
+async def assert_case_holds_no_card(
+    env: WorkflowEnvironment,
+    store: CrmStore,
+    slack: FakeSlack,
+    llm: FakeOpenAI,
+    workflow_ids: list[str],
+    view: dict[str, Any],
+) -> None:
+    """What every case here ends with: no card anywhere, the other numbers kept, the notice in
+    the customer's reply, and histories that replay."""
+    histories = await assert_no_card_anywhere(env, store, slack, llm, workflow_ids)
+    assert_non_card_numbers_survive(histories)
+    assert card_digits_in(json.dumps(view)) == []
+    assert CARD_DATA_NOTICE in final_reply(view)
+    await replay_and_keep(env.client, workflow_ids, None)
+
+
 # -- the stack --------------------------------------------------------------------------------
 
 
@@ -307,13 +324,9 @@ async def test_refund_ticket_needing_approval_keeps_no_card_number(
     assert REPLACEMENT in ticket.subject
 
     workflow_ids = [case_workflow_id(ticket_id)]
-    histories = await assert_no_card_anywhere(
-        dev_server_env, crm_store, fake_slack, fake_openai, workflow_ids
+    await assert_case_holds_no_card(
+        dev_server_env, crm_store, fake_slack, fake_openai, workflow_ids, view
     )
-    assert_non_card_numbers_survive(histories)
-    assert card_digits_in(json.dumps(view)) == []
-    assert CARD_DATA_NOTICE in final_reply(view)
-    await replay_and_keep(dev_server_env.client, workflow_ids, None)
 
 
 async def test_triaged_ticket_sends_the_llm_no_card_number(
@@ -348,13 +361,9 @@ async def test_triaged_ticket_sends_the_llm_no_card_number(
     assert_non_card_numbers_survive(json.dumps(fake_openai.requests[0]))
 
     workflow_ids = [case_workflow_id(ticket_id)]
-    histories = await assert_no_card_anywhere(
-        dev_server_env, crm_store, fake_slack, fake_openai, workflow_ids
+    await assert_case_holds_no_card(
+        dev_server_env, crm_store, fake_slack, fake_openai, workflow_ids, view
     )
-    assert_non_card_numbers_survive(histories)
-    assert card_digits_in(json.dumps(view)) == []
-    assert CARD_DATA_NOTICE in final_reply(view)
-    await replay_and_keep(dev_server_env.client, workflow_ids, None)
 
 
 async def test_reply_with_a_card_number_is_redacted_and_answered_with_the_notice(
@@ -395,10 +404,6 @@ async def test_reply_with_a_card_number_is_redacted_and_answered_with_the_notice
 
     case_id = case_workflow_id(ticket_id)
     workflow_ids = [case_id, process_workflow_id(case_id, "refund")]
-    histories = await assert_no_card_anywhere(
-        dev_server_env, crm_store, fake_slack, fake_openai, workflow_ids
+    await assert_case_holds_no_card(
+        dev_server_env, crm_store, fake_slack, fake_openai, workflow_ids, view
     )
-    assert_non_card_numbers_survive(histories)
-    assert card_digits_in(json.dumps(view)) == []
-    assert CARD_DATA_NOTICE in final_reply(view)
-    await replay_and_keep(dev_server_env.client, workflow_ids, None)
