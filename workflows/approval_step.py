@@ -42,6 +42,7 @@ CHAT_OPTIONS: dict[str, Any] = dict(
 )
 
 Note = Callable[[str, str, str], None]
+RECORD_AFTER_CONFIRM_PATCH = "record-decisions-after-confirmation"
 MessageStatus = Literal["partially_approved", "approved", "rejected", "expired", "superseded"]
 
 
@@ -144,6 +145,11 @@ class ApprovalStep:
             self._keep(posted)  # the escalation copy has buttons too: keep it in step
 
     async def _record_decisions(self) -> None:
+        # The last approval may still be in `confirming` when a slow post or record returns:
+        # recorded now, it would read as a partial approval ("1 of 1") after the approver was
+        # told "Approved". Cases started before this check keep replaying without it.
+        if self._gate.status == "confirming" and workflow.patched(RECORD_AFTER_CONFIRM_PATCH):
+            await workflow.wait_condition(lambda: self._gate.status != "confirming")
         while self._recorded < len(self._gate.decisions):
             decision, at = self._gate.decisions[self._recorded]
             self._recorded += 1
