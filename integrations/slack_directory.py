@@ -22,8 +22,9 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 
+from policies.approval_levels import ApprovalLevel
 from policies.identity import canonical_person_id
-from policies.refund_policy import ApprovalLevel, RefundPolicy
+from policies.refund_policy import RefundPolicy
 
 log = logging.getLogger(__name__)
 

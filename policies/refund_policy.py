@@ -12,20 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-
-class Approver(BaseModel):
-    """A person allowed to decide refunds at a level; `slack_user_id` links their Slack account."""
-
-    id: str
-    slack_user_id: str | None = None
-
-
-class ApprovalLevel(BaseModel):
-    name: str
-    approvers: list[Approver]
-    required_approvals: int = Field(1, ge=1)
-    slack_channel: str | None = None
-    slack_user_group: str | None = None
+from policies.approval_levels import ApprovalLevel
 
 
 class TierOverride(BaseModel):

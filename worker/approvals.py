@@ -47,7 +47,7 @@ RefusalCode = Literal[
     "unlinked_slack_account",
 ]
 
-# ApplicationError types raised by the workflow's validator (workflows/approval.py).
+# ApplicationError types raised by the workflow's validator (workflows/case/approval_gate.py).
 _REFUSAL_BY_ERROR_TYPE: dict[str, RefusalCode] = {
     "NotAnApprover": "not_an_approver",
     "SelfApproval": "self_approval",

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import (
         ApprovalNotice,
         ApprovalRequestRecord,
-        AuditEntry,
         CaseOutcomeRecord,
         CaseState,
         ChargeState,
@@ -43,8 +42,16 @@ with workflow.unsafe.imports_passed_through():
         evaluate_refund,
     )
     from workflows import refund_replies
-    from workflows.approval import ApprovalGate
-    from workflows.approval_step import RECORD_OPTIONS, ApprovalStep
+    from workflows.case.approval_gate import ApprovalGate
+    from workflows.case.approval_step import ApprovalStep
+    from workflows.case.failures import failure_reason
+    from workflows.case.options import (
+        MONEY_OPTIONS,
+        READ_OPTIONS,
+        RECHECK_OPTIONS,
+        RECORD_OPTIONS,
+    )
+    from workflows.case.record import CaseRecord
     from workflows.models import (
         DECIDE_APPROVAL_UPDATE,
         REFUND_WORKFLOW,
@@ -60,21 +67,6 @@ with workflow.unsafe.imports_passed_through():
 
 from policies.identity import canonical_person_id
 
-# Reads are idempotent and fast: local activities keep them out of the event history.
-READ_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=15),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=20),
-)
-# Money and records: regular activities, retried by Temporal until they succeed or fail for good.
-# The refund attempt makes up to four Stripe calls of at most 5 s each (the client's HTTP
-# timeout), so an attempt needs more than 20 s to finish what it started.
-MONEY_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=30),
-    schedule_to_close_timeout=timedelta(days=2),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
-)
-
-
 # Gates for command-order changes, so cases already running keep replaying.
 CONFIRM_APPROVAL_PATCH = "confirm-approval-against-charge"
 TELL_APPROVERS_PATCH = "tell-approvers-when-no-refund"
@@ -82,13 +74,6 @@ MONEY_COUNTED_PATCH = "count-money-on-the-order"
 # A hold outlives any live case (approval expiry plus the money step's two-day retry bound), so
 # only a case that was terminated without releasing it is ever taken over.
 HOLD_MARGIN_HOURS = 72
-# The re-check inside an approval is a read the approver waits on: short, and on failure the
-# refund step's own check of the charge is the one that counts.
-RECHECK_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=10),
-    schedule_to_close_timeout=timedelta(seconds=20),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=2), maximum_attempts=3),
-)
 
 
 class CaseStop(Exception):
@@ -98,14 +83,6 @@ class CaseStop(Exception):
         super().__init__(reason)
         self.state: CaseState = state
         self.reason = reason
-
-
-def _failure_reason(err: ActivityError | ApplicationError) -> str:
-    # Local activity failures can surface as the ApplicationError itself, not wrapped.
-    cause = err if isinstance(err, ApplicationError) else err.cause
-    if isinstance(cause, ApplicationError):
-        return f"{cause.type}: {cause.message}"
-    return str(cause or err)
 
 
 @workflow.defn(name=REFUND_WORKFLOW)
@@ -118,9 +95,6 @@ class RefundWorkflow:
     def __init__(self, request: RefundRequest) -> None:
         self._request = request
         self._gate = ApprovalGate()
-        self._audit: list[AuditEntry] = []
-        self._written_audit = 0
-        self._recorded_decisions = 0
         self._approval_step: ApprovalStep | None = None
         self._hold: OrderHoldResult | None = None
         self._hold_order_id: str | None = None
@@ -136,6 +110,12 @@ class RefundWorkflow:
             customer_id=request.customer_id,
             order_id=request.order_id,
         )
+        self._record = CaseRecord(
+            self._status, search_attributes=self._search_attributes, details=self._details_markdown
+        )
+        self._note = self._record.note
+        self._take_audit = self._record.take_audit
+        self._set_state = self._record.set_state
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> CaseStatus:
@@ -221,7 +201,7 @@ class RefundWorkflow:
             )
         except (ActivityError, ApplicationError) as err:
             raise CaseStop(
-                "escalated", f"Could not load the customer: {_failure_reason(err)}"
+                "escalated", f"Could not load the customer: {failure_reason(err)}"
             ) from None
 
     async def _load_order(self) -> OrderInfo:
@@ -238,7 +218,7 @@ class RefundWorkflow:
             )
         except (ActivityError, ApplicationError) as err:
             raise CaseStop(
-                "escalated", f"Could not load the order: {_failure_reason(err)}"
+                "escalated", f"Could not load the order: {failure_reason(err)}"
             ) from None
 
     async def _load_charge(self, order: OrderInfo) -> ChargeState:
@@ -253,7 +233,7 @@ class RefundWorkflow:
             )
         except (ActivityError, ApplicationError) as err:
             raise CaseStop(
-                "escalated", f"Could not read the charge: {_failure_reason(err)}"
+                "escalated", f"Could not read the charge: {failure_reason(err)}"
             ) from None
 
     async def _hold_order(
@@ -401,9 +381,9 @@ class RefundWorkflow:
             refund = await self._issue_refund(decision, order, approval_id)
         except ActivityError as err:
             # Only non-retryable failures get here (declined, over-refund, auth): no money moved.
-            reason = f"The refund could not be issued: {_failure_reason(err)}"
+            reason = f"The refund could not be issued: {failure_reason(err)}"
             if self._approval_step is not None and workflow.patched(TELL_APPROVERS_PATCH):
-                await self._approval_step.tell_no_money_moved(_failure_reason(err))
+                await self._approval_step.tell_no_money_moved(failure_reason(err))
             raise CaseStop("escalated", reason) from None
         return await self._finish(
             "resolved",
@@ -643,17 +623,9 @@ class RefundWorkflow:
 
     # -- visibility --------------------------------------------------------------------------
 
-    def _note(self, actor: str, action: str, detail: str) -> None:
-        self._audit.append(AuditEntry(actor=actor, action=action, detail=detail, at=workflow.now()))
-
-    def _take_audit(self) -> list[AuditEntry]:
-        entries = self._audit[self._written_audit :]
-        self._written_audit = len(self._audit)
-        return entries
-
-    def _set_state(self, state: CaseState) -> None:
-        self._status.state = state
-        self._status.updated_at = workflow.now()
+    def _search_attributes(self, state: CaseState) -> list[SearchAttributeUpdate[Any]] | None:
+        if state == "evaluating":
+            return None  # the first upsert waits until the policy has spoken
         updates: list[SearchAttributeUpdate[Any]] = [
             CASE_STATE.value_set(state),
             PROCESS.value_set("refund"),
@@ -661,9 +633,7 @@ class RefundWorkflow:
         ]
         if self._status.amount_cents is not None:
             updates.append(AMOUNT_CENTS.value_set(self._status.amount_cents))
-        if state not in ("evaluating",):
-            workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(self._details_markdown())
+        return updates
 
     def _details_markdown(self) -> str:
         s = self._status

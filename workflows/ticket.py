@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
     from activities.handoff import HandoffActivities
     from activities.knowledge import KnowledgeActivities
-    from activities.llm_errors import NON_RETRYABLE_TYPES as LLM_NON_RETRYABLE
     from activities.models import (
         AuditBatch,
-        AuditEntry,
         CaseOutcomeRecord,
         CaseState,
         CustomerContext,
@@ -24,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
         OpenCaseInput,
     )
     from activities.routing import RoutingPolicyActivities
-    from activities.slack_errors import NON_RETRYABLE_TYPES as SLACK_NON_RETRYABLE
     from activities.ticket_models import (
         CustomerMessageInput,
         DraftAnswerInput,
@@ -47,6 +43,15 @@ with workflow.unsafe.imports_passed_through():
         route_ticket,
     )
     from workflows import ticket_replies
+    from workflows.case.customer_input import CustomerInputStep, InputQuestion
+    from workflows.case.failures import failure_reason
+    from workflows.case.options import (
+        HANDOFF_OPTIONS,
+        LLM_OPTIONS,
+        READ_OPTIONS,
+        RECORD_OPTIONS,
+    )
+    from workflows.case.record import CaseRecord
     from workflows.models import STATUS_QUERY, RefundOutcome, process_workflow_id
     from workflows.search_attributes import CASE_STATE, INTENT, PROCESS
     from workflows.ticket_models import (
@@ -63,45 +68,6 @@ with workflow.unsafe.imports_passed_through():
 
 CHILD_ID_NAMESPACE_PATCH = "child-ids-outside-ticket-namespace"
 
-# Every activity has a schedule-to-close bound: besides capping retries, an unbounded one lets the
-# time-skipping test server jump years ahead once the workflow is idle.
-READ_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=15),
-    schedule_to_close_timeout=timedelta(minutes=10),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=10),
-)
-# LLM calls: a few attempts honouring Retry-After, then the ticket goes to a person rather than
-# waiting on a provider outage.
-LLM_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=60),
-    schedule_to_close_timeout=timedelta(minutes=10),
-    retry_policy=RetryPolicy(
-        initial_interval=timedelta(seconds=2),
-        maximum_interval=timedelta(minutes=1),
-        maximum_attempts=5,
-        non_retryable_error_types=sorted(LLM_NON_RETRYABLE),
-    ),
-)
-RECORD_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=15),
-    schedule_to_close_timeout=timedelta(days=2),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2)),
-)
-HANDOFF_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=30),
-    schedule_to_close_timeout=timedelta(hours=6),
-    retry_policy=RetryPolicy(
-        maximum_interval=timedelta(minutes=2), non_retryable_error_types=list(SLACK_NON_RETRYABLE)
-    ),
-)
-
-
-def _failure(err: ActivityError | ChildWorkflowError) -> str:
-    cause = err.cause
-    if isinstance(cause, ApplicationError):
-        return f"{cause.type}: {cause.message}"
-    return str(cause or err)
-
 
 @workflow.defn(name=TICKET_WORKFLOW)
 class TicketWorkflow:
@@ -115,8 +81,7 @@ class TicketWorkflow:
     def __init__(self, request: TicketRequest) -> None:
         self._request = request
         self._body = request.body
-        self._replies: list[str] = []
-        self._audit: list[AuditEntry] = []
+        self._input: CustomerInputStep[str] = CustomerInputStep(self._message)
         self._customer: CustomerContext | None = None
         self._snapshot: RoutingPolicySnapshot | None = None
         self._triage: TriageResult | None = None
@@ -128,6 +93,12 @@ class TicketWorkflow:
             customer_id=request.customer_id,
             order_id=request.order_id,
         )
+        self._record = CaseRecord(
+            self._status, search_attributes=self._search_attributes, details=self._details_markdown
+        )
+        self._note = self._record.note
+        self._take_audit = self._record.take_audit
+        self._set_state = self._record.set_state
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> TicketStatus:
@@ -135,22 +106,17 @@ class TicketWorkflow:
 
     @workflow.update(name=CUSTOMER_REPLY_UPDATE)
     def customer_reply(self, reply: CustomerReplyInput) -> ReplyReceipt:
-        self._replies.append(reply.text)
+        round_ = self._input.accept(reply.text)
         if reply.card_data_removed and not self._request.card_data_removed:
             # Only data changes (no command), so replay is unaffected. Every later reply, this
             # workflow's and the process child's (built from the request), carries the notice.
             self._request = self._request.model_copy(update={"card_data_removed": True})
         self._note("customer", "replied", f"via {reply.channel}")
-        return ReplyReceipt(accepted=True, state=self._status.state, round=len(self._replies))
+        return ReplyReceipt(accepted=True, state=self._status.state, round=round_)
 
     @customer_reply.validator
     def _validate_reply(self, reply: CustomerReplyInput) -> None:
-        if self._status.state != "awaiting_customer" or len(self._replies) > self._rounds:
-            raise ApplicationError(
-                "This ticket is not waiting for a reply from the customer.",
-                type="NotAwaitingReply",
-                non_retryable=True,
-            )
+        self._input.validate(reply.text)
 
     @property
     def _rounds(self) -> int:
@@ -207,7 +173,7 @@ class TicketWorkflow:
                 CrmActivities.open_case, data, **RECORD_OPTIONS
             )
         except ActivityError as err:
-            self._tried(f"Looked the customer up in the CRM: {_failure(err)}")
+            self._tried(f"Looked the customer up in the CRM: {failure_reason(err)}")
             return None
 
     async def _triage_ticket(self) -> TriageResult | None:
@@ -221,7 +187,7 @@ class TicketWorkflow:
                 TriageActivities.triage_ticket, data, **LLM_OPTIONS
             )
         except ActivityError as err:
-            self._tried(f"Triage failed: {_failure(err)}")
+            self._tried(f"Triage failed: {failure_reason(err)}")
             return None
         self._triage = triage
         self._status.triage = triage
@@ -253,39 +219,38 @@ class TicketWorkflow:
         return decision
 
     async def _ask_and_wait(self, decision: RouteDecision) -> str | None:
-        """Asks the clarifying question, reminds once, and gives up after the policy's timeout.
-        Durable: the wait survives worker restarts, and the reply arrives as an Update."""
-        r, rounds, rules = self._request, self._rounds, self._policy.clarification
+        """Asks the clarifying question, reminds once, and gives up after the policy's timeout."""
+        r, rules = self._request, self._policy.clarification
         name = self._customer.name if self._customer else None
         question = decision.clarifying_question or "Could you tell us a little more?"
-        await self._message(
-            f"clarify:{rounds}", ticket_replies.clarifying_question(r.ticket_id, name, question)
-        )
-        self._tried(f"Asked the customer: {', '.join(decision.missing) or 'more detail'}")
-        self._status.awaiting_reply_since = workflow.now()
-        self._set_state("awaiting_customer")
-        if not await self._wait_for_reply(rounds, rules.reminder_after_hours):
-            remaining = rules.close_after_hours - rules.reminder_after_hours
-            await self._message(
-                f"reminder:{rounds}",
-                ticket_replies.reminder(r.ticket_id, name, question, remaining),
-            )
+        remaining = rules.close_after_hours - rules.reminder_after_hours
+
+        def waiting() -> None:
+            self._tried(f"Asked the customer: {', '.join(decision.missing) or 'more detail'}")
+            self._status.awaiting_reply_since = workflow.now()
+            self._set_state("awaiting_customer")
+
+        def reminded() -> None:
             self._tried(f"Reminded the customer after {rules.reminder_after_hours:g} hours")
-            if not await self._wait_for_reply(rounds, remaining):
-                return None
+
+        reply = await self._input.ask(
+            InputQuestion(
+                key="clarify",
+                message=ticket_replies.clarifying_question(r.ticket_id, name, question),
+                reminder_key="reminder",
+                reminder=ticket_replies.reminder(r.ticket_id, name, question, remaining),
+                remind_after_hours=rules.reminder_after_hours,
+                close_after_hours=rules.close_after_hours,
+            ),
+            on_waiting=waiting,
+            on_reminded=reminded,
+        )
+        if reply is None:
+            return None
         self._status.clarification_rounds += 1
         self._status.awaiting_reply_since = None
         self._set_state("evaluating")
-        return self._replies[rounds]
-
-    async def _wait_for_reply(self, rounds: int, hours: float) -> bool:
-        try:
-            await workflow.wait_condition(
-                lambda: len(self._replies) > rounds, timeout=timedelta(hours=hours)
-            )
-        except TimeoutError:
-            return False
-        return True
+        return reply
 
     async def _start_process(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
         process = decision.process or ""
@@ -314,7 +279,7 @@ class TicketWorkflow:
                 result_type=child.result_type,
             )
         except ChildWorkflowError as err:
-            self._tried(f"{decision.workflow} failed: {_failure(err)}")
+            self._tried(f"{decision.workflow} failed: {failure_reason(err)}")
             return await self._escalate(
                 f"The {process} process failed.", decision.recommended_next_step
             )
@@ -358,7 +323,7 @@ class TicketWorkflow:
                 **LLM_OPTIONS,
             )
         except ActivityError as err:
-            self._tried(f"Drafting the answer failed: {_failure(err)}")
+            self._tried(f"Drafting the answer failed: {failure_reason(err)}")
             return await self._escalate(
                 "The answer could not be drafted.", decision.recommended_next_step, sources=sources
             )
@@ -421,7 +386,7 @@ class TicketWorkflow:
         except ActivityError as err:
             # The package is still in this workflow's status and history; the customer must
             # still hear that a person is taking over.
-            self._tried(f"Posting the hand-off failed: {_failure(err)}")
+            self._tried(f"Posting the hand-off failed: {failure_reason(err)}")
         name = self._customer.name if self._customer else None
         outcome = await self._finish(
             "escalated",
@@ -495,25 +460,11 @@ class TicketWorkflow:
             **RECORD_OPTIONS,
         )
 
-    def _take_audit(self) -> list[AuditEntry]:
-        entries, self._audit = self._audit, []
-        return entries
-
-    def _note(self, actor: str, action: str, detail: str) -> None:
-        self._audit.append(
-            AuditEntry(actor=actor, action=action, detail=detail[:500], at=workflow.now())
-        )
-
     def _tried(self, step: str) -> None:
         self._status.tried.append(step)
 
-    def _set_state(self, state: CaseState) -> None:
-        self._status.state = state
-        self._status.updated_at = workflow.now()
-        workflow.upsert_search_attributes(
-            [CASE_STATE.value_set(state), PROCESS.value_set(self._status.process)]
-        )
-        workflow.set_current_details(self._details_markdown())
+    def _search_attributes(self, state: CaseState) -> list[SearchAttributeUpdate[Any]]:
+        return [CASE_STATE.value_set(state), PROCESS.value_set(self._status.process)]
 
     def _details_markdown(self) -> str:
         s = self._status

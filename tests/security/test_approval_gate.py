@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from workflows.approval import ApprovalGate
+from workflows.case.approval_gate import ApprovalGate
 from workflows.models import ApprovalDecision, PendingApproval
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -35,8 +35,8 @@ from activities.models import (
     ApprovalNotice,
     ChatPostResult,
 )
-from workflows.approval import ApprovalGate
-from workflows.approval_step import ApprovalStep
+from workflows.case.approval_gate import ApprovalGate
+from workflows.case.approval_step import ApprovalStep
 from workflows.models import ApprovalDecision, ApprovalReceipt, PendingApproval
 
 REQUEST_ID = "req-confirming"

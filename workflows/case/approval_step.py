@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -27,19 +26,9 @@ with workflow.unsafe.imports_passed_through():
         ApprovalReminder,
         ChatPostResult,
     )
-    from policies.refund_policy import ApprovalLevel
-    from workflows.approval import ApprovalGate
-
-RECORD_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=15),
-    schedule_to_close_timeout=timedelta(days=2),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2)),
-)
-CHAT_OPTIONS: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=15),
-    schedule_to_close_timeout=timedelta(minutes=10),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-)
+    from policies.approval_levels import ApprovalLevel
+    from workflows.case.approval_gate import ApprovalGate
+    from workflows.case.options import CHAT_OPTIONS, RECORD_OPTIONS
 
 Note = Callable[[str, str, str], None]
 RECORD_AFTER_CONFIRM_PATCH = "record-decisions-after-confirmation"
