@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -14,23 +12,17 @@ with workflow.unsafe.imports_passed_through():
     from activities.commerce import CommerceActivities
     from activities.crm import CrmActivities
     from activities.models import (
-        ApprovalNotice,
-        ApprovalRequestRecord,
         CaseOutcomeRecord,
         CaseState,
         ChargeState,
         ChargeStateInput,
         CustomerContext,
-        CustomerReply,
-        HoldOrderInput,
         IssueRefundInput,
         LoadOrderInput,
         OpenCaseInput,
-        OrderHoldResult,
         OrderInfo,
         PolicyLoadInput,
         RefundResult,
-        ReleaseOrderHoldInput,
     )
     from activities.policy import PolicyActivities
     from policies.loader import PolicySnapshot
@@ -44,7 +36,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import refund_replies
     from workflows.case.approval_gate import ApprovalGate
     from workflows.case.approval_step import ApprovalStep
-    from workflows.case.failures import failure_reason
+    from workflows.case.failures import CaseStop, failure_reason
+    from workflows.case.money_hold import MoneyHold, OrderTaken
     from workflows.case.options import (
         MONEY_OPTIONS,
         READ_OPTIONS,
@@ -59,11 +52,11 @@ with workflow.unsafe.imports_passed_through():
         ApprovalDecision,
         ApprovalReceipt,
         CaseStatus,
-        PendingApproval,
         RefundOutcome,
         RefundRequest,
     )
-    from workflows.search_attributes import AMOUNT_CENTS, CASE_STATE, CUSTOMER_ID, PROCESS
+    from workflows.refund_approval import approval_no_longer_holds, refund_approval
+    from workflows.refund_details import refund_details, refund_search_attributes
 
 from policies.identity import canonical_person_id
 
@@ -74,15 +67,6 @@ MONEY_COUNTED_PATCH = "count-money-on-the-order"
 # A hold outlives any live case (approval expiry plus the money step's two-day retry bound), so
 # only a case that was terminated without releasing it is ever taken over.
 HOLD_MARGIN_HOURS = 72
-
-
-class CaseStop(Exception):
-    """Ends the case early (escalation or a non-retryable lookup failure) with a clear reason."""
-
-    def __init__(self, state: CaseState, reason: str) -> None:
-        super().__init__(reason)
-        self.state: CaseState = state
-        self.reason = reason
 
 
 @workflow.defn(name=REFUND_WORKFLOW)
@@ -96,8 +80,7 @@ class RefundWorkflow:
         self._request = request
         self._gate = ApprovalGate()
         self._approval_step: ApprovalStep | None = None
-        self._hold: OrderHoldResult | None = None
-        self._hold_order_id: str | None = None
+        self._hold = MoneyHold("refund", request.ticket_id)
         self._refunds_since: datetime | None = None
         # What the pending approval was decided on, so the last approval can be re-checked.
         self._approval_basis: (
@@ -111,7 +94,11 @@ class RefundWorkflow:
             order_id=request.order_id,
         )
         self._record = CaseRecord(
-            self._status, search_attributes=self._search_attributes, details=self._details_markdown
+            self._status,
+            search_attributes=lambda state: refund_search_attributes(
+                self._status, request.customer_id, state
+            ),
+            details=lambda: refund_details(self._status),
         )
         self._note = self._record.note
         self._take_audit = self._record.take_audit
@@ -247,47 +234,26 @@ class RefundWorkflow:
         amount = self._request.requested_amount_cents or max(
             charge.amount_cents - charge.amount_refunded_cents, 0
         )
-        hold = await workflow.execute_activity_method(
-            CrmActivities.hold_order_for_money,
-            HoldOrderInput(
+        try:
+            hold = await self._hold.take(
                 order_id=order.order_id,
-                workflow_id=workflow.info().workflow_id,
-                ticket_id=self._request.ticket_id,
                 customer_id=customer.customer_id,
-                process="refund",
                 amount_cents=amount,
                 stale_after_hours=snapshot.policy.approval_expiry_hours + HOLD_MARGIN_HOURS,
-            ),
-            summary=f"Hold order {order.order_id} for this refund",
-            **RECORD_OPTIONS,
-        )
-        if not hold.held:
+            )
+        except OrderTaken as taken:
             raise CaseStop(
                 "escalated",
                 f"Order {order.order_id} already has a case moving money "
-                f"(ticket {hold.holder_ticket_id}); one money case per order runs at a time, "
+                f"(ticket {taken.holder_ticket_id}); one money case per order runs at a time, "
                 "so a person will look at this ticket. No refund was made.",
-            )
-        self._hold, self._hold_order_id = hold, order.order_id
+            ) from None
         if hold.taken_over_from_workflow_id:
             self._note(
                 "workflow",
                 "money_hold_taken_over",
                 f"stale hold of {hold.taken_over_from_workflow_id} on {order.order_id}",
             )
-
-    async def _release_hold(self) -> None:
-        if self._hold_order_id is None:
-            return
-        await workflow.execute_activity_method(
-            CrmActivities.release_order_hold,
-            ReleaseOrderHoldInput(
-                order_id=self._hold_order_id, workflow_id=workflow.info().workflow_id
-            ),
-            summary=f"Release order {self._hold_order_id}",
-            **RECORD_OPTIONS,
-        )
-        self._hold_order_id = None
 
     def _decide(
         self,
@@ -304,8 +270,8 @@ class RefundWorkflow:
             requested_amount_cents=self._request.requested_amount_cents,
             recent_refund_count=customer.recent_refund_count,
             refunded_on_order_in_window_cents=charge.refunded_since_cents,
-            in_flight_cents=self._hold.in_flight_cents if self._hold else 0,
-            in_flight_refund_count=self._hold.in_flight_refund_count if self._hold else 0,
+            in_flight_cents=self._hold.in_flight_cents,
+            in_flight_refund_count=self._hold.in_flight_count,
             now=workflow.now(),
         )
         return evaluate_refund(snapshot.policy, facts)
@@ -374,7 +340,7 @@ class RefundWorkflow:
                     "Approved, but the refund can no longer follow: "
                     f"{self._gate.superseded_reason}. No refund was made.",
                 )
-        if self._hold is not None:
+        if self._hold.current is not None:
             # Renewing right before paying also tells a case whose stale hold was taken over.
             await self._hold_order(snapshot, customer, order, await self._load_charge(order))
         try:
@@ -433,92 +399,44 @@ class RefundWorkflow:
         customer: CustomerContext,
         order: OrderInfo,
     ) -> str:
-        policy = snapshot.policy
-        level = policy.level(decision.approval_level or policy.single_approval.name)
-        now = workflow.now()
-        remind_at = now + timedelta(hours=policy.approval_reminder_after_hours)
-        expires_at = now + timedelta(hours=policy.approval_expiry_hours)
-        request_id = str(workflow.uuid4())
-        pending = PendingApproval(
-            request_id=request_id,
-            level=level.name,
-            amount_cents=decision.amount_cents,
+        ask = refund_approval(
+            request=self._request,
+            workflow_id=workflow.info().workflow_id,
+            request_id=str(workflow.uuid4()),
+            now=workflow.now(),
+            snapshot=snapshot,
+            customer=customer,
+            order=order,
+            decision=decision,
             currency=self._status.currency or order.currency,
-            charge_id=order.charge_id or "",
-            required_approvals=level.required_approvals,
-            approvers=[a.id for a in level.approvers],
-            requested_by=canonical_person_id(self._request.requested_by),
-            rule=decision.rule,
-            reason=decision.reason,
-            expires_at=expires_at,
         )
+        pending = ask.pending
         self._gate.open(pending)
         # Decisions may arrive while the request is still being recorded and posted.
         self._approval_basis = (snapshot, customer, order, decision)
         self._status.pending_approval = pending
         self._set_state("awaiting_approval")
-        workflow_id = workflow.info().workflow_id
         self._note(
             "policy",
             "approval_requested",
-            f"{level.name} approval ({level.required_approvals}) for "
-            f"{decision.amount_cents} cents, request {request_id}",
+            f"{pending.level} approval ({pending.required_approvals}) for "
+            f"{decision.amount_cents} cents, request {pending.request_id}",
         )
         await workflow.execute_activity_method(
             CrmActivities.record_approval_request,
-            ApprovalRequestRecord(
-                ticket_id=self._request.ticket_id,
-                workflow_id=workflow_id,
-                request_id=request_id,
-                level=level.name,
-                amount_cents=decision.amount_cents,
-                currency=pending.currency,
-                required_approvals=level.required_approvals,
-                approvers=pending.approvers,
-                requested_by=pending.requested_by,
-                rule=decision.rule,
-                reason=decision.reason,
-                expires_at=expires_at,
-                policy_version=snapshot.version_tag,
-                audit=self._take_audit(),
-            ),
+            ask.record.model_copy(update={"audit": self._take_audit()}),
             summary="Record approval request",
             **RECORD_OPTIONS,
         )
-        notice = ApprovalNotice(
-            ticket_id=self._request.ticket_id,
-            workflow_id=workflow_id,
-            request_id=request_id,
-            level=level.name,
-            channel=level.slack_channel,
-            approver_slack_ids=[a.slack_user_id for a in level.approvers if a.slack_user_id],
-            approver_user_group=level.slack_user_group,
-            customer_id=customer.customer_id,
-            customer_name=customer.name,
-            customer_tier=customer.tier,
-            subject=self._request.subject,
-            order_id=order.order_id,
-            amount_cents=decision.amount_cents,
-            currency=pending.currency,
-            refundable_cents=decision.refundable_cents,
-            rule=decision.rule,
-            reason=decision.reason,
-            recommended_action=f"Approve a refund of {decision.amount_cents / 100:,.2f} "
-            f"{pending.currency.upper()} to the original payment method.",
-            recent_refunds=customer.recent_refunds,
-            required_approvals=level.required_approvals,
-            expires_at=expires_at,
+        self._approval_step = ApprovalStep(self._gate, ask.notice, self._note)
+        await self._approval_step.run(
+            ask.remind_at, pending.expires_at, snapshot.policy.escalation_level
         )
-        self._approval_step = ApprovalStep(self._gate, notice, self._note)
-        await self._approval_step.run(remind_at, expires_at, policy.escalation_level)
-        return request_id
+        return pending.request_id
 
     async def _recheck_approved_action(self) -> str | None:
-        """Why the approved refund can no longer follow, or None when it still holds.
-
-        Reads the charge again and lets the same policy decide on fresh facts: if the amount
-        changed, nothing is refundable any more, or the limits now need a higher level, the
-        approvals given no longer cover the action."""
+        """Why the approved refund can no longer follow, or None when it still holds: reads the
+        charge again and lets the same policy decide on fresh facts."""
         if self._approval_basis is None:
             return None
         snapshot, customer, order, approved = self._approval_basis
@@ -534,21 +452,7 @@ class RefundWorkflow:
         except (ActivityError, ApplicationError):
             return None  # the refund step checks the charge again and escalates if it must
         fresh = self._decide(snapshot, customer, order, charge)
-        if fresh.outcome is Outcome.DENY:
-            return fresh.reason
-        if fresh.amount_cents != approved.amount_cents:
-            return (
-                f"the refundable amount changed from {approved.amount_cents / 100:,.2f} to "
-                f"{fresh.amount_cents / 100:,.2f} since the request was posted"
-            )
-        rank = {
-            None: 0,
-            snapshot.policy.single_approval.name: 1,
-            snapshot.policy.dual_approval.name: 2,
-        }
-        if rank.get(fresh.approval_level, 3) > rank.get(approved.approval_level, 3):
-            return f"the refund now needs {fresh.approval_level} approval: {fresh.reason}"
-        return None
+        return approval_no_longer_holds(snapshot, approved, fresh)
 
     # -- records -----------------------------------------------------------------------------
 
@@ -570,7 +474,14 @@ class RefundWorkflow:
         self._set_state(state)
         self._note("workflow", f"case_{state}", resolution)
         reply = refund_replies.with_card_notice(
-            self._reply(reply_kind, customer, resolution, refund, reviewer_reason),
+            refund_replies.reply_for(
+                reply_kind,
+                self._request.ticket_id,
+                customer.name if customer else None,
+                resolution,
+                refund,
+                reviewer_reason,
+            ),
             self._request.card_data_removed,
         )
         version = snapshot.version_tag if snapshot else None
@@ -592,7 +503,7 @@ class RefundWorkflow:
             **RECORD_OPTIONS,
         )
         # After the outcome is recorded, so the next case on this order counts this refund.
-        await self._release_hold()
+        await self._hold.release()
         return RefundOutcome(
             ticket_id=self._request.ticket_id,
             state=state,
@@ -601,57 +512,3 @@ class RefundWorkflow:
             amount_cents=refund.amount_cents if refund else None,
             policy_version=version,
         )
-
-    def _reply(
-        self,
-        kind: str,
-        customer: CustomerContext | None,
-        resolution: str,
-        refund: RefundResult | None,
-        reviewer_reason: str | None,
-    ) -> CustomerReply | None:
-        if customer is None:
-            return None  # Unknown customer: there is nobody to write to; a person takes over.
-        ticket, name = self._request.ticket_id, customer.name
-        if kind == "refunded" and refund is not None:
-            return refund_replies.refunded(ticket, name, refund.amount_cents, refund.currency)
-        if kind == "denied":
-            return refund_replies.denied(ticket, name, resolution)
-        if kind == "rejected":
-            return refund_replies.rejected(ticket, name, reviewer_reason)
-        return refund_replies.escalated(ticket, name)
-
-    # -- visibility --------------------------------------------------------------------------
-
-    def _search_attributes(self, state: CaseState) -> list[SearchAttributeUpdate[Any]] | None:
-        if state == "evaluating":
-            return None  # the first upsert waits until the policy has spoken
-        updates: list[SearchAttributeUpdate[Any]] = [
-            CASE_STATE.value_set(state),
-            PROCESS.value_set("refund"),
-            CUSTOMER_ID.value_set(self._request.customer_id),
-        ]
-        if self._status.amount_cents is not None:
-            updates.append(AMOUNT_CENTS.value_set(self._status.amount_cents))
-        return updates
-
-    def _details_markdown(self) -> str:
-        s = self._status
-        lines = [f"**Refund case** · ticket `{s.ticket_id}` · **{s.state.replace('_', ' ')}**"]
-        if s.amount_cents is not None and s.currency:
-            lines.append(f"- Amount: {s.amount_cents / 100:,.2f} {s.currency.upper()}")
-        if s.decision_rule:
-            lines.append(
-                f"- Policy `{s.policy_version}`: `{s.decision_rule}` — {s.decision_reason}"
-            )
-        if s.pending_approval and s.state == "awaiting_approval":
-            p = s.pending_approval
-            lines.append(
-                f"- Waiting for {p.level} approval ({len(p.approved_by)}/{p.required_approvals})"
-                f" from {', '.join(p.approvers)} until {p.expires_at:%Y-%m-%d %H:%M} UTC"
-            )
-        if s.refund_id:
-            lines.append(f"- Stripe refund: `{s.refund_id}`")
-        if s.resolution:
-            lines.append(f"- Resolution: {s.resolution}")
-        return "\n".join(lines)

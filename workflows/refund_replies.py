@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import overload
 
-from activities.models import CustomerReply
+from activities.models import CustomerReply, RefundResult
 
 CARD_DATA_NOTICE = (
     "For your security we removed what looked like a card number from your message; please "
@@ -70,3 +70,24 @@ def escalated(ticket_id: str, name: str) -> CustomerReply:
             "get back to you shortly.\n"
         ),
     )
+
+
+def reply_for(
+    kind: str,
+    ticket_id: str,
+    customer_name: str | None,
+    resolution: str,
+    refund: RefundResult | None,
+    reviewer_reason: str | None,
+) -> CustomerReply | None:
+    """The reply for how the case ended; None for an unknown customer, as there is nobody to
+    write to and a person takes over."""
+    if customer_name is None:
+        return None
+    if kind == "refunded" and refund is not None:
+        return refunded(ticket_id, customer_name, refund.amount_cents, refund.currency)
+    if kind == "denied":
+        return denied(ticket_id, customer_name, resolution)
+    if kind == "rejected":
+        return rejected(ticket_id, customer_name, reviewer_reason)
+    return escalated(ticket_id, customer_name)
