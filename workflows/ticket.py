@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
@@ -53,7 +50,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.case.record import CaseRecord
     from workflows.models import STATUS_QUERY, RefundOutcome, process_workflow_id
-    from workflows.search_attributes import CASE_STATE, INTENT, PROCESS
+    from workflows.search_attributes import INTENT
+    from workflows.ticket_details import ticket_details, ticket_search_attributes
     from workflows.ticket_models import (
         CUSTOMER_REPLY_UPDATE,
         TICKET_WORKFLOW,
@@ -94,7 +92,9 @@ class TicketWorkflow:
             order_id=request.order_id,
         )
         self._record = CaseRecord(
-            self._status, search_attributes=self._search_attributes, details=self._details_markdown
+            self._status,
+            search_attributes=lambda state: ticket_search_attributes(self._status, state),
+            details=lambda: ticket_details(self._status),
         )
         self._note = self._record.note
         self._take_audit = self._record.take_audit
@@ -462,23 +462,3 @@ class TicketWorkflow:
 
     def _tried(self, step: str) -> None:
         self._status.tried.append(step)
-
-    def _search_attributes(self, state: CaseState) -> list[SearchAttributeUpdate[Any]]:
-        return [CASE_STATE.value_set(state), PROCESS.value_set(self._status.process)]
-
-    def _details_markdown(self) -> str:
-        s = self._status
-        lines = [f"**Ticket {s.ticket_id}** · state `{s.state}` · process `{s.process}`"]
-        if s.triage is not None:
-            lines.append(
-                f"- Triage: `{s.triage.intent}` ({s.triage.confidence:.2f}, {s.triage.engine})"
-            )
-        if s.route is not None:
-            lines.append(f"- Route: `{s.route}` — {s.route_reason}")
-        if s.process_workflow_id:
-            lines.append(f"- Child workflow: `{s.process_workflow_id}`")
-        if s.answer is not None:
-            lines.append(f"- Answer: {s.answer.delivery} ({s.answer.confidence:.2f})")
-        if s.state == "awaiting_customer":
-            lines.append("- Waiting for the customer's reply (`customer_reply` update)")
-        return "\n".join(lines)
