@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from activities.triage import llm_config
 from integrations.knowledge.factory import open_knowledge_base
 from integrations.knowledge.helpcenter import load_help_center
 from policies.routing_policy import Route
+from worker.activity_wiring import llm_config
 from worker.settings import PROJECT_ROOT, Settings
 
 DEMO_HELP_CENTER = PROJECT_ROOT / "demo" / "help-center"
