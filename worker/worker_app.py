@@ -21,8 +21,7 @@ from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from policies.loader import load_refund_policy
 from worker.activity_wiring import chat_activities, slack_approvals
-from worker.settings import Settings, get_settings
-from worker.stripe_sandbox import SANDBOX_API_KEY
+from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
 from worker.temporal_client import connect_temporal
 from worker.ticket_activities import TICKET_WORKFLOWS, ticket_activity_list
 from workflows.refund import RefundWorkflow
@@ -53,7 +52,7 @@ def stripe_from_settings(settings: Settings) -> StripeBilling:
             "STRIPE_API_BASE (the local sandbox that `supportflow run` starts)."
         )
     return StripeBilling(
-        key.get_secret_value() if key else SANDBOX_API_KEY, settings.stripe_api_base
+        key.get_secret_value() if key else STRIPE_API_BASE_DEFAULT_KEY, settings.stripe_api_base
     )
 
 

@@ -46,7 +46,7 @@ from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from tests.triage.fake_openai import API_KEY, FakeOpenAI, fake_openai
 from worker.activity_wiring import chat_activities
 from worker.api import create_app
-from worker.demo_triage import ingest_demo_help_center
+from worker.local_stack.demo_triage import ingest_demo_help_center
 from worker.settings import Settings
 from worker.ticket_activities import ticket_activity_list
 from worker.worker_app import WorkerDeps, build_worker

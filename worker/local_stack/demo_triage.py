@@ -2,7 +2,7 @@
 
 These tickets name no process: TicketWorkflow triages each one and the routing policy picks its
 route, so `make run` shows every route a real helpdesk ticket can take. Their customers and orders
-are the demo data of worker/demo_data.py; the texts are checked against the rules triage and the
+are the demo data of `demo_data`; the texts are checked against the rules triage and the
 default routing policy by the tests, so the demo shows what it says it shows.
 """
 
