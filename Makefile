@@ -2,7 +2,10 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# One stamp per install: `make run` needs the local stack only, tests and lint the dev tools
+# too (the dev extra includes the local one, so installing it satisfies both).
+LOCAL_STAMP := $(VENV)/.installed-local
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint format bench clean help
 
@@ -12,28 +15,36 @@ help:
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - benchmarks under bench/ (key=value lines)"
 
-$(STAMP): pyproject.toml
+define install
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[$(1)]'
+endef
 
-run: $(STAMP)
+$(LOCAL_STAMP): pyproject.toml
+	$(call install,local)
+	touch $(LOCAL_STAMP)
+
+$(DEV_STAMP): pyproject.toml
+	$(call install,dev)
+	touch $(DEV_STAMP) $(LOCAL_STAMP)
+
+run: $(LOCAL_STAMP)
 	$(BIN)/supportflow run
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy workflows activities integrations policies worker bench evals
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench
 
 clean:

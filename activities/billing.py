@@ -1,6 +1,6 @@
 """Billing activities: read a charge, and refund it exactly once.
 
-Both are synchronous because the Stripe SDK blocks; the worker runs them in its thread pool.
+Both are synchronous because the Stripe SDK blocks; Temporal runs them in the activity thread pool.
 
 Exactly once rests on three things, none of which trusts the server alone (GUIDE §3):
 - the key (minted by the workflow from its id and step) goes into Idempotency-Key and into the
@@ -30,12 +30,12 @@ from activities.billing_errors import (
 from activities.models import ChargeState, ChargeStateInput, IssueRefundInput, RefundResult
 from integrations.stripe_billing import KEY_GENERATION_METADATA_KEY, StripeBilling, StripeRefund
 
-# Slack between the HTTP timeout and the end of the attempt, for the worker to report back.
+# Slack between the HTTP timeout and the end of the attempt, for the attempt to report back.
 _DEADLINE_MARGIN_SECONDS = 1.0
 
 
 class BillingActivities:
-    """Stripe-backed activities, bound to one `StripeBilling` client built from worker settings
+    """Stripe-backed activities, bound to one `StripeBilling` client built from the process settings
     (the API key never passes through workflow inputs)."""
 
     def __init__(self, billing: StripeBilling) -> None:

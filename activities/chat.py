@@ -1,6 +1,6 @@
 """Chat activities: approval messages in Slack, or the outbox path when Slack is not configured.
 
-Sync activities (the worker runs them on its activity thread pool): slack_sdk's WebClient is
+Sync activities (Temporal runs them on the activity thread pool): slack_sdk's WebClient is
 blocking, and approvals are a few calls per case. Every Slack call goes through `slack_errors`,
 so retries are Temporal's, honouring Slack's Retry-After.
 """
@@ -38,9 +38,7 @@ from integrations.slack_blocks import (
     reminder_text,
     request_blocks,
 )
-from integrations.slack_directory import ApproverDirectory, PersonForSlackUser
-from policies.refund_policy import RefundPolicy
-from worker.settings import Settings
+from integrations.slack_directory import ApproverDirectory
 
 # Slack and Temporal clocks differ; the idempotency lookback starts this much earlier.
 CLOCK_SKEW_MARGIN = timedelta(minutes=5)
@@ -66,34 +64,6 @@ class ChatActivities:
         self._api_url = api_url
         self._ui_url = temporal_ui_url
         self._directory = directory
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        policy: RefundPolicy,
-        *,
-        person_for_slack_user: PersonForSlackUser | None = None,
-    ) -> ChatActivities:
-        """`person_for_slack_user` is the CRM's person directory (`CrmStore.person_for_slack_user`):
-        without it, only Slack users the policy lists by id count as people."""
-        token = settings.slack_bot_token
-        slack = (
-            SlackApprovals.connect(token.get_secret_value(), settings.slack_api_base)
-            if token is not None
-            else None
-        )
-        directory = ApproverDirectory(
-            policy,
-            slack.user_group_members if slack else None,
-            person_for_slack_user=person_for_slack_user,
-        )
-        return cls(
-            slack,
-            api_url=settings.api_url,
-            temporal_ui_url=settings.temporal_ui_url,
-            directory=directory,
-        )
 
     @activity.defn(name="post_approval_request")
     def post_approval_request(self, notice: ApprovalNotice) -> ChatPostResult:

@@ -2,7 +2,7 @@
 
 Thin wrappers over `CrmStore`: every store write is idempotent, so Temporal may retry any of
 these freely; `crm_errors` decides which failures are worth retrying. Synchronous on purpose
-(the store uses blocking drivers): the worker runs them on its activity thread pool.
+(the store uses blocking drivers): Temporal runs them on the activity thread pool.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Knowledge activities: search the help center and draft a cited answer.
 
-Search is synchronous (SQLite and the Weaviate client block), so it runs on the worker's
+Search is synchronous (SQLite and the Weaviate client block), so it runs on Temporal's
 activity thread pool. Drafting uses the LLM when one is configured and otherwise quotes the
 passages (extractive), so a ticket is answered the same way offline as in production, only less
 fluently. Either way the citations come from the passages, never from generated text.
@@ -18,14 +18,10 @@ from activities.ticket_models import (
     KnowledgeSearchResult,
     SearchKnowledgeInput,
 )
-from activities.triage import llm_config
 from integrations.card_numbers import redact_card_numbers
 from integrations.knowledge.answers import DraftedAnswer, extractive_answer, format_reply
 from integrations.knowledge.base import KnowledgeBase
-from integrations.knowledge.factory import open_knowledge_base
 from integrations.openai_answer import OpenAIAnswerDrafter
-from integrations.openai_llm import make_client
-from worker.settings import Settings
 
 
 class KnowledgeActivities:
@@ -73,19 +69,3 @@ def _answer(data: DraftAnswerInput, drafted: DraftedAnswer) -> KnowledgeAnswer:
         input_tokens=drafted.input_tokens,
         output_tokens=drafted.output_tokens,
     )
-
-
-def knowledge_activities_from_settings(settings: Settings) -> KnowledgeActivities:
-    """Weaviate when WEAVIATE_URL is set, else the SQLite file at SUPPORTFLOW_KNOWLEDGE_DB; an
-    LLM drafter when OPENAI_API_KEY is set, else extractive answers."""
-    config = llm_config(settings)
-    kb = open_knowledge_base(
-        sqlite_path=settings.knowledge_db_path,
-        weaviate_url=settings.weaviate_url,
-        weaviate_api_key=(
-            settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
-        ),
-        llm=config,
-    )
-    drafter = OpenAIAnswerDrafter(make_client(config), config.model) if config else None
-    return KnowledgeActivities(kb, drafter)

@@ -11,7 +11,7 @@ from policies.loader import PolicySnapshot, load_refund_policy
 
 
 class PolicyActivities:
-    """Policy files live with the worker; a changed file changes the hash recorded per case."""
+    """Policy files are deployed with the code; a changed file changes the hash recorded per case."""
 
     def __init__(self, refund_policy_path: Path | None = None) -> None:
         self._refund_policy_path = refund_policy_path

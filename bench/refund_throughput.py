@@ -29,8 +29,8 @@ from bench.raw_workflow import RawBaselineWorkflow, RawSameShapeWorkflow, noop
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.workflows.case_factory import seed_case
+from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from worker.settings import Settings
-from worker.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from worker.worker_app import WorkerDeps, build_worker
 from workflows.refund import RefundWorkflow
 

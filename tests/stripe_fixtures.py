@@ -7,7 +7,7 @@ Use from a conftest.py (or a test module):
 `stripe_sandbox` is one fresh, memory-only localstripe process per test session, bound to
 127.0.0.1 on a free port; it yields the base URL to give to `StripeBilling` or to a worker as
 STRIPE_API_BASE, with `SANDBOX_API_KEY` as STRIPE_API_KEY. That URL honours Idempotency-Key as
-Stripe does (worker/stripe_idempotency.py). `stripe_sandbox_ignoring_keys` is the same
+Stripe does (worker/local_stack/stripe_idempotency.py). `stripe_sandbox_ignoring_keys` is the same
 localstripe without that layer, for tests of a server that ignores keys; both see the same
 objects. Tests share them, so each test creates its own charges (`sandbox_charge`) and asserts
 on those only.
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import pytest
 
 from integrations.stripe_billing import StripeBilling
-from worker.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
+from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 
 __all__ = [
     "SANDBOX_API_KEY",

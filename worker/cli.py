@@ -186,7 +186,11 @@ def run(
     Everything binds to loopback and persists under .data/; stays up until Ctrl-C, then stops
     every process it started.
     """
-    from worker.devstack import run_devstack
+    # Imported here: the local stack is dev tooling, and no other command may depend on it.
+    try:
+        from worker.local_stack.launcher import run_devstack
+    except ImportError as err:
+        fail(f"the local stack cannot load ({err}); install it with pip install -e '.[local]'", 3)
 
     raise typer.Exit(run_devstack(load_settings(), fresh=fresh))
 

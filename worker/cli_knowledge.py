@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 
 import typer
 
-from activities.triage import llm_config
 from evals.run import DEFAULT_CASES, CaseResult, EvalReport, evaluate, format_report, load_cases
 from evals.run import rules_triage as run_rules_triage
 from integrations.knowledge.base import KnowledgeBase
@@ -22,6 +21,7 @@ from integrations.knowledge.helpcenter import HelpCenterFormatError, load_help_c
 from integrations.knowledge.models import Audience
 from integrations.openai_llm import make_client
 from integrations.openai_triage import OpenAITriage
+from worker.activity_wiring import llm_config
 from worker.settings import Settings, get_settings
 
 EXIT_BELOW_FLOOR, EXIT_USAGE = 1, 2

@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / ".data"
+# Sent to STRIPE_API_BASE when STRIPE_API_KEY is unset: a Stripe-compatible server (the local
+# sandbox accepts any sk_ key) still needs a bearer key, and this one says where it comes from.
+STRIPE_API_BASE_DEFAULT_KEY = "sk_test_supportflow_sandbox"
 
 
 class Settings(BaseSettings):

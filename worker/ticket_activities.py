@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from activities.handoff import HandoffActivities
-from activities.knowledge import KnowledgeActivities, knowledge_activities_from_settings
+from activities.knowledge import KnowledgeActivities
 from activities.routing import RoutingPolicyActivities
 from activities.triage import TriageActivities
 from integrations.crm_store import CrmStore
 from integrations.slack_approvals import SlackApprovals
+from worker.activity_wiring import knowledge_activities, triage_activities
 from worker.settings import Settings
 from workflows.ticket import TicketWorkflow
 
@@ -33,8 +34,8 @@ def ticket_activity_list(
     """Triage (OpenAI when OPENAI_API_KEY is set, else rules), knowledge (Weaviate when
     WEAVIATE_URL is set, else SQLite FTS5), the routing policy and hand-offs (Slack when a
     client is given, else CRM note + log). Tests pass their own objects for any of them."""
-    triage = triage or TriageActivities.from_settings(settings)
-    knowledge = knowledge or knowledge_activities_from_settings(settings)
+    triage = triage or triage_activities(settings)
+    knowledge = knowledge or knowledge_activities(settings)
     routing = routing or RoutingPolicyActivities()
     handoff = HandoffActivities(store, slack)
     return [

@@ -18,11 +18,10 @@ from activities.crm import CrmActivities
 from activities.policy import PolicyActivities
 from integrations.commerce import SqlCommerce
 from integrations.crm_store.store import CrmStore
-from integrations.slack_approvals import SlackApprovals
 from integrations.stripe_billing import StripeBilling
 from policies.loader import load_refund_policy
-from worker.settings import Settings, get_settings
-from worker.stripe_sandbox import SANDBOX_API_KEY
+from worker.activity_wiring import chat_activities, slack_approvals
+from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
 from worker.temporal_client import connect_temporal
 from worker.ticket_activities import TICKET_WORKFLOWS, ticket_activity_list
 from workflows.refund import RefundWorkflow
@@ -53,7 +52,7 @@ def stripe_from_settings(settings: Settings) -> StripeBilling:
             "STRIPE_API_BASE (the local sandbox that `supportflow run` starts)."
         )
     return StripeBilling(
-        key.get_secret_value() if key else SANDBOX_API_KEY, settings.stripe_api_base
+        key.get_secret_value() if key else STRIPE_API_BASE_DEFAULT_KEY, settings.stripe_api_base
     )
 
 
@@ -61,21 +60,13 @@ def deps_from_settings(settings: Settings) -> WorkerDeps:
     store = CrmStore(settings.database_url)
     store.migrate()
     policy = load_refund_policy(settings.policy_path).policy
-    token = settings.slack_bot_token
-    slack = (
-        SlackApprovals.connect(token.get_secret_value(), settings.slack_api_base)
-        if token is not None
-        else None
-    )
     return WorkerDeps(
         store=store,
         billing=stripe_from_settings(settings),
         # Slack user-group members decide as the person their account is linked to.
-        chat=ChatActivities.from_settings(
-            settings, policy, person_for_slack_user=store.person_for_slack_user
-        ),
+        chat=chat_activities(settings, policy, person_for_slack_user=store.person_for_slack_user),
         policy=PolicyActivities(settings.policy_path),
-        ticket=ticket_activity_list(store, settings, slack=slack),
+        ticket=ticket_activity_list(store, settings, slack=slack_approvals(settings)),
     )
 
 

@@ -13,7 +13,7 @@ import stripe
 
 from integrations.stripe_billing import StripeBilling
 from tests.stripe_fixtures import sandbox_charge
-from worker.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
+from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 
 
 @pytest.mark.parametrize("which", ["idempotency proxy", "localstripe behind it"])
@@ -30,10 +30,12 @@ def test_listens_on_127_0_0_1_only(
         socket.create_connection(("127.0.0.2", port), timeout=2)
 
 
-def test_production_worker_does_not_import_the_dev_stack_proxy() -> None:
+def test_runtime_code_does_not_import_the_local_stack() -> None:
+    # The worker, the API and the CLI (whose `run` imports the local stack only when called).
     probe = (
-        "import sys, worker.worker_app; "
-        "sys.exit('worker.stripe_idempotency' in sys.modules or 'localstripe' in sys.modules)"
+        "import sys, worker.worker_app, worker.api, worker.cli; "
+        "sys.exit(sorted(m for m in sys.modules "
+        "if m.startswith(('worker.local_stack', 'localstripe'))) or None)"
     )
     subprocess.run([sys.executable, "-c", probe], timeout=60, check=True)
 
@@ -83,7 +85,7 @@ def test_sandbox_exits_when_its_launcher_dies() -> None:
         [
             sys.executable,
             "-c",
-            "import os; from worker.stripe_sandbox import StripeSandbox; "
+            "import os; from worker.local_stack.stripe_sandbox import StripeSandbox; "
             "print(StripeSandbox().start(), flush=True); os._exit(0)",
         ],
         capture_output=True,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from worker.devstack import DevStack, StackLayout
-from worker.processes import port_in_use
+from worker.local_stack.launcher import DevStack, StackLayout
+from worker.local_stack.processes import port_in_use
 from worker.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -13,8 +13,8 @@ from policies.loader import load_routing_policy
 from policies.routing_policy import RoutingFacts, route_ticket
 from worker.case_report import describe_case
 from worker.case_status import CaseStatusView, CaseView, live_status
-from worker.demo_data import DEMO_CUSTOMERS
-from worker.demo_triage import TRIAGE_DEMOS, TriageDemo
+from worker.local_stack.demo_data import DEMO_CUSTOMERS
+from worker.local_stack.demo_triage import TRIAGE_DEMOS, TriageDemo
 from workflows.models import CaseStatus, PendingApproval
 from workflows.ticket_models import TicketStatus
 

@@ -11,7 +11,7 @@ from integrations.crm_store.tables import Customer, Order, OrderLine, Payment
 from policies.loader import load_refund_policy
 from policies.refund_policy import RefundFacts, evaluate_refund
 from tests.crm.conftest import T0, count_rows
-from worker.demo_data import (
+from worker.local_stack.demo_data import (
     DEMO_CUSTOMERS,
     DEMO_ORDERS,
     DEMO_SCENARIOS,

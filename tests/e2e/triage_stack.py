@@ -24,7 +24,7 @@ from activities.models import OrderLineInfo
 from activities.policy import PolicyActivities
 from integrations.crm_store import CrmStore, CustomerView, NewOrder, NewPayment
 from integrations.stripe_billing import StripeBilling
-from worker.demo_triage import ingest_demo_help_center
+from worker.local_stack.demo_triage import ingest_demo_help_center
 from worker.settings import Settings
 from worker.ticket_activities import ticket_activity_list
 from worker.worker_app import WORKFLOWS, WorkerDeps

@@ -31,7 +31,6 @@ import pytest_asyncio
 from sqlalchemy import MetaData, select
 from temporalio.testing import WorkflowEnvironment
 
-from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
 from integrations.card_numbers import REPLACEMENT
 from integrations.crm_store.store import CrmStore
@@ -45,8 +44,9 @@ from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, fake_slack
 from tests.slack.slack_requests import SIGNING_SECRET
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from tests.triage.fake_openai import API_KEY, FakeOpenAI, fake_openai
+from worker.activity_wiring import chat_activities
 from worker.api import create_app
-from worker.demo_triage import ingest_demo_help_center
+from worker.local_stack.demo_triage import ingest_demo_help_center
 from worker.settings import Settings
 from worker.ticket_activities import ticket_activity_list
 from worker.worker_app import WorkerDeps, build_worker
@@ -227,7 +227,7 @@ async def http(
     deps = WorkerDeps(
         store=crm_store,
         billing=stripe_billing,
-        chat=ChatActivities.from_settings(settings, policy),
+        chat=chat_activities(settings, policy),
         policy=PolicyActivities(settings.policy_path),
         ticket=ticket_activity_list(crm_store, settings, slack=handoff_slack),
     )

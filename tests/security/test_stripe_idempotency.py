@@ -28,7 +28,7 @@ from tests.stripe_fixtures import (
     stripe_sandbox,
     stripe_sandbox_ignoring_keys,
 )
-from worker.stripe_idempotency import KEY_TTL_SECONDS, IdempotencyProxy
+from worker.local_stack.stripe_idempotency import KEY_TTL_SECONDS, IdempotencyProxy
 
 __all__ = ["stripe_billing", "stripe_sandbox", "stripe_sandbox_ignoring_keys"]
 

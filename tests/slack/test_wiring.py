@@ -11,10 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from temporalio.testing import ActivityEnvironment
 
-from activities.chat import ChatActivities
 from policies.refund_policy import RefundPolicy
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.slack.notices import make_notice
+from worker.activity_wiring import chat_activities
 from worker.settings import Settings
 from worker.slack_interactions import (
     INTERACTIONS_PATH,
@@ -90,16 +90,16 @@ def test_no_bot_token_means_no_click_handler(settings_from: Any, policy: RefundP
     assert handler is None
 
 
-def test_chat_activities_from_settings(
+def test_chat_activities_wired_from_settings(
     settings_from: Any, policy: RefundPolicy, fake_slack: FakeSlack
 ) -> None:
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, scheduled_time=datetime.now(UTC))
 
-    off = ChatActivities.from_settings(settings_from(), policy)
+    off = chat_activities(settings_from(), policy)
     assert env.run(off.post_approval_request, make_notice()).delivered_via == "outbox"
 
-    on = ChatActivities.from_settings(
+    on = chat_activities(
         settings_from(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_BASE=fake_slack.base_url), policy
     )
     assert env.run(on.post_approval_request, make_notice()).delivered_via == "slack"

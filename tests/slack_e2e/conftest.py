@@ -1,7 +1,7 @@
 """Slack approvals end to end: signed clicks over real HTTP into running refund cases.
 
 The stack per test: the real dev server (session), the production worker in process with its
-chat activities built from settings (`ChatActivities.from_settings`), the real API served by
+chat activities built from settings (`worker.activity_wiring.chat_activities`), the real API served by
 uvicorn on loopback with `create_app` (its lifespan mounts `POST /slack/interactions` because
 SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set), one fake Slack that both the worker and the
 API talk to through slack_sdk, the Stripe sandbox and a SQLite CRM. Nothing is monkeypatched:
@@ -22,7 +22,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
@@ -33,6 +32,7 @@ from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, fake_slack
 from tests.slack.slack_requests import SIGNING_SECRET
 from tests.slack_e2e.live_desk import LiveDesk, WorkerSwitch
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
+from worker.activity_wiring import chat_activities
 from worker.api import create_app
 from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
@@ -87,7 +87,7 @@ async def slack_worker(
     deps = WorkerDeps(
         store=crm_store,
         billing=stripe_billing,
-        chat=ChatActivities.from_settings(settings, policy),
+        chat=chat_activities(settings, policy),
         policy=PolicyActivities(settings.policy_path),
     )
     switch = WorkerSwitch(

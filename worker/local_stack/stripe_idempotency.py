@@ -15,7 +15,7 @@ The upstream call is shielded, so a request whose client gave up still completes
 is saved: a real server finishes what it started, and the retry must then get that answer, not
 a second refund. State is in memory: after a restart the 24 h window is simply over, which the
 refund activity's metadata pre-check covers exactly as it does with Stripe. Not imported by the
-production worker; `worker.stripe_sandbox` runs it in the sandbox process.
+production worker; `worker.local_stack.stripe_sandbox` runs it in the sandbox process.
 """
 
 from __future__ import annotations

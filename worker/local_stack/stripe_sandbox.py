@@ -1,14 +1,14 @@
 """The offline Stripe sandbox: localstripe, run as its own process, on loopback only.
 
 localstripe is GPL, so supportflow never vendors it; we only start it as a separate process
-through this entry point (`python -m worker.stripe_sandbox --port N`). The entry exists because
-localstripe's own CLI listens on every interface and pickles its state to the fixed path
-`/tmp/localstripe.pickle`, which every instance on the machine would share. Here the app is
+through this entry point (`python -m worker.local_stack.stripe_sandbox --port N`). The entry
+exists because localstripe's own CLI listens on every interface and pickles its state to the
+fixed path `/tmp/localstripe.pickle`, which every instance on the machine would share. Here the app is
 served on 127.0.0.1 only, and its state goes to `--state-file` (the dev stack keeps it under
 `.data/`) or nowhere at all (tests: one fresh, memory-only sandbox per session).
 
-localstripe ignores `Idempotency-Key`, so the process puts `worker.stripe_idempotency` in front
-of it: the announced base URL answers with Stripe's idempotency semantics (replay, 409 in flight,
+localstripe ignores `Idempotency-Key`, so the process puts
+`worker.local_stack.stripe_idempotency` in front of it: the announced base URL answers with Stripe's idempotency semantics (replay, 409 in flight,
 400 on other parameters), and localstripe itself listens on a second loopback port, announced
 as `raw_base_url`, for tests that need a server which ignores keys.
 
@@ -34,8 +34,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar
 
-# Any key starting with sk_ is accepted by the sandbox; this one says where it comes from.
-SANDBOX_API_KEY = "sk_test_supportflow_sandbox"
+from worker.settings import STRIPE_API_BASE_DEFAULT_KEY
+
+# Any key starting with sk_ is accepted by the sandbox. This is the one the worker sends when
+# only STRIPE_API_BASE is set, so the stack's children need no STRIPE_API_KEY.
+SANDBOX_API_KEY = STRIPE_API_BASE_DEFAULT_KEY
 READY_PREFIX = "stripe sandbox listening on "
 RAW_PREFIX = "localstripe (ignores Idempotency-Key) listening on "
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +92,13 @@ class StripeSandbox:
             self.log_file = Path(self._log_dir.name) / "sandbox.log"
         self.port = self._requested_port
         self.raw_port = 0
-        command = [sys.executable, "-m", "worker.stripe_sandbox", "--port", str(self.port)]
+        command = [
+            sys.executable,
+            "-m",
+            "worker.local_stack.stripe_sandbox",
+            "--port",
+            str(self.port),
+        ]
         command += ["--parent-pid", str(os.getpid())]
         if self.state_file is not None:
             command += ["--state-file", str(self.state_file)]
@@ -231,7 +240,7 @@ def _exit_when_orphaned(parent_pid: int) -> None:
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m worker.stripe_sandbox",
+        prog="python -m worker.local_stack.stripe_sandbox",
         description="Run the localstripe Stripe sandbox on 127.0.0.1.",
     )
     parser.add_argument("--port", type=int, default=8420, help="0 picks a free port")
@@ -248,9 +257,9 @@ def main(argv: list[str] | None = None) -> None:
     from localstripe.resources import store
     from localstripe.server import app as localstripe_app
 
-    # Imported here, like aiohttp and localstripe: the production worker imports this module
-    # for SANDBOX_API_KEY only and must not depend on dev-stack code.
-    from worker.stripe_idempotency import IdempotencyProxy
+    # Imported here, like aiohttp and localstripe: tests and the launcher import this module for
+    # `StripeSandbox` and must not load the server side, which only the sandbox process runs.
+    from worker.local_stack.stripe_idempotency import IdempotencyProxy
 
     if args.state_file is not None:
         args.state_file.parent.mkdir(parents=True, exist_ok=True)

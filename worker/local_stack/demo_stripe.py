@@ -8,6 +8,7 @@ up later as a failed refund.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,11 @@ from pydantic import BaseModel
 from integrations.commerce import SqlCommerce
 from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
-from worker.demo_data import DEMO_ORDERS, seed_demo_data
-from worker.processes import port_in_use
+from worker.local_stack import INSTALL_LOCAL_EXTRA
+from worker.local_stack.demo_data import DEMO_ORDERS, seed_demo_data
+from worker.local_stack.processes import port_in_use
+from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from worker.settings import Settings
-from worker.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 
 SANDBOX_STATE_FILE = "stripe-sandbox.pickle"
 SANDBOX_PORT = 8420
@@ -61,6 +63,11 @@ def start(settings: Settings, data_dir: Path, log_file: Path) -> StripeMode:
         return StripeMode(
             description="real Stripe test mode (STRIPE_API_KEY)",
             billing=StripeBilling(key, settings.stripe_api_base),
+        )
+    if importlib.util.find_spec("localstripe") is None:
+        raise StripeUnusable(
+            f"the offline Stripe sandbox needs localstripe: {INSTALL_LOCAL_EXTRA}; "
+            "or set STRIPE_API_KEY to a Stripe test-mode key."
         )
     sandbox = StripeSandbox(
         0 if port_in_use(SANDBOX_PORT) else SANDBOX_PORT,

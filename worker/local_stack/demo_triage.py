@@ -2,7 +2,7 @@
 
 These tickets name no process: TicketWorkflow triages each one and the routing policy picks its
 route, so `make run` shows every route a real helpdesk ticket can take. Their customers and orders
-are the demo data of worker/demo_data.py; the texts are checked against the rules triage and the
+are the demo data of `demo_data`; the texts are checked against the rules triage and the
 default routing policy by the tests, so the demo shows what it says it shows.
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from activities.triage import llm_config
 from integrations.knowledge.factory import open_knowledge_base
 from integrations.knowledge.helpcenter import load_help_center
 from policies.routing_policy import Route
+from worker.activity_wiring import llm_config
 from worker.settings import PROJECT_ROOT, Settings
 
 DEMO_HELP_CENTER = PROJECT_ROOT / "demo" / "help-center"
