@@ -67,8 +67,9 @@ from tests.workflows.case_factory import SeededCase, seed_case
 from worker.local_stack.launcher import has_poller
 from worker.local_stack.processes import ChildProcess, child_env
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
-from workflows.models import RefundOutcome, case_workflow_id
-from workflows.refund import RefundWorkflow
+from workflows.case.contract import case_workflow_id
+from workflows.refund.contract import RefundOutcome
+from workflows.refund.workflow import RefundWorkflow
 
 WAITING = (10, 1000)
 SAMPLES = 50

@@ -77,10 +77,10 @@ from policies.routing_policy import Route
 from tests.triage.fake_openai import API_KEY, FakeOpenAI, free_port
 from tests.triage.standin_refund import StandInRefundWorkflow
 from worker.settings import Settings
-from worker.ticket_activities import TICKET_WORKFLOWS, ticket_activity_list
-from workflows.models import STATUS_QUERY
-from workflows.ticket import TicketWorkflow
-from workflows.ticket_models import TicketRequest, TicketStatus
+from worker.ticket_activities import ticket_activity_list
+from workflows.case.contract import STATUS_QUERY
+from workflows.ticket.contract import TicketRequest, TicketStatus
+from workflows.ticket.workflow import TicketWorkflow
 
 DEMO_HELP_CENTER = Path(__file__).resolve().parent.parent / "demo" / "help-center"
 DANA = CustomerView(id="cus_dana", name="Dana Reyes", email="dana@example.com", tier="standard")
@@ -166,7 +166,7 @@ def ticket_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[*TICKET_WORKFLOWS, StandInRefundWorkflow],
+        workflows=[TicketWorkflow, StandInRefundWorkflow],
         activities=activities,
         activity_executor=ThreadPoolExecutor(max_workers=8),
     )

@@ -32,7 +32,7 @@ from tests.workflows.case_factory import seed_case
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from worker.settings import Settings
 from worker.worker_app import WorkerDeps, build_worker
-from workflows.refund import RefundWorkflow
+from workflows.refund.workflow import RefundWorkflow
 
 CASES = 100
 

@@ -38,7 +38,7 @@ from worker.customer_replies import ReplyAccepted, ReplySubmission, send_reply
 from worker.oidc import OidcVerifier
 from worker.settings import Settings, get_settings
 from worker.temporal_gate import TemporalGate, TemporalUnavailable
-from workflows.models import ApprovalReceipt
+from workflows.case.contract import ApprovalReceipt
 
 log = logging.getLogger("supportflow.api")
 

@@ -24,14 +24,14 @@ from temporalio.common import QueryRejectCondition
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.models import (
+from workflows.case.contract import (
     DECIDE_APPROVAL_UPDATE,
     STATUS_QUERY,
     ApprovalDecision,
     ApprovalReceipt,
-    CaseStatus,
     case_workflow_id,
 )
+from workflows.refund.contract import RefundStatus
 
 log = logging.getLogger("supportflow.approvals")
 
@@ -122,7 +122,7 @@ async def pending_request_id(client: Client, store: ApprovalStore, ticket_id: st
     try:
         status = await handle.query(
             STATUS_QUERY,
-            result_type=CaseStatus,
+            result_type=RefundStatus,
             reject_condition=QueryRejectCondition.NOT_OPEN,
             rpc_timeout=QUERY_RPC_TIMEOUT,
         )

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from worker.case_status import CaseView
-from workflows.models import CaseStatus, PendingApproval
-from workflows.ticket_models import TicketStatus
+from workflows.case.contract import PendingApproval
+from workflows.refund.contract import RefundStatus
+from workflows.ticket.contract import TicketStatus
 
 # How handoff_markdown (integrations/handoff_text.py) starts the note and names the next step.
 HANDOFF_HEADING = "## Hand-off: "
@@ -82,7 +83,7 @@ def describe_case(view: CaseView, key_files: KeyFiles | None = None) -> list[str
 
 
 def _live_lines(
-    ticket_id: str, status: CaseStatus, indent: str = "  ", key_files: KeyFiles | None = None
+    ticket_id: str, status: RefundStatus, indent: str = "  ", key_files: KeyFiles | None = None
 ) -> list[str]:
     lines = []
     if status.amount_cents is not None:
@@ -111,7 +112,7 @@ def _live_lines(
 def _ticket_lines(
     ticket_id: str,
     status: TicketStatus,
-    child: CaseStatus | None,
+    child: RefundStatus | None,
     key_files: KeyFiles | None = None,
 ) -> list[str]:
     lines = []

@@ -29,9 +29,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from worker.approvals import CaseUnavailable
 from worker.cases import temporal_ui_url
 from worker.settings import Settings
-from workflows.models import STATUS_QUERY, CaseStatus, case_workflow_id
+from workflows.case.contract import STATUS_QUERY, CaseStatus, case_workflow_id
+from workflows.refund.contract import RefundStatus
 from workflows.search_attributes import CASE_STATE, PROCESS
-from workflows.ticket_models import TicketStatus
+from workflows.ticket.contract import TicketStatus
 
 # A query needs a worker; when none answers in time the case is running but unattended.
 QUERY_RPC_TIMEOUT = timedelta(seconds=3)
@@ -46,7 +47,7 @@ class TicketReader(Protocol):
 
 # Fields only a triaged ticket's status has: how a workflow's raw `status` answer (which carries
 # no kind of its own) says which model it is.
-TICKET_ONLY_FIELDS = frozenset(TicketStatus.model_fields) - frozenset(CaseStatus.model_fields)
+TICKET_ONLY_FIELDS = frozenset(TicketStatus.model_fields) - frozenset(RefundStatus.model_fields)
 
 
 def _status_kind(value: Any) -> str:
@@ -60,10 +61,10 @@ def _status_kind(value: Any) -> str:
 _ALWAYS_EMITTED = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
-class CaseStatusView(CaseStatus):
+class CaseStatusView(RefundStatus):
     """A process case's live status (a refund filed directly, or the process a ticket started).
 
-    `kind` is the discriminator: TicketStatus is a superset of CaseStatus, so without a field
+    `kind` is the discriminator: TicketStatus is a superset of RefundStatus, so without a field
     whose value differs every ticket status would also match this schema."""
 
     model_config = _ALWAYS_EMITTED
@@ -78,7 +79,7 @@ class TicketStatusView(TicketStatus):
 
 
 def _as_view(value: Any) -> Any:
-    """Workflows answer plain CaseStatus / TicketStatus (their contract has no `kind`); the view
+    """Workflows answer plain RefundStatus / TicketStatus (their contract has no `kind`); the view
     adds the discriminator so each answer matches exactly one schema alternative."""
     if isinstance(value, CaseStatusView | TicketStatusView) or value is None:
         return value
@@ -98,7 +99,7 @@ class CaseView(BaseModel):
     closed case) or `search_attributes` (running case whose worker did not answer).
 
     For a triaged ticket `status` is a TicketStatus (`kind: ticket`: route, why, triage, answer,
-    hand-off); for a refund filed directly a CaseStatus (`kind: case`). `process_status` is the
+    hand-off); for a refund filed directly a RefundStatus (`kind: case`). `process_status` is the
     live status of the process a ticket started (the refund child, with its pending approval),
     while that process runs."""
 
@@ -172,13 +173,13 @@ async def read_ticket(
 
 def live_status(raw: dict[str, Any]) -> CaseStatus:
     """The `status` query's answer as the model the workflow returned (TicketStatus or
-    CaseStatus), told apart by the fields only a triaged ticket reports."""
+    RefundStatus), told apart by the fields only a triaged ticket reports."""
     if _status_kind(raw) == "ticket":
         return TicketStatus.model_validate(raw)
-    return CaseStatus.model_validate(raw)
+    return RefundStatus.model_validate(raw)
 
 
-async def _process_status(client: Client, status: CaseStatus) -> CaseStatus | None:
+async def _process_status(client: Client, status: CaseStatus) -> RefundStatus | None:
     """The child process's live status, or None: no child, or it has not started yet, already
     closed, or does not answer. Best effort: the ticket's own status is the answer either way."""
     child_id = status.process_workflow_id if isinstance(status, TicketStatus) else None
@@ -187,7 +188,7 @@ async def _process_status(client: Client, status: CaseStatus) -> CaseStatus | No
     try:
         return await client.get_workflow_handle(child_id).query(
             STATUS_QUERY,
-            result_type=CaseStatus,
+            result_type=RefundStatus,
             reject_condition=QueryRejectCondition.NOT_OPEN,
             rpc_timeout=QUERY_RPC_TIMEOUT,
         )

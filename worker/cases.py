@@ -33,8 +33,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from integrations.card_numbers import redact_fields
 from worker.settings import Settings
 from workflows import search_attributes as sa
-from workflows.models import REFUND_WORKFLOW, RefundRequest, case_workflow_id
-from workflows.ticket_models import TICKET_WORKFLOW, TicketRequest
+from workflows.case.contract import case_workflow_id
+from workflows.refund.contract import REFUND_WORKFLOW, RefundRequest
+from workflows.ticket.contract import TICKET_WORKFLOW, TicketRequest
 
 # Ticket ids end up in URLs (`/tickets/{id}`), workflow ids and search attributes, so they are
 # limited to characters that need no escaping anywhere.

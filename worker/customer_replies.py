@@ -24,8 +24,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from integrations.card_numbers import redact_card_numbers
 from worker.approvals import CaseUnavailable
-from workflows.models import case_workflow_id
-from workflows.ticket_models import (
+from workflows.case.contract import case_workflow_id
+from workflows.ticket.contract import (
     CUSTOMER_REPLY_UPDATE,
     TICKET_WORKFLOW,
     CustomerReplyInput,

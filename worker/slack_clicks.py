@@ -48,7 +48,7 @@ from integrations.slack_blocks import (
 )
 from integrations.slack_directory import ApproverDirectory
 from worker.approvals import ApprovalRefused, ApprovalStore
-from workflows.models import ApprovalDecision, ApprovalReceipt
+from workflows.case.contract import ApprovalDecision, ApprovalReceipt
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Wiring for TicketWorkflow: its activities, built from the worker's settings.
 
-worker_app.py adds `TICKET_WORKFLOWS` to its workflows and `ticket_activity_list(...)` to its
-activities. The CRM activities TicketWorkflow also calls (`open_case`, `record_case_outcome`,
+worker_app.py adds `ticket_activity_list(...)` to its activities (the workflow itself comes from
+the process registry). The CRM activities TicketWorkflow also calls (`open_case`, `record_case_outcome`,
 `record_audit`) are already registered by the refund wiring and are not repeated here.
 """
 
@@ -17,9 +17,6 @@ from integrations.crm_store import CrmStore
 from integrations.slack_approvals import SlackApprovals
 from worker.activity_wiring import knowledge_activities, triage_activities
 from worker.settings import Settings
-from workflows.ticket import TicketWorkflow
-
-TICKET_WORKFLOWS: list[type] = [TicketWorkflow]
 
 
 def ticket_activity_list(

@@ -23,12 +23,13 @@ from policies.loader import load_refund_policy
 from worker.activity_wiring import chat_activities, slack_approvals
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
 from worker.temporal_client import connect_temporal
-from worker.ticket_activities import TICKET_WORKFLOWS, ticket_activity_list
-from workflows.refund import RefundWorkflow
+from worker.ticket_activities import ticket_activity_list
+from workflows.registry import workflow_classes
 
 log = logging.getLogger("supportflow.worker")
 
-WORKFLOWS: list[type] = [RefundWorkflow, *TICKET_WORKFLOWS]
+# Every registered process's workflow (refund, triage, and whatever the registry adds).
+WORKFLOWS: list[type] = workflow_classes()
 
 
 @dataclass

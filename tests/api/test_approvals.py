@@ -24,7 +24,8 @@ from tests.api.conftest import (
 from tests.api.test_tickets import poll_state
 from tests.api_keys import CallerKeys
 from worker import approvals
-from workflows.models import CaseStatus, case_workflow_id
+from workflows.case.contract import case_workflow_id
+from workflows.refund.contract import RefundStatus
 
 
 async def waiting_case(
@@ -32,7 +33,7 @@ async def waiting_case(
     seed_order: SeedOrder,
     on_behalf: tuple[CallerKeys, str] | None = None,
     amount_cents: int = APPROVAL_AMOUNT,
-) -> tuple[str, SeededOrder, CaseStatus]:
+) -> tuple[str, SeededOrder, RefundStatus]:
     """A case waiting for approval, filed by the helpdesk system or, with `on_behalf`, by a
     system allowed to name the agent it files for."""
     order = seed_order(amount_cents)
@@ -45,7 +46,7 @@ async def waiting_case(
         response = await api.post("/tickets", json=body, headers=keys.bearer(keys.on_behalf))
     assert response.status_code == 202, response.text
     view = await poll_state(api, ticket_id, "awaiting_approval")
-    return ticket_id, order, CaseStatus.model_validate(view["status"])
+    return ticket_id, order, RefundStatus.model_validate(view["status"])
 
 
 def refusal_codes(crm_store: CrmStore, ticket_id: str) -> list[str]:
@@ -169,7 +170,7 @@ async def test_refusals_map_to_403_or_409_and_are_audited(
     assert refusal_codes(crm_store, ticket_id) == [code]
     # Nothing changed: the case still waits on the same request, with no approvals counted.
     view = (await api.get(f"/tickets/{ticket_id}")).json()
-    after = CaseStatus.model_validate(view["status"])
+    after = RefundStatus.model_validate(view["status"])
     assert after.state == "awaiting_approval"
     assert after.pending_approval == before.pending_approval
 

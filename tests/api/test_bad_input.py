@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.api.conftest import ticket_body
 from tests.api_keys import CallerKeys
 from worker.api_errors import MAX_BODY_BYTES
-from workflows.models import case_workflow_id
+from workflows.case.contract import case_workflow_id
 
 
 def _fields(response: httpx.Response) -> dict[str, str]:

@@ -17,8 +17,9 @@ from worker.api import create_app
 from worker.case_status import CaseView
 from worker.cases import TicketSubmission
 from worker.settings import Settings
-from workflows.models import CaseStatus, PendingApproval
-from workflows.ticket_models import TicketStatus
+from workflows.case.contract import PendingApproval
+from workflows.refund.contract import RefundStatus
+from workflows.ticket.contract import TicketStatus
 
 CASE_ROUTES = [
     ("post", "/tickets"),
@@ -49,7 +50,7 @@ def response_schema(openapi: dict[str, Any], method: str, path: str, status: int
     return validator(openapi, documented["content"]["application/json"]["schema"])
 
 
-def _view(status: CaseStatus, child: CaseStatus | None = None) -> dict[str, Any]:
+def _view(status: RefundStatus, child: RefundStatus | None = None) -> dict[str, Any]:
     view = CaseView(
         ticket_id="T-1",
         workflow_id="ticket-T-1",
@@ -82,20 +83,20 @@ def _pending() -> PendingApproval:
 
 @pytest.mark.parametrize("kind", ["ticket", "case"])
 def test_live_status_matches_exactly_one_alternative(openapi: dict[str, Any], kind: str) -> None:
-    """TicketStatus is a superset of CaseStatus: without a discriminating field every triaged
-    ticket's status also matched the CaseStatus alternative, so `oneOf` refused every answer."""
-    child = CaseStatus(
+    """TicketStatus is a superset of RefundStatus: without a discriminating field every triaged
+    ticket's status also matched the RefundStatus alternative, so `oneOf` refused every answer."""
+    child = RefundStatus(
         ticket_id="T-1",
         workflow_id="refund-of-ticket-T-1",
         state="awaiting_approval",
         pending_approval=_pending(),
     )
-    status: CaseStatus = (
+    status: RefundStatus = (
         TicketStatus(
             ticket_id="T-1", workflow_id="ticket-T-1", state="in_process", route="start_process"
         )
         if kind == "ticket"
-        else CaseStatus(ticket_id="T-1", workflow_id="ticket-T-1", state="evaluating")
+        else RefundStatus(ticket_id="T-1", workflow_id="ticket-T-1", state="evaluating")
     )
     answer = _view(status, child if kind == "ticket" else None)
     response_schema(openapi, "get", "/tickets/{ticket_id}", 200).validate(answer)

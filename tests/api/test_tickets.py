@@ -21,7 +21,8 @@ from tests.api.conftest import (
 )
 from tests.api_keys import CallerKeys
 from workflows import search_attributes as sa
-from workflows.models import CaseStatus, case_workflow_id
+from workflows.case.contract import case_workflow_id
+from workflows.refund.contract import RefundStatus
 
 
 async def count_cases(env: WorkflowEnvironment, ticket_id: str) -> int:
@@ -138,7 +139,7 @@ async def test_get_running_case_answers_from_the_workflow(
     view = await poll_state(api, ticket_id, "awaiting_approval")
     assert view["source"] == "workflow"
     assert view["workflow_status"] == "RUNNING"
-    status = CaseStatus.model_validate(view["status"])
+    status = RefundStatus.model_validate(view["status"])
     assert status.pending_approval is not None
     assert status.pending_approval.amount_cents == APPROVAL_AMOUNT
     assert status.decision_rule == "single_approval_required"

@@ -23,7 +23,7 @@ from tests.api.conftest import (
 )
 from worker.api_errors import MAX_BODY_BYTES
 from workflows import search_attributes as sa
-from workflows.models import case_workflow_id
+from workflows.case.contract import case_workflow_id
 
 
 def triage_body(ticket_id: str, **overrides: object) -> dict[str, object]:

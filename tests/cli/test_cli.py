@@ -24,7 +24,7 @@ from tests.cli.conftest import invoke
 from worker.cli import app
 from worker.local_stack.launcher import has_poller
 from worker.settings import PROJECT_ROOT
-from workflows.models import case_workflow_id
+from workflows.case.contract import case_workflow_id
 
 COMMANDS = [
     "run",

@@ -20,7 +20,7 @@ from tests.cli.conftest import invoke
 from tests.e2e.triage_stack import seed_paid_order, triage_settings, triage_worker_deps
 from worker.settings import Settings
 from worker.worker_app import build_worker
-from workflows.models import case_workflow_id, process_workflow_id
+from workflows.case.contract import case_workflow_id, process_workflow_id
 
 APPROVAL_AMOUNT = 18_000
 

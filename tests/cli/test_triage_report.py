@@ -15,8 +15,9 @@ from worker.case_report import describe_case
 from worker.case_status import CaseStatusView, CaseView, live_status
 from worker.local_stack.demo_data import DEMO_CUSTOMERS
 from worker.local_stack.demo_triage import TRIAGE_DEMOS, TriageDemo
-from workflows.models import CaseStatus, PendingApproval
-from workflows.ticket_models import TicketStatus
+from workflows.case.contract import PendingApproval
+from workflows.refund.contract import RefundStatus
+from workflows.ticket.contract import TicketStatus
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
@@ -42,7 +43,7 @@ def _ticket_status(**fields: object) -> TicketStatus:
     )
 
 
-def _view(status: CaseStatus, child: CaseStatus | None = None) -> CaseView:
+def _view(status: RefundStatus, child: RefundStatus | None = None) -> CaseView:
     return CaseView(
         ticket_id="T-1",
         workflow_id="ticket-T-1",
@@ -55,7 +56,7 @@ def _view(status: CaseStatus, child: CaseStatus | None = None) -> CaseView:
 
 
 def test_triaged_refund_shows_route_and_the_childs_pending_approval() -> None:
-    child = CaseStatus(
+    child = RefundStatus(
         ticket_id="T-1",
         workflow_id="ticket-T-1-refund",
         state="awaiting_approval",
@@ -91,11 +92,11 @@ def test_triaged_refund_shows_route_and_the_childs_pending_approval() -> None:
     assert parsed.process_status is not None
     assert parsed.process_status.model_dump(exclude={"kind"}) == child.model_dump()
     assert isinstance(live_status(status.model_dump(mode="json")), TicketStatus)
-    assert type(live_status(child.model_dump(mode="json"))) is CaseStatus
+    assert type(live_status(child.model_dump(mode="json"))) is RefundStatus
 
 
 def test_refund_case_view_stays_a_case_status() -> None:
-    status = CaseStatus(ticket_id="T-1", workflow_id="ticket-T-1", state="evaluating")
+    status = RefundStatus(ticket_id="T-1", workflow_id="ticket-T-1", state="evaluating")
     parsed = CaseView.model_validate_json(_view(status).model_dump_json())
     assert type(parsed.status) is CaseStatusView
     assert "route" not in parsed.model_dump(mode="json")["status"]

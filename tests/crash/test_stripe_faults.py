@@ -32,7 +32,7 @@ from tests.crash.test_worker_crash import (
 from tests.crash.worker_process import WorkerProcesses
 from tests.stripe_fixtures import stripe_sandbox_ignoring_keys
 from tests.workflows.case_factory import seed_case
-from workflows.models import case_workflow_id
+from workflows.case.contract import case_workflow_id
 
 __all__ = ["stripe_sandbox_ignoring_keys"]
 

@@ -37,16 +37,14 @@ from tests.crash.stripe_proxy import Boundary, Hold, StripeProxy
 from tests.crash.worker_process import WorkerProcesses, poll_until
 from tests.workflows.case_factory import SeededCase, seed_case
 from worker.worker_app import WORKFLOWS
-from workflows.models import (
+from workflows.case.contract import (
     DECIDE_APPROVAL_UPDATE,
-    REFUND_WORKFLOW,
     STATUS_QUERY,
     ApprovalDecision,
     ApprovalReceipt,
-    CaseStatus,
-    RefundOutcome,
     case_workflow_id,
 )
+from workflows.refund.contract import REFUND_WORKFLOW, RefundOutcome, RefundStatus
 
 pytestmark = pytest.mark.slow
 
@@ -94,15 +92,15 @@ async def wait_for_outcome(
 
 async def query_status(
     handle: WorkflowHandle, workers: WorkerProcesses, process: subprocess.Popen[bytes]
-) -> CaseStatus:
+) -> RefundStatus:
     """The `status` query, retried: right after a crash the server may first offer it to the
     dead worker's sticky queue, and only a live worker can answer."""
-    answers: list[CaseStatus] = []
+    answers: list[RefundStatus] = []
 
     async def answered() -> bool:
         workers.check_alive(process)
         try:
-            answers.append(await handle.query(STATUS_QUERY, result_type=CaseStatus))
+            answers.append(await handle.query(STATUS_QUERY, result_type=RefundStatus))
         except RPCError:
             return False
         return True
@@ -229,14 +227,14 @@ async def test_worker_killed_while_case_waits_for_approval(
         raw = (await handle.describe()).raw_description
         if raw.pending_activities or raw.HasField("pending_workflow_task"):
             return False
-        status = await handle.query(STATUS_QUERY, result_type=CaseStatus)
+        status = await handle.query(STATUS_QUERY, result_type=RefundStatus)
         pending = await asyncio.to_thread(
             crm_store.pending_approval_for_ticket, case.request.ticket_id
         )
         return status.state == "awaiting_approval" and pending is not None
 
     await poll_until(idle_awaiting_approval, DEADLINE_SECONDS, "the case to await approval")
-    before = await handle.query(STATUS_QUERY, result_type=CaseStatus)
+    before = await handle.query(STATUS_QUERY, result_type=RefundStatus)
     assert before.pending_approval is not None
     workers.kill(first)
 

@@ -25,7 +25,7 @@ from tests.api_keys import CallerKeys
 from tests.e2e.conftest import TEMPORAL_UI_URL
 from tests.workflows.case_factory import SeededCase, seed_case
 from worker.worker_app import WORKFLOWS
-from workflows.models import case_workflow_id
+from workflows.case.contract import case_workflow_id
 
 pytestmark = pytest.mark.slow
 

@@ -34,8 +34,8 @@ from worker.approvals import case_workflow_for
 from worker.settings import Settings
 from worker.worker_app import build_worker
 from workflows import search_attributes as sa
-from workflows.models import STATUS_QUERY, case_workflow_id, process_workflow_id
-from workflows.ticket_models import TicketStatus
+from workflows.case.contract import STATUS_QUERY, case_workflow_id, process_workflow_id
+from workflows.ticket.contract import TicketStatus
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from integrations.stripe_billing import StripeBilling
 from tests.workflows.case_factory import seed_case
 from worker.cases import TicketSubmission, file_ticket
 from worker.settings import Settings
-from workflows.models import CaseStatus
+from workflows.refund.contract import RefundStatus
 
 pytestmark = pytest.mark.slow
 
@@ -33,9 +33,9 @@ async def find(client: Client, query: str) -> list[str]:
     return []
 
 
-async def wait_until_awaiting_approval(handle: WorkflowHandle) -> CaseStatus:
+async def wait_until_awaiting_approval(handle: WorkflowHandle) -> RefundStatus:
     for _ in range(200):
-        status = await handle.query("status", result_type=CaseStatus)
+        status = await handle.query("status", result_type=RefundStatus)
         if status.state == "awaiting_approval":
             return status
         await asyncio.sleep(0.05)

@@ -12,7 +12,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from workflows.case.approval_gate import ApprovalGate
-from workflows.models import ApprovalDecision, PendingApproval
+from workflows.case.contract import ApprovalDecision, PendingApproval
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 EXPIRES = NOW + timedelta(hours=24)

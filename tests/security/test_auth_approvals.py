@@ -26,7 +26,8 @@ from tests.api.test_tickets import poll_state
 from tests.api_keys import CallerKeys
 from tests.security.oidc_issuer import LocalIssuer, local_issuer, oidc_settings
 from worker.settings import Settings
-from workflows.models import CaseStatus, case_workflow_id
+from workflows.case.contract import case_workflow_id
+from workflows.refund.contract import RefundStatus
 
 __all__ = ["api", "case_worker", "local_issuer", "seed_order", "stripe_billing", "stripe_sandbox"]
 
@@ -48,16 +49,16 @@ def settings(task_queue: str, database_url: str, local_issuer: LocalIssuer) -> S
 
 async def waiting(
     api: httpx.AsyncClient, body: dict[str, object], headers: dict[str, str] | None = None
-) -> tuple[str, CaseStatus]:
+) -> tuple[str, RefundStatus]:
     ticket_id = str(body["ticket_id"])
     filed = await api.post("/tickets", json=body, headers=headers or {})
     assert filed.status_code == 202, filed.text
     view = await poll_state(api, ticket_id, "awaiting_approval")
-    return ticket_id, CaseStatus.model_validate(view["status"])
+    return ticket_id, RefundStatus.model_validate(view["status"])
 
 
-async def status_of(api: httpx.AsyncClient, ticket_id: str) -> CaseStatus:
-    return CaseStatus.model_validate((await api.get(f"/tickets/{ticket_id}")).json()["status"])
+async def status_of(api: httpx.AsyncClient, ticket_id: str) -> RefundStatus:
+    return RefundStatus.model_validate((await api.get(f"/tickets/{ticket_id}")).json()["status"])
 
 
 async def approve(

@@ -50,8 +50,8 @@ from worker.local_stack.demo_triage import ingest_demo_help_center
 from worker.settings import Settings
 from worker.ticket_activities import ticket_activity_list
 from worker.worker_app import WorkerDeps, build_worker
-from workflows.models import case_workflow_id, process_workflow_id
-from workflows.refund_replies import CARD_DATA_NOTICE
+from workflows.case.contract import case_workflow_id, process_workflow_id
+from workflows.refund.replies import CARD_DATA_NOTICE
 
 __all__ = ["fake_openai", "fake_slack", "stripe_billing", "stripe_sandbox"]
 

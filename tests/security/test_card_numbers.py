@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from activities.models import CustomerReply
 from integrations.card_numbers import REPLACEMENT, luhn_valid, redact_card_numbers, redact_fields
-from workflows import refund_replies, ticket_replies
-from workflows.models import RefundRequest
-from workflows.ticket_models import TicketRequest
+from workflows.refund import replies as refund_replies
+from workflows.refund.contract import RefundRequest
+from workflows.ticket import replies as ticket_replies
+from workflows.ticket.contract import TicketRequest
 
 CARDS = ["4242 4242 4242 4242", "4242-4242-4242-4242", "4242424242424242", "378282246310005"]
 

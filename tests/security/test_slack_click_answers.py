@@ -38,7 +38,7 @@ from tests.slack_e2e.live_desk import ALICE, BOB, CAROL, until
 from worker.approvals import ApprovalRefused, pending_request_id, submit_decision
 from worker.slack_clicks import ApprovalClickHandler
 from worker.slack_interactions import INTERACTIONS_PATH, slack_interactions_router
-from workflows.models import ApprovalDecision
+from workflows.case.contract import ApprovalDecision
 
 __all__ = ["click_stack", "fake_slack", "stripe_billing", "stripe_sandbox"]
 
@@ -121,6 +121,13 @@ async def test_click_after_deciding_elsewhere_says_already_decided(
         return True if approval is not None and approval.decisions else None
 
     await until(recorded, "alice's decision in the CRM")
+
+    # The workflow records the decision, then shows it on the message: wait for both, so the
+    # count below is of what the click does, not of the workflow's own update still in flight.
+    async def shown() -> bool | None:
+        return True if "1 of 2 approvals" in stack.status_line(message) else None
+
+    await until(shown, "alice's approval on the Slack message")
     updates_before = len(stack.slack.calls("chat.update"))
 
     await stack.click(message, ALICE)

@@ -23,7 +23,7 @@ from integrations.slack_blocks import ACTIONS_BLOCK
 from tests.slack.fake_slack import FakeSlack, SlackMessage
 from tests.slack.slack_requests import block_actions
 from worker.approvals import ApprovalRefused, ApprovalStore, CaseUnavailable
-from workflows.models import ApprovalDecision, ApprovalReceipt
+from workflows.case.contract import ApprovalDecision, ApprovalReceipt
 
 
 @dataclass

@@ -28,7 +28,7 @@ from tests.slack.notices import make_notice
 from tests.slack.slack_requests import SIGNING_SECRET, form_body, signed_headers
 from worker.slack_clicks import ApprovalClickHandler
 from worker.slack_interactions import slack_interactions_router
-from workflows.models import ApprovalDecision, ApprovalReceipt
+from workflows.case.contract import ApprovalDecision, ApprovalReceipt
 
 
 @pytest.fixture

@@ -49,7 +49,8 @@ from worker.settings import Settings
 from worker.slack_clicks import ApprovalClickHandler
 from worker.slack_interactions import INTERACTIONS_PATH, slack_interactions_router
 from worker.worker_app import WorkerDeps, build_worker
-from workflows.models import STATUS_QUERY, CaseStatus, RefundOutcome
+from workflows.case.contract import STATUS_QUERY
+from workflows.refund.contract import RefundOutcome, RefundStatus
 
 __all__ = ["click_stack", "fake_slack", "stripe_billing", "stripe_sandbox"]
 
@@ -83,13 +84,13 @@ class ClickStack:
         lets time skip ahead."""
         return self.handles[case.request.ticket_id]
 
-    async def status(self, case: SeededCase) -> CaseStatus:
-        return await self.handle(case).query(STATUS_QUERY, result_type=CaseStatus)
+    async def status(self, case: SeededCase) -> RefundStatus:
+        return await self.handle(case).query(STATUS_QUERY, result_type=RefundStatus)
 
-    async def waiting(self, case: SeededCase) -> tuple[CaseStatus, SlackMessage]:
+    async def waiting(self, case: SeededCase) -> tuple[RefundStatus, SlackMessage]:
         """The case once its request is in Slack and its user group members may decide."""
 
-        async def posted() -> tuple[CaseStatus, SlackMessage] | None:
+        async def posted() -> tuple[RefundStatus, SlackMessage] | None:
             status = await self.status(case)
             pending = status.pending_approval
             if status.state != "awaiting_approval" or pending is None:

@@ -31,7 +31,8 @@ from tests.slack.approval_desk import click
 from tests.slack.fake_slack import FakeSlack, SlackMessage
 from tests.slack.slack_requests import form_body, signed_headers
 from tests.workflows.case_factory import SeededCase
-from workflows.models import STATUS_QUERY, CaseStatus, RefundOutcome, case_workflow_id
+from workflows.case.contract import STATUS_QUERY, case_workflow_id
+from workflows.refund.contract import RefundOutcome, RefundStatus
 
 T = TypeVar("T")
 
@@ -114,10 +115,10 @@ class LiveDesk:
         self.workflow_ids.append(workflow_id)
         return self.temporal.get_workflow_handle(workflow_id, result_type=RefundOutcome)
 
-    async def waiting(self, case: SeededCase) -> tuple[CaseStatus, SlackMessage]:
+    async def waiting(self, case: SeededCase) -> tuple[RefundStatus, SlackMessage]:
         """The case once it waits for approval and its request is in Slack, with that message."""
 
-        async def posted() -> tuple[CaseStatus, SlackMessage] | None:
+        async def posted() -> tuple[RefundStatus, SlackMessage] | None:
             status = await self.status(case)
             pending = status.pending_approval
             if status.state != "awaiting_approval" or pending is None:
@@ -127,9 +128,9 @@ class LiveDesk:
 
         return await until(posted, f"ticket {case.request.ticket_id} to be posted to Slack")
 
-    async def status(self, case: SeededCase) -> CaseStatus:
+    async def status(self, case: SeededCase) -> RefundStatus:
         handle = self.temporal.get_workflow_handle(case_workflow_id(case.request.ticket_id))
-        return await handle.query(STATUS_QUERY, result_type=CaseStatus)
+        return await handle.query(STATUS_QUERY, result_type=RefundStatus)
 
     async def outcome(self, case: SeededCase) -> RefundOutcome:
         handle = self.temporal.get_workflow_handle(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.models import REFUND_WORKFLOW, RefundOutcome, RefundRequest
+    from workflows.refund.contract import REFUND_WORKFLOW, RefundOutcome, RefundRequest
 
 
 @workflow.defn(name=REFUND_WORKFLOW)

@@ -12,9 +12,10 @@ from temporalio.testing import WorkflowEnvironment
 from tests.triage.standin_refund import StandInRefundWorkflow
 from tests.triage.test_ticket_workflow import knowledge, store, tickets  # noqa: F401
 from tests.triage.ticket_harness import DANA, TicketRunner
-from workflows.models import RefundRequest, case_workflow_id, process_workflow_id
-from workflows.ticket import TicketWorkflow
-from workflows.ticket_models import TicketRequest
+from workflows.case.contract import case_workflow_id, process_workflow_id
+from workflows.refund.contract import RefundRequest
+from workflows.ticket.contract import TicketRequest
+from workflows.ticket.workflow import TicketWorkflow
 
 
 def test_child_ids_are_outside_every_ticket_id() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from evals.run import evaluate, format_report, load_cases, rules_triage
 from integrations.triage_rules import triage_by_rules
-from workflows.ticket_models import TicketRequest
-from workflows.ticket_processes import refund_request
+from workflows.refund.intake import refund_request
+from workflows.ticket.contract import TicketRequest
 
 INTENT_FLOOR = 0.90
 ROUTE_FLOOR = 0.93

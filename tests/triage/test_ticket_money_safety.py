@@ -29,10 +29,11 @@ from integrations.crm_store import CrmStore, CustomerView, NewOrder, NewPayment
 from integrations.stripe_billing import StripeBilling
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from tests.triage.ticket_harness import TicketRunner, demo_knowledge, ticket_worker
-from worker.ticket_activities import TICKET_WORKFLOWS
 from worker.worker_app import WorkerDeps, activity_list
-from workflows.models import STATUS_QUERY, CaseStatus
-from workflows.refund import RefundWorkflow
+from workflows.case.contract import STATUS_QUERY
+from workflows.refund.contract import RefundStatus
+from workflows.refund.workflow import RefundWorkflow
+from workflows.ticket.workflow import TicketWorkflow
 
 __all__ = ["stripe_billing", "stripe_sandbox"]
 ORDER_REFERENCE = re.compile(r"(ord_|#|order number |order |pedido #)\d{4}\b", re.IGNORECASE)
@@ -64,7 +65,7 @@ async def tickets(
         task_queue,
         store,
         demo_knowledge(tmp_path),
-        workflows=[RefundWorkflow, *TICKET_WORKFLOWS],
+        workflows=[RefundWorkflow, TicketWorkflow],
         extra_activities=lambda: activity_list(deps),
     ) as runner:
         yield runner
@@ -134,7 +135,7 @@ async def test_amount_in_the_text_is_ignored(
     assert [r.amount_cents for r in stripe_billing.list_refunds(charge)] == [2_000]
 
 
-async def _settle(tickets: TicketRunner, handle: WorkflowHandle[Any, Any]) -> CaseStatus | None:
+async def _settle(tickets: TicketRunner, handle: WorkflowHandle[Any, Any]) -> RefundStatus | None:
     """Waits until the ticket has done all it can without a person; returns the refund
     child's status when one was started."""
     loop = asyncio.get_running_loop()
@@ -197,11 +198,11 @@ async def test_no_eval_ticket_moves_money_without_approval(
 CHILD_SETTLED = ("awaiting_approval", "denied", "resolved", "escalated")
 
 
-async def _child_status(tickets: TicketRunner, workflow_id: str) -> CaseStatus | None:
+async def _child_status(tickets: TicketRunner, workflow_id: str) -> RefundStatus | None:
     """The refund child's status, or None while it has not started or not finished its first
     workflow task."""
     child = tickets.client.get_workflow_handle(workflow_id)
     try:
-        return await child.query(STATUS_QUERY, result_type=CaseStatus)
+        return await child.query(STATUS_QUERY, result_type=RefundStatus)
     except (RPCError, WorkflowQueryFailedError):
         return None

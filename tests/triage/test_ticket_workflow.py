@@ -31,9 +31,9 @@ from tests.triage.ticket_harness import (
     seeded_store,
     ticket_worker,
 )
-from workflows.models import process_workflow_id
+from workflows.case.contract import process_workflow_id
 from workflows.search_attributes import INTENT
-from workflows.ticket_models import CUSTOMER_REPLY_UPDATE, CustomerReplyInput, ReplyReceipt
+from workflows.ticket.contract import CUSTOMER_REPLY_UPDATE, CustomerReplyInput, ReplyReceipt
 
 
 @pytest.fixture

@@ -28,10 +28,11 @@ from integrations.knowledge.helpcenter import load_help_center
 from integrations.knowledge.sqlite_fts import SqliteKnowledgeBase
 from tests.triage.standin_refund import StandInRefundWorkflow
 from worker.settings import Settings
-from worker.ticket_activities import TICKET_WORKFLOWS, ticket_activity_list
-from workflows.models import STATUS_QUERY, RefundRequest
-from workflows.ticket import TicketWorkflow
-from workflows.ticket_models import TicketOutcome, TicketRequest, TicketStatus
+from worker.ticket_activities import ticket_activity_list
+from workflows.case.contract import STATUS_QUERY
+from workflows.refund.contract import RefundRequest
+from workflows.ticket.contract import TicketOutcome, TicketRequest, TicketStatus
+from workflows.ticket.workflow import TicketWorkflow
 
 DEMO_HELP_CENTER = Path(__file__).resolve().parents[2] / "demo" / "help-center"
 DANA = CustomerView(id="cus_dana", name="Dana Reyes", email="dana@example.com", tier="standard")
@@ -130,7 +131,7 @@ async def ticket_worker(
     activities += ticket_activity_list(
         store, Settings(), triage=triage or TriageActivities(), knowledge=knowledge
     )
-    registered = workflows or [*TICKET_WORKFLOWS, StandInRefundWorkflow]
+    registered = workflows or [TicketWorkflow, StandInRefundWorkflow]
     worker = Worker(
         client,
         task_queue=task_queue,

@@ -10,7 +10,7 @@ from activities.models import OrderLineInfo
 from integrations.crm_store.store import CrmStore
 from integrations.crm_store.views import CustomerView, NewOrder, NewPayment
 from integrations.stripe_billing import StripeBilling
-from workflows.models import RefundRequest
+from workflows.refund.contract import RefundRequest
 
 
 @dataclass

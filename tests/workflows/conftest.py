@@ -25,8 +25,9 @@ from tests.stripe_fixtures import stripe_billing, stripe_sandbox  # noqa: F401
 from tests.workflows.case_factory import SeededCase, seed_case
 from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
-from workflows.models import CaseStatus, PendingApproval, RefundOutcome, RefundRequest
-from workflows.refund import RefundWorkflow
+from workflows.case.contract import PendingApproval
+from workflows.refund.contract import RefundOutcome, RefundRequest, RefundStatus
+from workflows.refund.workflow import RefundWorkflow
 
 HISTORY_DIR = Path(__file__).resolve().parent.parent / "histories"
 
@@ -41,11 +42,11 @@ def worker_deps(crm_store: CrmStore, stripe_billing: StripeBilling) -> WorkerDep
     )
 
 
-async def status_of(handle: WorkflowHandle) -> CaseStatus:
-    return await handle.query("status", result_type=CaseStatus)
+async def status_of(handle: WorkflowHandle) -> RefundStatus:
+    return await handle.query("status", result_type=RefundStatus)
 
 
-async def wait_for_state(handle: WorkflowHandle, state: str) -> CaseStatus:
+async def wait_for_state(handle: WorkflowHandle, state: str) -> RefundStatus:
     for _ in range(200):
         status = await status_of(handle)
         if status.state == state:

@@ -37,7 +37,7 @@ from activities.models import (
 )
 from workflows.case.approval_gate import ApprovalGate
 from workflows.case.approval_step import ApprovalStep
-from workflows.models import ApprovalDecision, ApprovalReceipt, PendingApproval
+from workflows.case.contract import ApprovalDecision, ApprovalReceipt, PendingApproval
 
 REQUEST_ID = "req-confirming"
 

@@ -15,7 +15,7 @@ from temporalio.service import RPCError
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.workflows.conftest import CaseRunner, status_of, wait_for_state
-from workflows.models import ApprovalDecision, ApprovalReceipt
+from workflows.case.contract import ApprovalDecision, ApprovalReceipt
 
 
 async def decide(handle: WorkflowHandle, **fields) -> ApprovalReceipt:

@@ -22,7 +22,7 @@ from typing import Literal
 from temporalio.exceptions import ApplicationError
 
 from policies.identity import canonical_person_id
-from workflows.models import ApprovalDecision, ApprovalReceipt, PendingApproval
+from workflows.case.contract import ApprovalDecision, ApprovalReceipt, PendingApproval
 
 GateStatus = Literal[
     "idle", "pending", "confirming", "approved", "rejected", "expired", "superseded"

@@ -15,7 +15,8 @@ from policies.approval_levels import ApprovalLevel
 from policies.identity import canonical_person_id
 from policies.loader import PolicySnapshot
 from policies.refund_policy import Outcome, RefundDecision
-from workflows.models import PendingApproval, RefundRequest
+from workflows.case.contract import PendingApproval
+from workflows.refund.contract import RefundRequest
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
         answer_delivery,
         route_ticket,
     )
-    from workflows import ticket_replies
+    from workflows.case.contract import STATUS_QUERY, process_workflow_id
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.case.failures import failure_reason
     from workflows.case.options import (
@@ -49,10 +49,11 @@ with workflow.unsafe.imports_passed_through():
         RECORD_OPTIONS,
     )
     from workflows.case.record import CaseRecord
-    from workflows.models import STATUS_QUERY, RefundOutcome, process_workflow_id
+    from workflows.refund.contract import RefundOutcome
+    from workflows.registry import process_named
     from workflows.search_attributes import INTENT
-    from workflows.ticket_details import ticket_details, ticket_search_attributes
-    from workflows.ticket_models import (
+    from workflows.ticket import replies as ticket_replies
+    from workflows.ticket.contract import (
         CUSTOMER_REPLY_UPDATE,
         TICKET_WORKFLOW,
         AnswerSummary,
@@ -62,7 +63,7 @@ with workflow.unsafe.imports_passed_through():
         TicketRequest,
         TicketStatus,
     )
-    from workflows.ticket_processes import PROCESSES
+    from workflows.ticket.details import ticket_details, ticket_search_attributes
 
 CHILD_ID_NAMESPACE_PATCH = "child-ids-outside-ticket-namespace"
 
@@ -254,8 +255,8 @@ class TicketWorkflow:
 
     async def _start_process(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
         process = decision.process or ""
-        child = PROCESSES.get(process)
-        if child is None or decision.workflow is None:
+        child = process_named(process)
+        if child is None or child.from_ticket is None or decision.workflow is None:
             return await self._escalate(
                 f"The {process!r} process is not available on this worker.",
                 decision.recommended_next_step,
@@ -274,9 +275,9 @@ class TicketWorkflow:
         try:
             outcome = await workflow.execute_child_workflow(
                 decision.workflow,
-                child.build_input(self._request, triage),
+                child.from_ticket(self._request, triage),
                 id=child_id,
-                result_type=child.result_type,
+                result_type=child.outcome,
             )
         except ChildWorkflowError as err:
             self._tried(f"{decision.workflow} failed: {failure_reason(err)}")

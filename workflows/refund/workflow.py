@@ -33,9 +33,14 @@ with workflow.unsafe.imports_passed_through():
         cumulative_since,
         evaluate_refund,
     )
-    from workflows import refund_replies
     from workflows.case.approval_gate import ApprovalGate
     from workflows.case.approval_step import ApprovalStep
+    from workflows.case.contract import (
+        DECIDE_APPROVAL_UPDATE,
+        STATUS_QUERY,
+        ApprovalDecision,
+        ApprovalReceipt,
+    )
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.money_hold import MoneyHold, OrderTaken
     from workflows.case.options import (
@@ -45,18 +50,15 @@ with workflow.unsafe.imports_passed_through():
         RECORD_OPTIONS,
     )
     from workflows.case.record import CaseRecord
-    from workflows.models import (
-        DECIDE_APPROVAL_UPDATE,
+    from workflows.refund import replies as refund_replies
+    from workflows.refund.approval import approval_no_longer_holds, refund_approval
+    from workflows.refund.contract import (
         REFUND_WORKFLOW,
-        STATUS_QUERY,
-        ApprovalDecision,
-        ApprovalReceipt,
-        CaseStatus,
         RefundOutcome,
         RefundRequest,
+        RefundStatus,
     )
-    from workflows.refund_approval import approval_no_longer_holds, refund_approval
-    from workflows.refund_details import refund_details, refund_search_attributes
+    from workflows.refund.details import refund_details, refund_search_attributes
 
 from policies.identity import canonical_person_id
 
@@ -86,7 +88,7 @@ class RefundWorkflow:
         self._approval_basis: (
             tuple[PolicySnapshot, CustomerContext, OrderInfo, RefundDecision] | None
         ) = None
-        self._status = CaseStatus(
+        self._status = RefundStatus(
             ticket_id=request.ticket_id,
             workflow_id=workflow.info().workflow_id,
             state="received",
@@ -105,7 +107,7 @@ class RefundWorkflow:
         self._set_state = self._record.set_state
 
     @workflow.query(name=STATUS_QUERY)
-    def status(self) -> CaseStatus:
+    def status(self) -> RefundStatus:
         return self._status
 
     @workflow.update(name=DECIDE_APPROVAL_UPDATE)

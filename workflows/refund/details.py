@@ -7,12 +7,12 @@ from typing import Any
 from temporalio.common import SearchAttributeUpdate
 
 from activities.models import CaseState
-from workflows.models import CaseStatus
+from workflows.refund.contract import RefundStatus
 from workflows.search_attributes import AMOUNT_CENTS, CASE_STATE, CUSTOMER_ID, PROCESS
 
 
 def refund_search_attributes(
-    status: CaseStatus, customer_id: str, state: CaseState
+    status: RefundStatus, customer_id: str, state: CaseState
 ) -> list[SearchAttributeUpdate[Any]] | None:
     """None while evaluating: the first upsert waits until the policy has spoken (stored
     histories have it in that place)."""
@@ -28,7 +28,7 @@ def refund_search_attributes(
     return updates
 
 
-def refund_details(s: CaseStatus) -> str:
+def refund_details(s: RefundStatus) -> str:
     lines = [f"**Refund case** · ticket `{s.ticket_id}` · **{s.state.replace('_', ' ')}**"]
     if s.amount_cents is not None and s.currency:
         lines.append(f"- Amount: {s.amount_cents / 100:,.2f} {s.currency.upper()}")

@@ -8,7 +8,7 @@ from temporalio.common import SearchAttributeUpdate
 
 from activities.models import CaseState
 from workflows.search_attributes import CASE_STATE, PROCESS
-from workflows.ticket_models import TicketStatus
+from workflows.ticket.contract import TicketStatus
 
 
 def ticket_search_attributes(

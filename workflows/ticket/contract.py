@@ -16,7 +16,8 @@ from activities.ticket_models import HandoffPackage
 from integrations.knowledge.models import Citation
 from integrations.triage_schema import TriageResult
 from policies.routing_policy import Delivery, Route, RouteDecision
-from workflows.models import CaseStatus, RefundOutcome
+from workflows.case.contract import CaseStatus
+from workflows.refund.contract import RefundOutcome
 
 TICKET_WORKFLOW = "TicketWorkflow"
 CUSTOMER_REPLY_UPDATE = "customer_reply"
@@ -65,11 +66,14 @@ class AnswerSummary(BaseModel):
 
 
 class TicketStatus(CaseStatus):
-    """What the `status` query returns for a triaged ticket. A superset of CaseStatus, so callers
-    that read CaseStatus keep working; `route` and `route_reason` say where the ticket went and
-    why, and `process_workflow_id` names the child workflow (send approvals there)."""
+    """What the `status` query returns for a triaged ticket: the case's status plus `route` and
+    `route_reason` (where the ticket went and why) and `process_workflow_id`, the child workflow
+    (send approvals there)."""
 
     process: str = "ticket"
+    # Always empty on a ticket (the refund child reports its refund); kept because the status
+    # contract of the first release carried it, and fields are never removed.
+    refund_id: str | None = None
     intent: str | None = None
     triage: TriageResult | None = None
     route: Route | None = None

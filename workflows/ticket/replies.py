@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from activities.models import CustomerReply
-from workflows.refund_replies import CARD_DATA_NOTICE as CARD_DATA_NOTICE
-from workflows.refund_replies import with_card_notice as with_card_notice
+from workflows.refund.replies import CARD_DATA_NOTICE as CARD_DATA_NOTICE
+from workflows.refund.replies import with_card_notice as with_card_notice
 
 
 def _hello(name: str | None) -> str:

@@ -1,7 +1,8 @@
-"""Public contract of the support workflows: inputs, outputs, updates and queries.
+"""The contract every process shares: case ids, the status query, the approval Update and the
+status every process reports (each process's own status adds its fields).
 
-Backends may start these workflows with the Temporal client directly, so names and fields here
-are a public API: add optional fields, never rename or remove.
+Backends may start workflows with the Temporal client directly, so names and fields here are a
+public API: add optional fields, never rename or remove.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pydantic import BaseModel, Field
 
 from activities.models import CaseState
 
-REFUND_WORKFLOW = "RefundWorkflow"
 STATUS_QUERY = "status"
 DECIDE_APPROVAL_UPDATE = "decide_approval"
 
@@ -38,23 +38,6 @@ def process_workflow_id(case_id: str, process: str) -> str:
     return f"{process}-of-{case_id}"
 
 
-class RefundRequest(BaseModel):
-    """Input of RefundWorkflow. The amount, if any, is a cap the requester asks for; the refund is
-    always bounded by what the charge still allows."""
-
-    ticket_id: str = Field(min_length=1, max_length=64)
-    customer_id: str = Field(min_length=1, max_length=64)
-    order_id: str | None = Field(None, min_length=1, max_length=64)
-    subject: str = Field("", max_length=300)
-    body: str = Field("", max_length=20_000)
-    requested_by: str = Field("customer", min_length=1, max_length=64)
-    requested_amount_cents: int | None = Field(None, gt=0, le=100_000_000)
-    channel: str = Field("api", max_length=32)
-    # Set at intake when card numbers were removed from subject/body: the reply then asks the
-    # customer never to send card data.
-    card_data_removed: bool = False
-
-
 class PendingApproval(BaseModel):
     request_id: str
     level: str
@@ -76,7 +59,7 @@ class CaseStatus(BaseModel):
 
     ticket_id: str
     workflow_id: str
-    process: str = "refund"
+    process: str
     state: CaseState
     customer_id: str | None = None
     order_id: str | None = None
@@ -86,7 +69,6 @@ class CaseStatus(BaseModel):
     decision_rule: str | None = None
     decision_reason: str | None = None
     pending_approval: PendingApproval | None = None
-    refund_id: str | None = None
     resolution: str | None = None
     updated_at: datetime | None = None
 
@@ -116,12 +98,3 @@ class ApprovalReceipt(BaseModel):
     approvals_received: int
     required_approvals: int
     message: str | None = None
-
-
-class RefundOutcome(BaseModel):
-    ticket_id: str
-    state: CaseState
-    resolution: str
-    refund_id: str | None = None
-    amount_cents: int | None = None
-    policy_version: str | None = None
