@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 
 from activities.models import CustomerContext, CustomerReply
 from integrations.knowledge.models import Audience, Citation, Passage
-from integrations.triage_schema import TriageResult
 from policies.loader import RoutingPolicySnapshot
 from policies.routing_policy import RouteDecision
+from policies.triage_schema import TriageResult
 
 MAX_TICKET_TEXT = 20_000
 

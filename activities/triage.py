@@ -22,7 +22,7 @@ from integrations.card_numbers import redact_card_numbers
 from integrations.openai_llm import LlmConfig, make_client
 from integrations.openai_triage import OpenAITriage
 from integrations.triage_rules import triage_by_rules
-from integrations.triage_schema import TriageResult
+from policies.triage_schema import TriageResult
 from worker.settings import Settings
 
 

@@ -36,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.triage import TriageActivities
     from integrations.knowledge.models import Citation, citations_for
-    from integrations.triage_schema import TriageResult
     from policies.loader import RoutingPolicySnapshot
     from policies.routing_policy import (
         Route,
@@ -46,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         answer_delivery,
         route_ticket,
     )
+    from policies.triage_schema import TriageResult
     from workflows import ticket_replies
     from workflows.models import STATUS_QUERY, RefundOutcome, process_workflow_id
     from workflows.search_attributes import CASE_STATE, INTENT, PROCESS

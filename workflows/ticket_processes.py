@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from integrations.triage_schema import TriageResult
+from policies.triage_schema import TriageResult
 from workflows.models import RefundOutcome, RefundRequest
 from workflows.ticket_models import TicketRequest
 
