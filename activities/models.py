@@ -10,6 +10,20 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from integrations.approval_messages import ApprovalMessageRef, ApprovalNotice
+from integrations.commerce_orders import OrderInfo, OrderLineInfo
+from integrations.crm_records import (
+    ApprovalClickRecord,
+    ApprovalDecisionRecord,
+    ApprovalRequestRecord,
+    AuditEntry,
+    CaseOutcomeRecord,
+    CaseState,
+    CustomerContext,
+    CustomerReply,
+    RefundResult,
+    RefundSummary,
+)
 from policies.loader import PolicySnapshot
 from policies.refund_policy import RefundDecision
 
@@ -27,23 +41,6 @@ class OpenCaseInput(BaseModel):
     requested_by: str
     refund_count_window_days: int = 90
     channel: str = "api"
-
-
-class CustomerContext(BaseModel):
-    customer_id: str
-    name: str
-    email: str
-    tier: str
-    recent_refund_count: int
-    recent_refunds: list[RefundSummary] = []
-
-
-class RefundSummary(BaseModel):
-    ticket_id: str
-    order_id: str
-    amount_cents: int
-    currency: str
-    created_at: datetime
 
 
 class HoldOrderInput(BaseModel):
@@ -91,24 +88,6 @@ class LoadOrderInput(BaseModel):
     customer_id: str
 
 
-class OrderLineInfo(BaseModel):
-    sku: str
-    title: str
-    quantity: int
-    unit_price_cents: int
-
-
-class OrderInfo(BaseModel):
-    order_id: str
-    customer_id: str
-    placed_at: datetime
-    currency: str
-    total_cents: int
-    lines: list[OrderLineInfo] = []
-    charge_id: str | None = None
-    payment_intent_id: str | None = None
-
-
 class ChargeStateInput(BaseModel):
     """`refunds_since`: also sum the live refunds created on the charge at or after this time."""
 
@@ -148,22 +127,6 @@ class IssueRefundInput(BaseModel):
     key_generation: int = Field(default=1, ge=1)
 
 
-class RefundResult(BaseModel):
-    refund_id: str
-    charge_id: str
-    amount_cents: int
-    currency: str
-    status: str
-    found_existing: bool = False
-
-
-class AuditEntry(BaseModel):
-    actor: str
-    action: str
-    detail: str = ""
-    at: datetime
-
-
 class AuditBatch(BaseModel):
     """Audit entries written once: `dedupe_key` (minted by the workflow per step) makes a retried
     activity a no-op."""
@@ -173,107 +136,6 @@ class AuditBatch(BaseModel):
     policy_version: str | None = None
     entries: list[AuditEntry]
     dedupe_key: str
-
-
-CaseState = Literal[
-    "received",
-    "evaluating",
-    "awaiting_customer",
-    "in_process",
-    "awaiting_approval",
-    "refunding",
-    "resolved",
-    "denied",
-    "rejected",
-    "escalated",
-    "expired",
-]
-
-
-class ApprovalRequestRecord(BaseModel):
-    """Written when a case starts waiting for approval, so API/CLI/Slack can find it."""
-
-    ticket_id: str
-    workflow_id: str
-    request_id: str
-    level: str
-    amount_cents: int
-    currency: str
-    required_approvals: int
-    approvers: list[str]
-    requested_by: str
-    rule: str
-    reason: str
-    expires_at: datetime
-    policy_version: str
-    audit: list[AuditEntry] = []
-
-
-class ApprovalDecisionRecord(BaseModel):
-    ticket_id: str
-    workflow_id: str
-    request_id: str
-    approver: str
-    decision: Literal["approve", "reject"]
-    reason: str | None = None
-    channel: str
-    at: datetime
-    final_status: Literal["pending", "approved", "rejected", "expired", "superseded"]
-
-
-class CustomerReply(BaseModel):
-    subject: str
-    body: str
-    citations: list[dict[str, str]] = []
-
-
-class CaseOutcomeRecord(BaseModel):
-    """Final write for a case: ticket status, refund row, audit trail and the queued reply, atomically."""
-
-    ticket_id: str
-    workflow_id: str
-    customer_id: str | None
-    order_id: str | None
-    status: CaseState
-    resolution: str
-    policy_version: str | None = None
-    refund: RefundResult | None = None
-    audit: list[AuditEntry] = []
-    reply: CustomerReply | None = None
-
-
-class ApprovalNotice(BaseModel):
-    """Everything an approver needs to decide from the message alone. URLs are built by the chat
-    activity from its own settings (API / Temporal UI base URLs) and the workflow id."""
-
-    ticket_id: str
-    workflow_id: str
-    request_id: str
-    level: str
-    channel: str | None
-    approver_slack_ids: list[str] = []
-    approver_user_group: str | None = None
-    customer_id: str
-    customer_name: str
-    customer_tier: str
-    subject: str
-    order_id: str
-    amount_cents: int
-    currency: str
-    refundable_cents: int
-    rule: str
-    reason: str
-    recommended_action: str
-    recent_refunds: list[RefundSummary] = []
-    required_approvals: int
-    expires_at: datetime
-
-
-class ApprovalMessageRef(BaseModel):
-    """Where the approval message lives (Slack channel id + ts), recorded so it can be updated."""
-
-    channel: str
-    ts: str
 
 
 class ApprovalMessageRecord(BaseModel):
@@ -316,31 +178,27 @@ class ChatPostResult(BaseModel):
     group_approvers: list[str] = []
 
 
-class ApprovalClickRecord(BaseModel):
-    """One click on a Slack approval message, accepted or refused, for the audit trail.
-
-    `outcome`: accepted (the Update took it), refused (`code` says why: an ApprovalRefused code),
-    reason_requested (Reject opened the reason modal), failed (Temporal could not be reached).
-    """
-
-    ticket_id: str
-    request_id: str
-    slack_user_id: str
-    approver: str | None
-    action: Literal["approve", "reject"]
-    outcome: Literal["accepted", "refused", "reason_requested", "failed"]
-    code: str | None = None
-    detail: str = ""
-    channel: str | None = None
-    message_ts: str | None = None
-    at: datetime
-
-
 class PolicyLoadInput(BaseModel):
     name: Literal["refund"] = "refund"
 
 
+# Models owned by integrations/ (the systems that read and write them) are part of this
+# contract too; workflows and activities keep importing them from here.
 __all__ = [
+    "ApprovalClickRecord",
+    "ApprovalDecisionRecord",
+    "ApprovalMessageRef",
+    "ApprovalNotice",
+    "ApprovalRequestRecord",
+    "AuditEntry",
+    "CaseOutcomeRecord",
+    "CaseState",
+    "CustomerContext",
+    "CustomerReply",
+    "OrderInfo",
+    "OrderLineInfo",
     "PolicySnapshot",
     "RefundDecision",
+    "RefundResult",
+    "RefundSummary",
 ]

@@ -6,16 +6,14 @@ nothing a customer wrote is ever interpreted as an amount, an approver or a poli
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from activities.models import CustomerContext, CustomerReply
+from activities.models import CustomerReply
+from integrations.handoff_text import HandoffPackage
 from integrations.knowledge.models import Audience, Citation, Passage
-from integrations.triage_schema import TriageResult
 from policies.loader import RoutingPolicySnapshot
-from policies.routing_policy import RouteDecision
 
 MAX_TICKET_TEXT = 20_000
 
@@ -60,26 +58,6 @@ class KnowledgeAnswer(BaseModel):
     output_tokens: int = 0
 
 
-class HandoffPackage(BaseModel):
-    """Everything a person needs to take a ticket over without re-reading the whole history."""
-
-    handoff_id: str
-    ticket_id: str
-    workflow_id: str
-    reason: str
-    summary: str
-    urgency: str
-    triage: TriageResult | None = None
-    route: RouteDecision | None = None
-    customer: CustomerContext | None = None
-    customer_id: str
-    sources: list[Citation] = []
-    draft_reply: str | None = None
-    tried: list[str] = []
-    recommended_next_step: str
-    created_at: datetime
-
-
 class HandoffInput(BaseModel):
     package: HandoffPackage
     slack_channel: str | None = None
@@ -101,4 +79,5 @@ class CustomerMessageInput(BaseModel):
     reply: CustomerReply
 
 
-__all__ = ["RoutingPolicySnapshot"]
+# HandoffPackage is owned by the hand-off renderer in integrations/; it is part of this contract.
+__all__ = ["HandoffPackage", "RoutingPolicySnapshot"]

@@ -21,7 +21,7 @@ from activities.ticket_models import TriageInput
 from integrations.card_numbers import redact_card_numbers
 from integrations.openai_triage import OpenAITriage
 from integrations.triage_rules import triage_by_rules
-from integrations.triage_schema import TriageResult
+from policies.triage_schema import TriageResult
 
 
 class TriageActivities:

@@ -22,9 +22,9 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from integrations.triage_rules import triage_by_rules
-from integrations.triage_schema import INTENTS, Intent, TriageResult
 from policies.loader import load_routing_policy
 from policies.routing_policy import Route, RoutingFacts, RoutingPolicy, route_ticket
+from policies.triage_schema import INTENTS, Intent, TriageResult
 
 DEFAULT_CASES = Path(__file__).with_name("tickets.jsonl")
 TriageFn = Callable[[str, str], Awaitable[TriageResult]]

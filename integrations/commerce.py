@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlmodel import col, select
 
-from activities.models import OrderInfo, OrderLineInfo
+from integrations.commerce_orders import OrderInfo, OrderLineInfo
 from integrations.crm_store import CrmStore
 from integrations.crm_store.tables import Order, OrderLine, Payment
 

@@ -6,10 +6,37 @@ customer wants, who the customer is, what the automation already tried, what to 
 
 from __future__ import annotations
 
-from activities.ticket_models import HandoffPackage
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from integrations.crm_records import CustomerContext
+from integrations.knowledge.models import Citation
 from integrations.slack_blocks import Block, escape
+from policies.routing_policy import RouteDecision
+from policies.triage_schema import TriageResult
 
 MAX_SECTION = 2900  # Slack section text limit is 3000 characters.
+
+
+class HandoffPackage(BaseModel):
+    """Everything a person needs to take a ticket over without re-reading the whole history."""
+
+    handoff_id: str
+    ticket_id: str
+    workflow_id: str
+    reason: str
+    summary: str
+    urgency: str
+    triage: TriageResult | None = None
+    route: RouteDecision | None = None
+    customer: CustomerContext | None = None
+    customer_id: str
+    sources: list[Citation] = []
+    draft_reply: str | None = None
+    tried: list[str] = []
+    recommended_next_step: str
+    created_at: datetime
 
 
 def _customer_line(package: HandoffPackage) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
-from activities.models import ApprovalMessageRef
+from integrations.approval_messages import ApprovalMessageRef
 from integrations.slack_blocks import Block
 
 log = logging.getLogger(__name__)

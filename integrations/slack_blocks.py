@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from activities.models import ApprovalNotice, RefundSummary
+from integrations.approval_messages import ApprovalNotice
+from integrations.crm_records import RefundSummary
 
 Block = dict[str, Any]
 

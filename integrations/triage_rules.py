@@ -23,7 +23,7 @@ from typing import Any
 
 import re2
 
-from integrations.triage_schema import (
+from policies.triage_schema import (
     INTENTS,
     Intent,
     Sentiment,

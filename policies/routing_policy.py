@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from integrations.triage_schema import Intent, Sentiment, Signal, TriageResult
+from policies.triage_schema import Intent, Sentiment, Signal, TriageResult
 
 RolloutMode = Literal["assist", "supervised", "automated"]
 Route = Literal["start_process", "answer", "clarify", "escalate"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from integrations.triage_schema import TriageResult
+from policies.triage_schema import TriageResult
 from workflows.refund.contract import REFUND_WORKFLOW, RefundOutcome, RefundRequest, RefundStatus
 from workflows.refund.intake import refund_request
 from workflows.ticket.contract import (

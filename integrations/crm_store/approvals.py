@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select, update
 
-from activities.models import ApprovalDecisionRecord, ApprovalRequestRecord, AuditEntry
+from integrations.crm_records import ApprovalDecisionRecord, ApprovalRequestRecord, AuditEntry
 from integrations.crm_store.tables import Approval, ApprovalDecisionRow
 from integrations.crm_store.views import ApprovalDecisionView, ApprovalView
 from integrations.crm_store.writes import add_audit, advance_ticket, insert_ignore, require_ticket

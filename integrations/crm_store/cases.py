@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from activities.models import CaseOutcomeRecord
+from integrations.crm_records import CaseOutcomeRecord
 from integrations.crm_store import approvals
 from integrations.crm_store.tables import (
     Approval,

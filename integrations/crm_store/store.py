@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from activities.models import (
+from integrations.crm_records import (
     ApprovalClickRecord,
     ApprovalDecisionRecord,
     ApprovalRequestRecord,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from activities.models import OrderLineInfo
+from integrations.commerce_orders import OrderLineInfo
 
 CustomerTier = Literal["standard", "gold", "vip"]
 

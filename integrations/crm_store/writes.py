@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, update
 
-from activities.models import AuditEntry
+from integrations.crm_records import AuditEntry
 from integrations.crm_store.tables import AuditEvent, CrmTable, Ticket
 
 # Once a case reached one of these, late writes (a retried approval record) must not reopen it.

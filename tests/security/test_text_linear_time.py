@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from integrations.knowledge.text import terms
 from integrations.triage_rules import extract_entities, pattern_sources, triage_by_rules
-from integrations.triage_schema import normalise_order_id
+from policies.triage_schema import normalise_order_id
 
 BODY = 20_000
 ADVERSARIAL = {

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from integrations.triage_schema import TriageEntities, TriageResult
 from policies.loader import load_routing_policy
 from policies.routing_policy import (
     RoutingFacts,
@@ -14,6 +13,7 @@ from policies.routing_policy import (
     answer_delivery,
     route_ticket,
 )
+from policies.triage_schema import TriageEntities, TriageResult
 
 POLICY: RoutingPolicy = load_routing_policy().policy
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from integrations.triage_schema import TriageResult
+from policies.triage_schema import TriageResult
 from workflows.refund.contract import RefundRequest
 from workflows.ticket.contract import TicketRequest
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from activities.models import CaseState
 from activities.ticket_models import HandoffPackage
 from integrations.knowledge.models import Citation
-from integrations.triage_schema import TriageResult
 from policies.routing_policy import Delivery, Route, RouteDecision
+from policies.triage_schema import TriageResult
 from workflows.case.contract import CaseStatus
 from workflows.refund.contract import RefundOutcome
 

@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.triage import TriageActivities
     from integrations.knowledge.models import Citation, citations_for
-    from integrations.triage_schema import TriageResult
     from policies.loader import RoutingPolicySnapshot
     from policies.routing_policy import (
         Route,
@@ -39,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         answer_delivery,
         route_ticket,
     )
+    from policies.triage_schema import TriageResult
     from workflows.case.contract import STATUS_QUERY, process_workflow_id
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.case.failures import failure_reason

@@ -2,12 +2,18 @@
 
 `CrmStore.migrate()` passes its own open connection in `config.attributes["connection"]`, so the
 migration runs inside the store's transaction (and its lock). The `alembic` CLI, run with
-`-c integrations/crm_store/alembic.ini`, connects to DATABASE_URL (or the settings default).
+`-c integrations/crm_store/alembic.ini`, connects to `sqlalchemy.url` when the config sets one,
+else to DATABASE_URL (from the environment or `.env`, as the worker reads it), else to the worker's
+default file, `.data/supportflow.db` in the project.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import context
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection
 
 from integrations.crm_store.engine import create_crm_engine, normalize_database_url
@@ -16,10 +22,21 @@ from integrations.crm_store.tables import crm_metadata
 config = context.config
 
 
-def _database_url() -> str:
-    from worker.settings import get_settings
+# The worker's settings are above this layer, so the CLI reads DATABASE_URL itself, the same way
+# and with the same default as `worker.settings.Settings.database_url`.
+_PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
-    return config.get_main_option("sqlalchemy.url") or get_settings().database_url
+
+class _MigrationTarget(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        f"sqlite:///{_PROJECT_ROOT / '.data' / 'supportflow.db'}", alias="DATABASE_URL"
+    )
+
+
+def _database_url() -> str:
+    return config.get_main_option("sqlalchemy.url") or _MigrationTarget().database_url
 
 
 def _migrate(connection: Connection) -> None:

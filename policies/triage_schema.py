@@ -4,6 +4,9 @@
 has no defaults: strict JSON schemas require every field. `TriageResult` adds what our side knows
 (which engine ran, tokens used). Amounts mentioned in the text are kept as the text said them, on
 purpose not as numbers: nothing downstream may treat a customer's figure as money to move.
+
+It sits with the policies, not the triage engines, because it is the vocabulary the routing policy
+speaks: the triage engines (rules, LLM) produce it, the policy reads it.
 """
 
 from __future__ import annotations
