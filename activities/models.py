@@ -182,6 +182,12 @@ class PolicyLoadInput(BaseModel):
     name: Literal["refund"] = "refund"
 
 
+class ProcessPolicyInput(BaseModel):
+    """Which process's policy file to load (`policies/<name>.json`)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+
+
 # Models owned by integrations/ (the systems that read and write them) are part of this
 # contract too; workflows and activities keep importing them from here.
 __all__ = [

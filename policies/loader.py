@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -47,4 +50,35 @@ def load_routing_policy(path: Path | None = None) -> RoutingPolicySnapshot:
     raw = (path or DEFAULT_ROUTING_POLICY).read_bytes()
     return RoutingPolicySnapshot(
         policy=RoutingPolicy.model_validate_json(raw), sha256=hashlib.sha256(raw).hexdigest()
+    )
+
+
+POLICY_DIR = Path(__file__).parent
+# A process's policy file is `<process name>.json`; the name can never reach outside the folder.
+POLICY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class PolicyDocument(BaseModel):
+    """A process's policy file as data: the workflow validates `data` into its own policy model
+    (deterministic), so a new process needs no loader of its own."""
+
+    name: str
+    version: str
+    sha256: str
+    data: dict[str, Any]
+
+    @property
+    def version_tag(self) -> str:
+        return f"{self.version}@{self.sha256[:12]}"
+
+
+def load_policy_document(name: str, directory: Path | None = None) -> PolicyDocument:
+    if not POLICY_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a process policy name")
+    raw = ((directory or POLICY_DIR) / f"{name}.json").read_bytes()
+    data = json.loads(raw)
+    if not isinstance(data, dict) or not isinstance(data.get("version"), str):
+        raise ValueError(f"policy {name!r} must be a JSON object with a string `version`")
+    return PolicyDocument(
+        name=name, version=data["version"], sha256=hashlib.sha256(raw).hexdigest(), data=data
     )

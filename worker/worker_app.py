@@ -93,6 +93,8 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
         chat.update_approval_message,
         chat.post_approval_reminder,
         deps.policy.load_refund_policy,
+        # Policies of processes that validate their own file (policies/<process>.json).
+        deps.policy.load_process_policy,
         *deps.ticket,
     ]
 
