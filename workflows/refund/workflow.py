@@ -102,9 +102,6 @@ class RefundWorkflow:
             ),
             details=lambda: refund_details(self._status),
         )
-        self._note = self._record.note
-        self._take_audit = self._record.take_audit
-        self._set_state = self._record.set_state
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> RefundStatus:
@@ -116,7 +113,7 @@ class RefundWorkflow:
         # a refund made elsewhere meanwhile must not leave an approver believing money moved.
         confirm = self._gate.completes(decision) and workflow.patched(CONFIRM_APPROVAL_PATCH)
         receipt = self._gate.apply(decision, workflow.now(), confirm=confirm)
-        self._note(
+        self._record.note(
             canonical_person_id(decision.approver),
             "approved" if decision.decision == "approve" else "rejected",
             decision.reason or "",
@@ -125,7 +122,7 @@ class RefundWorkflow:
             problem = await self._recheck_approved_action()
             self._gate.confirm_action(problem)
             if problem is not None:
-                self._note("policy", "approval_superseded", problem)
+                self._record.note("policy", "approval_superseded", problem)
             receipt = self._gate.receipt(decision)
         self._status.pending_approval = self._gate.pending
         return receipt
@@ -164,7 +161,7 @@ class RefundWorkflow:
     # -- facts -------------------------------------------------------------------------------
 
     async def _load_policy(self) -> PolicySnapshot:
-        self._set_state("evaluating")
+        self._record.set_state("evaluating")
         return await workflow.execute_local_activity_method(
             PolicyActivities.load_refund_policy, PolicyLoadInput(), **READ_OPTIONS
         )
@@ -251,7 +248,7 @@ class RefundWorkflow:
                 "so a person will look at this ticket. No refund was made.",
             ) from None
         if hold.taken_over_from_workflow_id:
-            self._note(
+            self._record.note(
                 "workflow",
                 "money_hold_taken_over",
                 f"stale hold of {hold.taken_over_from_workflow_id} on {order.order_id}",
@@ -291,7 +288,7 @@ class RefundWorkflow:
         self._status.decision_reason = decision.reason
         self._status.amount_cents = decision.amount_cents or None
         self._status.currency = charge.currency
-        self._note(
+        self._record.note(
             "policy", f"policy:{decision.outcome.value}", f"{decision.rule}: {decision.reason}"
         )
         workflow.logger.info(
@@ -366,7 +363,7 @@ class RefundWorkflow:
         self, decision: RefundDecision, order: OrderInfo, approval_id: str | None
     ) -> RefundResult:
         assert order.charge_id is not None
-        self._set_state("refunding")
+        self._record.set_state("refunding")
         workflow_id = workflow.info().workflow_id
         refund = await workflow.execute_activity_method(
             BillingActivities.issue_refund,
@@ -384,7 +381,7 @@ class RefundWorkflow:
             **MONEY_OPTIONS,
         )
         self._status.refund_id = refund.refund_id
-        self._note(
+        self._record.note(
             "billing",
             "refund_issued",
             f"{refund.refund_id} {refund.amount_cents} {refund.currency}"
@@ -417,8 +414,8 @@ class RefundWorkflow:
         # Decisions may arrive while the request is still being recorded and posted.
         self._approval_basis = (snapshot, customer, order, decision)
         self._status.pending_approval = pending
-        self._set_state("awaiting_approval")
-        self._note(
+        self._record.set_state("awaiting_approval")
+        self._record.note(
             "policy",
             "approval_requested",
             f"{pending.level} approval ({pending.required_approvals}) for "
@@ -426,11 +423,11 @@ class RefundWorkflow:
         )
         await workflow.execute_activity_method(
             CrmActivities.record_approval_request,
-            ask.record.model_copy(update={"audit": self._take_audit()}),
+            ask.record.model_copy(update={"audit": self._record.take_audit()}),
             summary="Record approval request",
             **RECORD_OPTIONS,
         )
-        self._approval_step = ApprovalStep(self._gate, ask.notice, self._note)
+        self._approval_step = ApprovalStep(self._gate, ask.notice, self._record.note)
         await self._approval_step.run(
             ask.remind_at, pending.expires_at, snapshot.policy.escalation_level
         )
@@ -473,8 +470,8 @@ class RefundWorkflow:
         self._status.pending_approval = (
             None if state != "expired" else self._status.pending_approval
         )
-        self._set_state(state)
-        self._note("workflow", f"case_{state}", resolution)
+        self._record.set_state(state)
+        self._record.note("workflow", f"case_{state}", resolution)
         reply = refund_replies.with_card_notice(
             refund_replies.reply_for(
                 reply_kind,
@@ -498,7 +495,7 @@ class RefundWorkflow:
                 resolution=resolution,
                 policy_version=version,
                 refund=refund,
-                audit=self._take_audit(),
+                audit=self._record.take_audit(),
                 reply=reply,
             ),
             summary=f"Record outcome: {state}",

@@ -97,9 +97,6 @@ class TicketWorkflow:
             search_attributes=lambda state: ticket_search_attributes(self._status, state),
             details=lambda: ticket_details(self._status),
         )
-        self._note = self._record.note
-        self._take_audit = self._record.take_audit
-        self._set_state = self._record.set_state
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> TicketStatus:
@@ -112,7 +109,7 @@ class TicketWorkflow:
             # Only data changes (no command), so replay is unaffected. Every later reply, this
             # workflow's and the process child's (built from the request), carries the notice.
             self._request = self._request.model_copy(update={"card_data_removed": True})
-        self._note("customer", "replied", f"via {reply.channel}")
+        self._record.note("customer", "replied", f"via {reply.channel}")
         return ReplyReceipt(accepted=True, state=self._status.state, round=round_)
 
     @customer_reply.validator
@@ -135,7 +132,7 @@ class TicketWorkflow:
         )
         self._status.routing_policy_version = self._snapshot.version_tag
         self._customer = await self._open_case()
-        self._set_state("evaluating")
+        self._record.set_state("evaluating")
         while True:
             triage = await self._triage_ticket()
             if triage is None:
@@ -193,7 +190,7 @@ class TicketWorkflow:
         self._triage = triage
         self._status.triage = triage
         self._status.intent = triage.intent
-        self._note(
+        self._record.note(
             "supportflow", "triaged", f"{triage.intent} ({triage.confidence:.2f}, {triage.engine})"
         )
         workflow.upsert_search_attributes([INTENT.value_set(triage.intent)])
@@ -213,7 +210,9 @@ class TicketWorkflow:
         self._status.route = decision.route
         self._status.route_reason = decision.reason
         self._status.route_decision = decision
-        self._note("supportflow", f"routed:{decision.route}", f"{decision.rule}: {decision.reason}")
+        self._record.note(
+            "supportflow", f"routed:{decision.route}", f"{decision.rule}: {decision.reason}"
+        )
         workflow.logger.info(
             "Ticket %s routed to %s: %s", self._request.ticket_id, decision.route, decision.reason
         )
@@ -229,7 +228,7 @@ class TicketWorkflow:
         def waiting() -> None:
             self._tried(f"Asked the customer: {', '.join(decision.missing) or 'more detail'}")
             self._status.awaiting_reply_since = workflow.now()
-            self._set_state("awaiting_customer")
+            self._record.set_state("awaiting_customer")
 
         def reminded() -> None:
             self._tried(f"Reminded the customer after {rules.reminder_after_hours:g} hours")
@@ -250,7 +249,7 @@ class TicketWorkflow:
             return None
         self._status.clarification_rounds += 1
         self._status.awaiting_reply_since = None
-        self._set_state("evaluating")
+        self._record.set_state("evaluating")
         return reply
 
     async def _start_process(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
@@ -271,7 +270,7 @@ class TicketWorkflow:
         self._status.process_workflow_id = child_id
         self._tried(f"Started {decision.workflow} as {child_id}")
         await self._write_audit("routed")
-        self._set_state("in_process")
+        self._record.set_state("in_process")
         try:
             outcome = await workflow.execute_child_workflow(
                 decision.workflow,
@@ -286,7 +285,7 @@ class TicketWorkflow:
             )
         resolution = getattr(outcome, "resolution", f"{process} process finished")
         state: CaseState = getattr(outcome, "state", "resolved")
-        self._set_state(state)
+        self._record.set_state(state)
         return TicketOutcome(
             ticket_id=self._request.ticket_id,
             state=state,
@@ -414,7 +413,7 @@ class TicketWorkflow:
         self, state: CaseState, route: Route | None, resolution: str, reply: CustomerReply | None
     ) -> TicketOutcome:
         r = self._request
-        self._note("supportflow", state, resolution)
+        self._record.note("supportflow", state, resolution)
         await workflow.execute_activity_method(
             CrmActivities.record_case_outcome,
             CaseOutcomeRecord(
@@ -425,13 +424,13 @@ class TicketWorkflow:
                 status=state,
                 resolution=resolution,
                 policy_version=self._status.routing_policy_version,
-                audit=self._take_audit(),
+                audit=self._record.take_audit(),
                 reply=ticket_replies.with_card_notice(reply, r.card_data_removed),
             ),
             **RECORD_OPTIONS,
         )
         self._status.resolution = resolution
-        self._set_state(state)
+        self._record.set_state(state)
         return TicketOutcome(ticket_id=r.ticket_id, state=state, route=route, resolution=resolution)
 
     async def _message(self, key: str, reply: CustomerReply) -> None:
@@ -455,7 +454,7 @@ class TicketWorkflow:
                 ticket_id=self._request.ticket_id,
                 workflow_id=wf_id,
                 policy_version=self._status.routing_policy_version,
-                entries=self._take_audit(),
+                entries=self._record.take_audit(),
                 dedupe_key=f"{wf_id}:{step}",
             ),
             **RECORD_OPTIONS,
