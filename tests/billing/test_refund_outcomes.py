@@ -24,7 +24,7 @@ from integrations.stripe_billing import (
 from tests.billing.test_issue_refund import activity_env, refund_input
 from tests.crash.stripe_proxy import Boundary, StripeProxy
 from tests.stripe_fixtures import SANDBOX_API_KEY, sandbox_charge
-from workflows.refund.workflow import MONEY_OPTIONS
+from workflows.case.options import MONEY_OPTIONS
 
 FAILURE_REASON = "expired_or_canceled_card"
 

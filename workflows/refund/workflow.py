@@ -5,21 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.billing import BillingActivities
-    from activities.commerce import CommerceActivities
     from activities.crm import CrmActivities
     from activities.models import (
         CaseOutcomeRecord,
         CaseState,
         ChargeState,
-        ChargeStateInput,
         CustomerContext,
         IssueRefundInput,
-        LoadOrderInput,
-        OpenCaseInput,
         OrderInfo,
         PolicyLoadInput,
         RefundResult,
@@ -33,8 +29,6 @@ with workflow.unsafe.imports_passed_through():
         cumulative_since,
         evaluate_refund,
     )
-    from workflows.case.approval_gate import ApprovalGate
-    from workflows.case.approval_step import ApprovalStep
     from workflows.case.contract import (
         DECIDE_APPROVAL_UPDATE,
         STATUS_QUERY,
@@ -46,12 +40,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.options import (
         MONEY_OPTIONS,
         READ_OPTIONS,
-        RECHECK_OPTIONS,
         RECORD_OPTIONS,
     )
     from workflows.case.record import CaseRecord
     from workflows.refund import replies as refund_replies
-    from workflows.refund.approval import approval_no_longer_holds, refund_approval
+    from workflows.refund.approval import RefundApproval
     from workflows.refund.contract import (
         REFUND_WORKFLOW,
         RefundOutcome,
@@ -59,11 +52,10 @@ with workflow.unsafe.imports_passed_through():
         RefundStatus,
     )
     from workflows.refund.details import refund_details, refund_search_attributes
+    from workflows.refund.facts import load_charge, load_order, open_refund_case
 
-from policies.identity import canonical_person_id
 
 # Gates for command-order changes, so cases already running keep replaying.
-CONFIRM_APPROVAL_PATCH = "confirm-approval-against-charge"
 TELL_APPROVERS_PATCH = "tell-approvers-when-no-refund"
 MONEY_COUNTED_PATCH = "count-money-on-the-order"
 # A hold outlives any live case (approval expiry plus the money step's two-day retry bound), so
@@ -80,14 +72,8 @@ class RefundWorkflow:
     @workflow.init
     def __init__(self, request: RefundRequest) -> None:
         self._request = request
-        self._gate = ApprovalGate()
-        self._approval_step: ApprovalStep | None = None
         self._hold = MoneyHold("refund", request.ticket_id)
         self._refunds_since: datetime | None = None
-        # What the pending approval was decided on, so the last approval can be re-checked.
-        self._approval_basis: (
-            tuple[PolicySnapshot, CustomerContext, OrderInfo, RefundDecision] | None
-        ) = None
         self._status = RefundStatus(
             ticket_id=request.ticket_id,
             workflow_id=workflow.info().workflow_id,
@@ -102,6 +88,13 @@ class RefundWorkflow:
             ),
             details=lambda: refund_details(self._status),
         )
+        self._approval = RefundApproval(
+            request,
+            self._status,
+            self._record,
+            redecide=self._decide,
+            refunds_since=lambda: self._refunds_since,
+        )
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> RefundStatus:
@@ -109,27 +102,11 @@ class RefundWorkflow:
 
     @workflow.update(name=DECIDE_APPROVAL_UPDATE)
     async def decide_approval(self, decision: ApprovalDecision) -> ApprovalReceipt:
-        # The last approval is confirmed against the charge before anyone is told "approved":
-        # a refund made elsewhere meanwhile must not leave an approver believing money moved.
-        confirm = self._gate.completes(decision) and workflow.patched(CONFIRM_APPROVAL_PATCH)
-        receipt = self._gate.apply(decision, workflow.now(), confirm=confirm)
-        self._record.note(
-            canonical_person_id(decision.approver),
-            "approved" if decision.decision == "approve" else "rejected",
-            decision.reason or "",
-        )
-        if self._gate.status == "confirming":
-            problem = await self._recheck_approved_action()
-            self._gate.confirm_action(problem)
-            if problem is not None:
-                self._record.note("policy", "approval_superseded", problem)
-            receipt = self._gate.receipt(decision)
-        self._status.pending_approval = self._gate.pending
-        return receipt
+        return await self._approval.decide(decision)
 
     @decide_approval.validator
     def _validate_decision(self, decision: ApprovalDecision) -> None:
-        self._gate.validate(decision, workflow.now())
+        self._approval.validate(decision)
 
     @workflow.run
     async def run(self, request: RefundRequest) -> RefundOutcome:
@@ -137,8 +114,8 @@ class RefundWorkflow:
         customer: CustomerContext | None = None
         try:
             snapshot = await self._load_policy()
-            customer = await self._open_case(snapshot)
-            order = await self._load_order()
+            customer = await open_refund_case(request, snapshot)
+            order = await load_order(request)
             # Limits count what was already refunded on the order, and one money case per order
             # runs at a time, so that splitting a refund over tickets cannot avoid an approval.
             counted = workflow.patched(MONEY_COUNTED_PATCH)
@@ -146,7 +123,7 @@ class RefundWorkflow:
                 self._refunds_since = cumulative_since(
                     snapshot.policy, customer.tier, workflow.now()
                 )
-            charge = await self._load_charge(order)
+            charge = await load_charge(order, self._refunds_since)
             if counted:
                 await self._hold_order(snapshot, customer, order, charge)
             decision = self._evaluate(snapshot, customer, order, charge)
@@ -165,62 +142,6 @@ class RefundWorkflow:
         return await workflow.execute_local_activity_method(
             PolicyActivities.load_refund_policy, PolicyLoadInput(), **READ_OPTIONS
         )
-
-    async def _open_case(self, snapshot: PolicySnapshot) -> CustomerContext:
-        req = self._request
-        try:
-            return await workflow.execute_local_activity_method(
-                CrmActivities.open_case,
-                OpenCaseInput(
-                    ticket_id=req.ticket_id,
-                    workflow_id=workflow.info().workflow_id,
-                    process="refund",
-                    customer_id=req.customer_id,
-                    order_id=req.order_id,
-                    subject=req.subject,
-                    body=req.body,
-                    requested_by=req.requested_by,
-                    refund_count_window_days=snapshot.policy.refund_count_window_days,
-                ),
-                summary="Open case in CRM",
-                **READ_OPTIONS,
-            )
-        except (ActivityError, ApplicationError) as err:
-            raise CaseStop(
-                "escalated", f"Could not load the customer: {failure_reason(err)}"
-            ) from None
-
-    async def _load_order(self) -> OrderInfo:
-        if self._request.order_id is None:
-            raise CaseStop("escalated", "The ticket names no order, so there is nothing to refund.")
-        try:
-            return await workflow.execute_local_activity_method(
-                CommerceActivities.load_order,
-                LoadOrderInput(
-                    order_id=self._request.order_id, customer_id=self._request.customer_id
-                ),
-                summary="Load order",
-                **READ_OPTIONS,
-            )
-        except (ActivityError, ApplicationError) as err:
-            raise CaseStop(
-                "escalated", f"Could not load the order: {failure_reason(err)}"
-            ) from None
-
-    async def _load_charge(self, order: OrderInfo) -> ChargeState:
-        if not order.charge_id:
-            raise CaseStop("escalated", f"Order {order.order_id} has no card payment to refund.")
-        try:
-            return await workflow.execute_local_activity_method(
-                BillingActivities.get_charge_state,
-                ChargeStateInput(charge_id=order.charge_id, refunds_since=self._refunds_since),
-                summary="Read charge from Stripe",
-                **READ_OPTIONS,
-            )
-        except (ActivityError, ApplicationError) as err:
-            raise CaseStop(
-                "escalated", f"Could not read the charge: {failure_reason(err)}"
-            ) from None
 
     async def _hold_order(
         self,
@@ -312,9 +233,10 @@ class RefundWorkflow:
             )
         approval_id: str | None = None
         if decision.outcome is Outcome.NEEDS_APPROVAL:
-            approval_id = await self._await_approval(decision, snapshot, customer, order)
-            if self._gate.status == "rejected":
-                rejection = self._gate.rejection
+            approval_id = await self._approval.ask_and_wait(decision, snapshot, customer, order)
+            gate = self._approval.gate
+            if gate.status == "rejected":
+                rejection = gate.rejection
                 reason = rejection.reason if rejection else None
                 by = rejection.approver if rejection else "approver"
                 return await self._finish(
@@ -325,7 +247,7 @@ class RefundWorkflow:
                     reply_kind="rejected",
                     reviewer_reason=reason,
                 )
-            if self._gate.status == "expired":
+            if gate.status == "expired":
                 return await self._finish(
                     "expired",
                     "Approval expired without a decision; escalated to support leads. No refund.",
@@ -333,22 +255,25 @@ class RefundWorkflow:
                     customer,
                     reply_kind="escalated",
                 )
-            if self._gate.status == "superseded":
+            if gate.status == "superseded":
                 raise CaseStop(
                     "escalated",
                     "Approved, but the refund can no longer follow: "
-                    f"{self._gate.superseded_reason}. No refund was made.",
+                    f"{gate.superseded_reason}. No refund was made.",
                 )
         if self._hold.current is not None:
             # Renewing right before paying also tells a case whose stale hold was taken over.
-            await self._hold_order(snapshot, customer, order, await self._load_charge(order))
+            await self._hold_order(
+                snapshot, customer, order, await load_charge(order, self._refunds_since)
+            )
         try:
             refund = await self._issue_refund(decision, order, approval_id)
         except ActivityError as err:
             # Only non-retryable failures get here (declined, over-refund, auth): no money moved.
             reason = f"The refund could not be issued: {failure_reason(err)}"
-            if self._approval_step is not None and workflow.patched(TELL_APPROVERS_PATCH):
-                await self._approval_step.tell_no_money_moved(failure_reason(err))
+            step = self._approval.step
+            if step is not None and workflow.patched(TELL_APPROVERS_PATCH):
+                await step.tell_no_money_moved(failure_reason(err))
             raise CaseStop("escalated", reason) from None
         return await self._finish(
             "resolved",
@@ -388,70 +313,6 @@ class RefundWorkflow:
             + (" (found existing)" if refund.found_existing else ""),
         )
         return refund
-
-    # -- approval ----------------------------------------------------------------------------
-
-    async def _await_approval(
-        self,
-        decision: RefundDecision,
-        snapshot: PolicySnapshot,
-        customer: CustomerContext,
-        order: OrderInfo,
-    ) -> str:
-        ask = refund_approval(
-            request=self._request,
-            workflow_id=workflow.info().workflow_id,
-            request_id=str(workflow.uuid4()),
-            now=workflow.now(),
-            snapshot=snapshot,
-            customer=customer,
-            order=order,
-            decision=decision,
-            currency=self._status.currency or order.currency,
-        )
-        pending = ask.pending
-        self._gate.open(pending)
-        # Decisions may arrive while the request is still being recorded and posted.
-        self._approval_basis = (snapshot, customer, order, decision)
-        self._status.pending_approval = pending
-        self._record.set_state("awaiting_approval")
-        self._record.note(
-            "policy",
-            "approval_requested",
-            f"{pending.level} approval ({pending.required_approvals}) for "
-            f"{decision.amount_cents} cents, request {pending.request_id}",
-        )
-        await workflow.execute_activity_method(
-            CrmActivities.record_approval_request,
-            ask.record.model_copy(update={"audit": self._record.take_audit()}),
-            summary="Record approval request",
-            **RECORD_OPTIONS,
-        )
-        self._approval_step = ApprovalStep(self._gate, ask.notice, self._record.note)
-        await self._approval_step.run(
-            ask.remind_at, pending.expires_at, snapshot.policy.escalation_level
-        )
-        return pending.request_id
-
-    async def _recheck_approved_action(self) -> str | None:
-        """Why the approved refund can no longer follow, or None when it still holds: reads the
-        charge again and lets the same policy decide on fresh facts."""
-        if self._approval_basis is None:
-            return None
-        snapshot, customer, order, approved = self._approval_basis
-        try:
-            charge = await workflow.execute_local_activity_method(
-                BillingActivities.get_charge_state,
-                ChargeStateInput(
-                    charge_id=order.charge_id or "", refunds_since=self._refunds_since
-                ),
-                summary="Re-check the charge before approving",
-                **RECHECK_OPTIONS,
-            )
-        except (ActivityError, ApplicationError):
-            return None  # the refund step checks the charge again and escalates if it must
-        fresh = self._decide(snapshot, customer, order, charge)
-        return approval_no_longer_holds(snapshot, approved, fresh)
 
     # -- records -----------------------------------------------------------------------------
 

@@ -1,0 +1,77 @@
+"""The facts a refund is decided on, read from the systems of record: the customer (opening the
+case in the CRM), the order and its charge. Reads are local activities; a read that fails for
+good stops the case with the reason, as a person must look at it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.billing import BillingActivities
+    from activities.commerce import CommerceActivities
+    from activities.crm import CrmActivities
+    from activities.models import (
+        ChargeState,
+        ChargeStateInput,
+        CustomerContext,
+        LoadOrderInput,
+        OpenCaseInput,
+        OrderInfo,
+    )
+    from policies.loader import PolicySnapshot
+    from workflows.case.failures import CaseStop, failure_reason
+    from workflows.case.options import READ_OPTIONS
+    from workflows.refund.contract import RefundRequest
+
+
+async def open_refund_case(request: RefundRequest, snapshot: PolicySnapshot) -> CustomerContext:
+    try:
+        return await workflow.execute_local_activity_method(
+            CrmActivities.open_case,
+            OpenCaseInput(
+                ticket_id=request.ticket_id,
+                workflow_id=workflow.info().workflow_id,
+                process="refund",
+                customer_id=request.customer_id,
+                order_id=request.order_id,
+                subject=request.subject,
+                body=request.body,
+                requested_by=request.requested_by,
+                refund_count_window_days=snapshot.policy.refund_count_window_days,
+            ),
+            summary="Open case in CRM",
+            **READ_OPTIONS,
+        )
+    except (ActivityError, ApplicationError) as err:
+        raise CaseStop("escalated", f"Could not load the customer: {failure_reason(err)}") from None
+
+
+async def load_order(request: RefundRequest) -> OrderInfo:
+    if request.order_id is None:
+        raise CaseStop("escalated", "The ticket names no order, so there is nothing to refund.")
+    try:
+        return await workflow.execute_local_activity_method(
+            CommerceActivities.load_order,
+            LoadOrderInput(order_id=request.order_id, customer_id=request.customer_id),
+            summary="Load order",
+            **READ_OPTIONS,
+        )
+    except (ActivityError, ApplicationError) as err:
+        raise CaseStop("escalated", f"Could not load the order: {failure_reason(err)}") from None
+
+
+async def load_charge(order: OrderInfo, refunds_since: datetime | None) -> ChargeState:
+    if not order.charge_id:
+        raise CaseStop("escalated", f"Order {order.order_id} has no card payment to refund.")
+    try:
+        return await workflow.execute_local_activity_method(
+            BillingActivities.get_charge_state,
+            ChargeStateInput(charge_id=order.charge_id, refunds_since=refunds_since),
+            summary="Read charge from Stripe",
+            **READ_OPTIONS,
+        )
+    except (ActivityError, ApplicationError) as err:
+        raise CaseStop("escalated", f"Could not read the charge: {failure_reason(err)}") from None
