@@ -9,9 +9,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.billing import BillingActivities
-    from activities.crm import CrmActivities
     from activities.models import (
-        CaseOutcomeRecord,
         CaseState,
         ChargeState,
         CustomerContext,
@@ -40,10 +38,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.options import (
         MONEY_OPTIONS,
         READ_OPTIONS,
-        RECORD_OPTIONS,
     )
     from workflows.case.record import CaseRecord
-    from workflows.refund import replies as refund_replies
     from workflows.refund.approval import RefundApproval
     from workflows.refund.contract import (
         REFUND_WORKFLOW,
@@ -53,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.refund.details import refund_details, refund_search_attributes
     from workflows.refund.facts import load_charge, load_order, open_refund_case
+    from workflows.refund.outcome import record_refund_outcome
 
 
 # Gates for command-order changes, so cases already running keep replaying.
@@ -333,42 +330,17 @@ class RefundWorkflow:
         )
         self._record.set_state(state)
         self._record.note("workflow", f"case_{state}", resolution)
-        reply = refund_replies.with_card_notice(
-            refund_replies.reply_for(
-                reply_kind,
-                self._request.ticket_id,
-                customer.name if customer else None,
-                resolution,
-                refund,
-                reviewer_reason,
-            ),
-            self._request.card_data_removed,
-        )
-        version = snapshot.version_tag if snapshot else None
-        await workflow.execute_activity_method(
-            CrmActivities.record_case_outcome,
-            CaseOutcomeRecord(
-                ticket_id=self._request.ticket_id,
-                workflow_id=workflow.info().workflow_id,
-                customer_id=customer.customer_id if customer else None,
-                order_id=self._request.order_id,
-                status=state,
-                resolution=resolution,
-                policy_version=version,
-                refund=refund,
-                audit=self._record.take_audit(),
-                reply=reply,
-            ),
-            summary=f"Record outcome: {state}",
-            **RECORD_OPTIONS,
+        outcome = await record_refund_outcome(
+            self._request,
+            state=state,
+            resolution=resolution,
+            policy_version=snapshot.version_tag if snapshot else None,
+            customer=customer,
+            audit=self._record.take_audit(),
+            reply_kind=reply_kind,
+            refund=refund,
+            reviewer_reason=reviewer_reason,
         )
         # After the outcome is recorded, so the next case on this order counts this refund.
         await self._hold.release()
-        return RefundOutcome(
-            ticket_id=self._request.ticket_id,
-            state=state,
-            resolution=resolution,
-            refund_id=refund.refund_id if refund else None,
-            amount_cents=refund.amount_cents if refund else None,
-            policy_version=version,
-        )
+        return outcome
