@@ -10,8 +10,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.handoff import HandoffActivities
     from activities.knowledge import KnowledgeActivities
     from activities.models import (
-        AuditBatch,
-        CaseOutcomeRecord,
         CaseState,
         CustomerContext,
         CustomerReply,
@@ -19,10 +17,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.routing import RoutingPolicyActivities
     from activities.ticket_models import (
-        CustomerMessageInput,
         DraftAnswerInput,
         HandoffInput,
-        HandoffPackage,
         RoutingPolicyInput,
         SearchKnowledgeInput,
         TriageInput,
@@ -64,6 +60,8 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
     )
     from workflows.ticket.details import ticket_details, ticket_search_attributes
+    from workflows.ticket.handoff import handoff_package
+    from workflows.ticket.records import queue_message, record_ticket_outcome, write_audit
 
 CHILD_ID_NAMESPACE_PATCH = "child-ids-outside-ticket-namespace"
 
@@ -358,22 +356,19 @@ class TicketWorkflow:
         draft: str | None = None,
     ) -> TicketOutcome:
         r, triage = self._request, self._triage
-        package = HandoffPackage(
+        package = handoff_package(
             handoff_id=str(workflow.uuid4()),
-            ticket_id=r.ticket_id,
             workflow_id=workflow.info().workflow_id,
-            reason=reason,
-            summary=triage.summary if triage else (r.subject or r.body)[:240] or "(empty ticket)",
-            urgency=triage.urgency if triage else "normal",
+            request=r,
             triage=triage,
             route=self._decision,
             customer=self._customer,
-            customer_id=r.customer_id,
+            reason=reason,
+            next_step=next_step,
+            tried=self._status.tried,
             sources=sources or [],
-            draft_reply=draft,
-            tried=list(self._status.tried),
-            recommended_next_step=next_step,
-            created_at=workflow.now(),
+            draft=draft,
+            now=workflow.now(),
         )
         self._status.handoff = package
         try:
@@ -414,50 +409,25 @@ class TicketWorkflow:
     ) -> TicketOutcome:
         r = self._request
         self._record.note("supportflow", state, resolution)
-        await workflow.execute_activity_method(
-            CrmActivities.record_case_outcome,
-            CaseOutcomeRecord(
-                ticket_id=r.ticket_id,
-                workflow_id=workflow.info().workflow_id,
-                customer_id=r.customer_id,
-                order_id=r.order_id or (self._triage.order_id if self._triage else None),
-                status=state,
-                resolution=resolution,
-                policy_version=self._status.routing_policy_version,
-                audit=self._record.take_audit(),
-                reply=ticket_replies.with_card_notice(reply, r.card_data_removed),
-            ),
-            **RECORD_OPTIONS,
+        await record_ticket_outcome(
+            r,
+            state=state,
+            resolution=resolution,
+            order_id=r.order_id or (self._triage.order_id if self._triage else None),
+            policy_version=self._status.routing_policy_version,
+            audit=self._record.take_audit(),
+            reply=reply,
         )
         self._status.resolution = resolution
         self._record.set_state(state)
         return TicketOutcome(ticket_id=r.ticket_id, state=state, route=route, resolution=resolution)
 
     async def _message(self, key: str, reply: CustomerReply) -> None:
-        wf_id = workflow.info().workflow_id
-        await workflow.execute_activity_method(
-            HandoffActivities.queue_customer_message,
-            CustomerMessageInput(
-                ticket_id=self._request.ticket_id,
-                workflow_id=wf_id,
-                dedupe_key=f"{wf_id}:{key}",
-                reply=ticket_replies.with_card_notice(reply, self._request.card_data_removed),
-            ),
-            **RECORD_OPTIONS,
-        )
+        await queue_message(self._request, key, reply)
 
     async def _write_audit(self, step: str) -> None:
-        wf_id = workflow.info().workflow_id
-        await workflow.execute_activity_method(
-            CrmActivities.record_audit,
-            AuditBatch(
-                ticket_id=self._request.ticket_id,
-                workflow_id=wf_id,
-                policy_version=self._status.routing_policy_version,
-                entries=self._record.take_audit(),
-                dedupe_key=f"{wf_id}:{step}",
-            ),
-            **RECORD_OPTIONS,
+        await write_audit(
+            self._request, step, self._record.take_audit(), self._status.routing_policy_version
         )
 
     def _tried(self, step: str) -> None:
