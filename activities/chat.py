@@ -20,24 +20,22 @@ from activities.models import (
 )
 from activities.slack_errors import slack_errors
 from integrations.card_numbers import redact_card_numbers, redact_fields
+from integrations.slack_approval_request import fallback_text, request_blocks
+from integrations.slack_approval_updates import (
+    ApprovalOutcome,
+    apply_outcome,
+    approver_mentions,
+    escalation_blocks,
+    outcome_fallback,
+    reminder_text,
+)
 from integrations.slack_approvals import (
     ESCALATION_EVENT,
     REMINDER_EVENT,
     REQUEST_EVENT,
     SlackApprovals,
 )
-from integrations.slack_blocks import (
-    ApprovalLinks,
-    ApprovalOutcome,
-    apply_outcome,
-    approver_mentions,
-    escalation_blocks,
-    fallback_text,
-    mention,
-    outcome_fallback,
-    reminder_text,
-    request_blocks,
-)
+from integrations.slack_blocks import ApprovalLinks, mention
 from integrations.slack_directory import ApproverDirectory
 
 # Slack and Temporal clocks differ; the idempotency lookback starts this much earlier.

@@ -23,7 +23,8 @@ from pydantic import BaseModel
 
 from integrations.triage_rules import triage_by_rules
 from policies.loader import load_routing_policy
-from policies.routing_policy import Route, RoutingFacts, RoutingPolicy, route_ticket
+from policies.routing_policy import Route, RoutingFacts, RoutingPolicy
+from policies.ticket_routing import route_ticket
 from policies.triage_schema import INTENTS, Intent, TriageResult
 
 DEFAULT_CASES = Path(__file__).with_name("tickets.jsonl")

@@ -30,6 +30,8 @@ from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client
 
 from activities.models import ApprovalClickRecord, ApprovalMessageRef
+from integrations.slack_approval_request import reject_modal
+from integrations.slack_approval_updates import ApprovalOutcome, apply_outcome, outcome_fallback
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_blocks import (
     APPROVE_ACTION,
@@ -38,13 +40,9 @@ from integrations.slack_blocks import (
     REJECT_ACTION,
     REJECT_MODAL,
     ApprovalAction,
-    ApprovalOutcome,
     Block,
     RejectContext,
-    apply_outcome,
     mention,
-    outcome_fallback,
-    reject_modal,
 )
 from integrations.slack_directory import ApproverDirectory
 from worker.approvals import ApprovalRefused, ApprovalStore

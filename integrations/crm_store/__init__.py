@@ -5,7 +5,8 @@ No Temporal imports here; the CRM and commerce activities wrap this package.
 
 from integrations.crm_store.approvals import ApprovalNotFound
 from integrations.crm_store.keys import ApiKeyRefused, ApiKeyView, IssuedKey, VerifiedKey
-from integrations.crm_store.store import Clock, CrmStore, utc_now
+from integrations.crm_store.store import CrmStore
+from integrations.crm_store.transactions import Clock, utc_now
 from integrations.crm_store.views import (
     ApprovalView,
     AuditEventView,

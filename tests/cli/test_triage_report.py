@@ -10,7 +10,8 @@ import pytest
 
 from integrations.triage_rules import triage_by_rules
 from policies.loader import load_routing_policy
-from policies.routing_policy import RoutingFacts, route_ticket
+from policies.routing_policy import RoutingFacts
+from policies.ticket_routing import route_ticket
 from worker.case_report import describe_case
 from worker.case_status import CaseStatusView, CaseView, live_status
 from worker.local_stack.demo_data import DEMO_CUSTOMERS

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from integrations.knowledge.text import terms
-from integrations.triage_rules import extract_entities, pattern_sources, triage_by_rules
+from integrations.triage_entities import ORDER_PATTERNS, extract_entities
+from integrations.triage_rules import pattern_sources, triage_by_rules
 from policies.triage_schema import normalise_order_id
 
 BODY = 20_000
@@ -97,10 +98,8 @@ def test_rules_patterns_match_exactly_what_python_re_matches(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(TEXTS)
 def test_entities_match_the_python_re_extraction(text: str) -> None:
-    from integrations import triage_rules
-
     orders: list[str] = []
-    for p in triage_rules.ORDER_PATTERNS:
+    for p in ORDER_PATTERNS:
         orders += [f"ord_{m.group(1)}" for m in python_re(p.source, p.ignore_case).finditer(text)]
     assert extract_entities(text).order_ids == list(dict.fromkeys(orders))
 

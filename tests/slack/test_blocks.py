@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from integrations.slack_approval_request import request_blocks
+from integrations.slack_approval_updates import ApprovalOutcome, apply_outcome
 from integrations.slack_blocks import (
     ACTIONS_BLOCK,
     APPROVE_ACTION,
@@ -13,10 +15,7 @@ from integrations.slack_blocks import (
     STATUS_BLOCK,
     ApprovalAction,
     ApprovalLinks,
-    ApprovalOutcome,
-    apply_outcome,
     format_money,
-    request_blocks,
 )
 from tests.slack.notices import dual_notice, make_notice
 

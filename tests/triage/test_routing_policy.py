@@ -7,12 +7,8 @@ from typing import Any
 import pytest
 
 from policies.loader import load_routing_policy
-from policies.routing_policy import (
-    RoutingFacts,
-    RoutingPolicy,
-    answer_delivery,
-    route_ticket,
-)
+from policies.routing_policy import RoutingFacts, RoutingPolicy
+from policies.ticket_routing import answer_delivery, route_ticket
 from policies.triage_schema import TriageEntities, TriageResult
 
 POLICY: RoutingPolicy = load_routing_policy().policy

@@ -26,14 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.triage import TriageActivities
     from integrations.knowledge.models import Citation, citations_for
     from policies.loader import RoutingPolicySnapshot
-    from policies.routing_policy import (
-        Route,
-        RouteDecision,
-        RoutingFacts,
-        RoutingPolicy,
-        answer_delivery,
-        route_ticket,
-    )
+    from policies.routing_policy import Route, RouteDecision, RoutingFacts, RoutingPolicy
+    from policies.ticket_routing import answer_delivery, route_ticket
     from policies.triage_schema import TriageResult
     from workflows.case.contract import STATUS_QUERY, process_workflow_id
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
