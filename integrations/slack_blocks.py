@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from integrations.approval_messages import ApprovalNotice
 from integrations.crm_records import RefundSummary
+from integrations.temporal_links import workflow_url
 
 Block = dict[str, Any]
 
@@ -76,10 +77,7 @@ class ApprovalLinks:
     ) -> ApprovalLinks:
         return cls(
             ticket_url=f"{api_url.rstrip('/')}/tickets/{quote(ticket_id, safe='')}",
-            run_url=(
-                f"{temporal_ui_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}"
-                f"/workflows/{quote(workflow_id, safe='')}"
-            ),
+            run_url=workflow_url(temporal_ui_url, namespace, workflow_id),
         )
 
 

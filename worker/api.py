@@ -33,12 +33,13 @@ from worker.auth import (
     scoped,
 )
 from worker.case_status import CaseView, TicketReader, read_ticket
-from worker.cases import TICKET_ID_PATTERN, CaseStarted, TicketSubmission, file_ticket
+from worker.cases import CaseStarted, TicketSubmission, file_ticket
 from worker.customer_replies import ReplyAccepted, ReplySubmission, send_reply
 from worker.oidc import OidcVerifier
 from worker.settings import Settings, get_settings
 from worker.temporal_gate import TemporalGate, TemporalUnavailable
 from workflows.case.contract import ApprovalReceipt
+from workflows.ticket.contract import TICKET_ID_PATTERN
 
 log = logging.getLogger("supportflow.api")
 
