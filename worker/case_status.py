@@ -27,7 +27,7 @@ from temporalio.common import QueryRejectCondition
 from temporalio.service import RPCError, RPCStatusCode
 
 from integrations.temporal_links import workflow_url
-from worker.approvals import CaseUnavailable
+from worker.approval_refusals import CaseUnavailable
 from worker.settings import Settings
 from workflows.case.contract import STATUS_QUERY, CaseStatus, case_workflow_id
 from workflows.refund.contract import RefundStatus

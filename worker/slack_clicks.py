@@ -47,7 +47,8 @@ from integrations.slack_blocks import (
     reject_modal,
 )
 from integrations.slack_directory import ApproverDirectory
-from worker.approvals import ApprovalRefused, ApprovalStore
+from worker.approval_refusals import ApprovalRefused
+from worker.approvals import ApprovalStore
 from workflows.case.contract import ApprovalDecision, ApprovalReceipt
 
 log = logging.getLogger(__name__)
