@@ -17,14 +17,15 @@ details are all written to workflow history.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 
 import stripe
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+
+from activities.retry_after import retry_after
 
 CARD_DECLINED = "CardDeclined"
 INVALID_REQUEST = "StripeInvalidRequest"
@@ -87,7 +88,7 @@ def to_application_error(error: stripe.StripeError, operation: str) -> Applicati
         details,
         type=error_type,
         non_retryable=not retryable,
-        next_retry_delay=retry_after(error.headers) if retryable else None,
+        next_retry_delay=retry_after(error.headers, cap=MAX_RETRY_AFTER) if retryable else None,
     )
 
 
@@ -101,24 +102,6 @@ def stripe_errors(operation: str) -> Iterator[None]:
         activity.logger.warning("%s (retryable=%s)", failure.message, not failure.non_retryable)
         # `from None`: the Stripe exception (raw body, headers) must not ride along as the cause.
         raise failure from None
-
-
-def retry_after(headers: Mapping[str, str] | None, now: datetime | None = None) -> timedelta | None:
-    """Parse `Retry-After` as delay-seconds or an HTTP date (relative to `now`, default the
-    current time); None when absent or unusable."""
-    value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), None)
-    if value is None:
-        return None
-    try:
-        delay = timedelta(seconds=float(value))
-    except ValueError:
-        try:
-            delay = parsedate_to_datetime(value) - (now or datetime.now(UTC))
-        except (TypeError, ValueError):
-            return None
-    if delay <= timedelta(0):
-        return None
-    return min(delay, MAX_RETRY_AFTER)
 
 
 def _classify(error: stripe.StripeError) -> tuple[str, bool]:

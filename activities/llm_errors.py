@@ -8,12 +8,12 @@ a `type` the workflow branches on (it escalates the ticket to a person).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 
 import openai
 from temporalio.exceptions import ApplicationError
 
+from activities.retry_after import retry_after
 from integrations.openai_llm import LlmOutputError
 
 RETRYABLE_STATUS = {408, 409, 429}
@@ -30,30 +30,6 @@ NON_RETRYABLE_TYPES = frozenset(
 )
 
 
-def retry_after(headers: object, now: datetime | None = None) -> timedelta | None:
-    """Reads `retry-after-ms` or `Retry-After` (seconds or an HTTP date), capped at 5 minutes."""
-    get = getattr(headers, "get", None)
-    if get is None:
-        return None
-    delay: timedelta | None = None
-    if (ms := get("retry-after-ms")) is not None:
-        try:
-            delay = timedelta(milliseconds=float(ms))
-        except ValueError:
-            delay = None
-    if delay is None and (value := get("retry-after")) is not None:
-        try:
-            delay = timedelta(seconds=float(value))
-        except ValueError:
-            try:
-                delay = parsedate_to_datetime(value) - (now or datetime.now(UTC))
-            except (TypeError, ValueError):
-                delay = None
-    if delay is None or delay <= timedelta(0):
-        return None
-    return min(delay, MAX_RETRY_DELAY)
-
-
 def _status_error(exc: openai.APIStatusError) -> ApplicationError:
     status = exc.status_code
     detail = f"LLM API returned HTTP {status}: {exc.message}"
@@ -67,7 +43,9 @@ def _status_error(exc: openai.APIStatusError) -> ApplicationError:
         error_type = LLM_AUTH_ERROR if status in (401, 403) else LLM_BAD_REQUEST
         return ApplicationError(detail, type=error_type, non_retryable=True)
     return ApplicationError(
-        detail, type=error_type, next_retry_delay=retry_after(exc.response.headers)
+        detail,
+        type=error_type,
+        next_retry_delay=retry_after(exc.response.headers, cap=MAX_RETRY_DELAY, milliseconds=True),
     )
 
 

@@ -19,13 +19,15 @@ and the history should hold our message, not a raw HTTP exchange.
 from __future__ import annotations
 
 import http.client
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+
+from activities.retry_after import retry_after
 
 RATE_LIMITED = "SlackRateLimited"
 CONFIG_ERROR = "SlackConfigError"
@@ -90,7 +92,7 @@ def _from_api_error(error: SlackApiError, where: str) -> ApplicationError:
             f"{where} was rate limited (HTTP {status})",
             details,
             type=RATE_LIMITED,
-            next_retry_delay=retry_after(response.headers),
+            next_retry_delay=retry_after(response.headers, cap=MAX_RETRY_AFTER, http_date=False),
         )
     if code in _CONFIG_HINTS:
         return ApplicationError(
@@ -109,18 +111,6 @@ def _from_api_error(error: SlackApiError, where: str) -> ApplicationError:
         type=REJECTED,
         non_retryable=True,
     )
-
-
-def retry_after(headers: Mapping[str, str] | None) -> timedelta | None:
-    """Slack sends Retry-After as whole seconds; None when absent or unusable."""
-    value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), None)
-    try:
-        seconds = float(value) if value is not None else 0.0
-    except ValueError:
-        return None
-    if seconds <= 0:
-        return None
-    return min(timedelta(seconds=seconds), MAX_RETRY_AFTER)
 
 
 @contextmanager

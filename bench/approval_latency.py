@@ -64,8 +64,8 @@ from tests.slack.approval_desk import click
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, SlackMessage
 from tests.slack.slack_requests import SIGNING_SECRET, form_body, signed_headers
 from tests.workflows.case_factory import SeededCase, seed_case
-from worker.local_stack.launcher import has_poller
 from worker.local_stack.processes import ChildProcess, child_env
+from worker.local_stack.startup import has_poller
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from workflows.case.contract import case_workflow_id
 from workflows.refund.contract import RefundOutcome

@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from integrations.temporal_links import workflow_url
+
 Block = dict[str, Any]
 
 APPROVE_ACTION = "approval_approve"
@@ -70,10 +72,7 @@ class ApprovalLinks:
     ) -> ApprovalLinks:
         return cls(
             ticket_url=f"{api_url.rstrip('/')}/tickets/{quote(ticket_id, safe='')}",
-            run_url=(
-                f"{temporal_ui_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}"
-                f"/workflows/{quote(workflow_id, safe='')}"
-            ),
+            run_url=workflow_url(temporal_ui_url, namespace, workflow_id),
         )
 
 

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError
 
-from worker.approvals import ApprovalRefused, CaseUnavailable
+from worker.approval_refusals import ApprovalRefused, CaseUnavailable
 from worker.auth import refuse_unauthenticated
 from worker.customer_replies import ReplyRefused
 from worker.temporal_gate import TemporalUnavailable

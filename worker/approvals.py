@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Protocol
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -21,9 +20,10 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import QueryRejectCondition
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from worker.approval_refusals import ApprovalRefused, CaseUnavailable, refusal_from
+from worker.approval_submissions import ApproveSubmission, RejectSubmission
 from workflows.case.contract import (
     DECIDE_APPROVAL_UPDATE,
     STATUS_QUERY,
@@ -35,44 +35,9 @@ from workflows.refund.contract import RefundStatus
 
 log = logging.getLogger("supportflow.approvals")
 
-RefusalCode = Literal[
-    "not_an_approver",
-    "self_approval",
-    "stale_request",
-    "already_decided",
-    "expired",
-    "no_pending_approval",
-    "case_closed",
-    # Slack only: a user group member whose Slack account is linked to no supportflow person.
-    "unlinked_slack_account",
-]
-
-# ApplicationError types raised by the workflow's validator (workflows/case/approval_gate.py).
-_REFUSAL_BY_ERROR_TYPE: dict[str, RefusalCode] = {
-    "NotAnApprover": "not_an_approver",
-    "SelfApproval": "self_approval",
-    "StaleApprovalRequest": "stale_request",
-    "AlreadyDecided": "already_decided",
-    "ApprovalExpired": "expired",
-    "NoPendingApproval": "no_pending_approval",
-}
-
 # An Update waits for a worker to run the validator; without one it would hang the caller.
 UPDATE_RPC_TIMEOUT = timedelta(seconds=15)
 QUERY_RPC_TIMEOUT = timedelta(seconds=5)
-
-
-class ApprovalRefused(Exception):
-    """The case did not accept the decision. `code` is stable for programs, `message` for people."""
-
-    def __init__(self, code: RefusalCode, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code: RefusalCode = code
-        self.message = message
-
-
-class CaseUnavailable(Exception):
-    """Temporal (or the worker running the case) could not be reached; nothing was decided."""
 
 
 class PendingApprovalRow(Protocol):
@@ -143,55 +108,6 @@ async def pending_request_id(client: Client, store: ApprovalStore, ticket_id: st
             f"Ticket {ticket_id} is not waiting for an approval (state: {status.state}).",
         )
     return status.pending_approval.request_id
-
-
-class _DecisionFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    request_id: str | None = Field(
-        None,
-        min_length=1,
-        max_length=64,
-        description="The approval request decided on; default: the one the case waits on now.",
-    )
-    amount_cents: int | None = Field(
-        None,
-        gt=0,
-        description="Decide only if the amount is still this, so nobody approves a figure "
-        "they were never shown.",
-    )
-
-
-class ApproveSubmission(_DecisionFields):
-    """Approve the pending request."""
-
-    decision: Literal["approve"]
-    reason: str | None = Field(None, max_length=2_000)
-
-
-class RejectSubmission(_DecisionFields):
-    """Reject the pending request; the reason goes into the audit trail and the customer's reply."""
-
-    decision: Literal["reject"]
-    reason: str = Field(min_length=1, max_length=2_000, pattern=r"\S")
-
-    @field_validator("reason", mode="before")
-    @classmethod
-    def _rejections_say_why(cls, value: object) -> object:
-        # Before the length/pattern checks, so the refusal reads as a rule, not as a regex.
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("a rejection needs a reason")
-        return value
-
-
-# A decision as a person files it over the API or CLI. It names no approver: the approver is the
-# authenticated person (worker/auth.py), so nobody can decide in someone else's name.
-ApprovalSubmission = Annotated[
-    ApproveSubmission | RejectSubmission, Field(discriminator="decision")
-]
-approval_submission: TypeAdapter[ApproveSubmission | RejectSubmission] = TypeAdapter(
-    ApprovalSubmission
-)
 
 
 async def decide(
@@ -276,7 +192,7 @@ async def _execute_update(
             rpc_timeout=UPDATE_RPC_TIMEOUT,
         )
     except WorkflowUpdateFailedError as failed:
-        raise _refusal_from(failed.cause) from failed
+        raise refusal_from(failed.cause) from failed
     except WorkflowUpdateRPCTimeoutOrCancelledError as timeout:
         raise CaseUnavailable(
             f"The case for ticket {ticket_id} did not answer in time; is a worker running?"
@@ -285,14 +201,6 @@ async def _execute_update(
         if err.status == RPCStatusCode.NOT_FOUND:
             raise await _missing_case_refusal(client, workflow_id, ticket_id) from err
         raise CaseUnavailable(f"Temporal refused the decision: {err}") from err
-
-
-def _refusal_from(cause: BaseException) -> Exception:
-    if isinstance(cause, ApplicationError) and cause.type in _REFUSAL_BY_ERROR_TYPE:
-        return ApprovalRefused(_REFUSAL_BY_ERROR_TYPE[cause.type], cause.message)
-    # Not a validator refusal: the handler itself failed. Surfacing it as an outage (not a
-    # refusal with a guessed code) keeps a workflow bug from looking like a policy decision.
-    return CaseUnavailable(f"The case failed to apply the decision: {cause}")
 
 
 async def _missing_case_refusal(

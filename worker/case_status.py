@@ -26,8 +26,8 @@ from temporalio.client import (
 from temporalio.common import QueryRejectCondition
 from temporalio.service import RPCError, RPCStatusCode
 
-from worker.approvals import CaseUnavailable
-from worker.cases import temporal_ui_url
+from integrations.temporal_links import workflow_url
+from worker.approval_refusals import CaseUnavailable
 from worker.settings import Settings
 from workflows.case.contract import STATUS_QUERY, CaseStatus, case_workflow_id
 from workflows.refund.contract import RefundStatus
@@ -126,7 +126,7 @@ async def read_ticket(
 ) -> CaseView | None:
     """None when neither Temporal nor the CRM knows the ticket."""
     workflow_id = case_workflow_id(ticket_id)
-    link = temporal_ui_url(settings, client.namespace, workflow_id)
+    link = workflow_url(settings.temporal_ui_url, client.namespace, workflow_id)
     base = {"ticket_id": ticket_id, "workflow_id": workflow_id, "temporal_ui_url": link}
     handle = client.get_workflow_handle(workflow_id)
     try:

@@ -31,15 +31,13 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from integrations.card_numbers import redact_fields
+from integrations.temporal_links import workflow_url
 from worker.settings import Settings
 from workflows import search_attributes as sa
 from workflows.case.contract import case_workflow_id
 from workflows.refund.contract import REFUND_WORKFLOW, RefundRequest
-from workflows.ticket.contract import TICKET_WORKFLOW, TicketRequest
+from workflows.ticket.contract import TICKET_ID_PATTERN, TICKET_WORKFLOW, TicketRequest
 
-# Ticket ids end up in URLs (`/tickets/{id}`), workflow ids and search attributes, so they are
-# limited to characters that need no escaping anywhere.
-TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 START_RPC_TIMEOUT = timedelta(seconds=10)
 # The Process search attribute of a ticket that triage routes; the workflow later sets it to the
 # process it chose (`refund`, `knowledge`).
@@ -179,11 +177,6 @@ class CaseStarted(BaseModel):
     temporal_ui_url: str
 
 
-def temporal_ui_url(settings: Settings, namespace: str, workflow_id: str) -> str:
-    base = settings.temporal_ui_url.rstrip("/")
-    return f"{base}/namespaces/{namespace}/workflows/{workflow_id}"
-
-
 def case_summary(ticket: TicketSubmission) -> str:
     """One line for the Temporal UI's workflow list, readable without opening the run."""
     kind = "Refund" if ticket.is_refund else "Triage"
@@ -282,5 +275,5 @@ async def file_ticket(client: Client, settings: Settings, ticket: TicketSubmissi
         run_id=run_id,
         process=ticket.case_process,
         existing=existing,
-        temporal_ui_url=temporal_ui_url(settings, client.namespace, workflow_id),
+        temporal_ui_url=workflow_url(settings.temporal_ui_url, client.namespace, workflow_id),
     )

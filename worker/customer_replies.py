@@ -23,7 +23,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from integrations.card_numbers import redact_card_numbers
-from worker.approvals import CaseUnavailable
+from worker.approval_refusals import CaseUnavailable
 from workflows.case.contract import case_workflow_id
 from workflows.ticket.contract import (
     CUSTOMER_REPLY_UPDATE,

@@ -32,13 +32,10 @@ from integrations.slack_directory import ApproverDirectory, PersonForSlackUser
 from policies.refund_policy import RefundPolicy
 from worker.approvals import ApprovalStore
 from worker.settings import Settings
-from worker.slack_clicks import (
-    ApprovalClickHandler,
-    PriorDecision,
-    RecordClick,
-    SubmitDecision,
-    malformed_answer,
-)
+from worker.slack_click_answers import RecordClick
+from worker.slack_click_payloads import malformed_answer
+from worker.slack_clicks import ApprovalClickHandler, SubmitDecision
+from worker.slack_repeated_clicks import PriorDecision
 
 log = logging.getLogger(__name__)
 

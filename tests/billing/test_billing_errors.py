@@ -11,7 +11,8 @@ import stripe
 from temporalio.exceptions import ApplicationError
 
 from activities import billing_errors as errors
-from activities.billing_errors import retry_after, stripe_errors, to_application_error
+from activities.billing_errors import stripe_errors, to_application_error
+from activities.retry_after import retry_after
 
 SECRET = "sk_test_51HsuperSecretValue"
 
@@ -153,13 +154,17 @@ def test_context_manager_leaves_other_exceptions_alone() -> None:
     ],
 )
 def test_retry_after_parsing(headers: dict[str, str] | None, expected: timedelta | None) -> None:
-    assert retry_after(headers) == expected
+    assert retry_after(headers, cap=errors.MAX_RETRY_AFTER) == expected
 
 
 def test_retry_after_as_http_date() -> None:
     now = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
     in_90_seconds = now + timedelta(seconds=90)
 
-    delay = retry_after({"Retry-After": format_datetime(in_90_seconds, usegmt=True)}, now=now)
+    delay = retry_after(
+        {"Retry-After": format_datetime(in_90_seconds, usegmt=True)},
+        cap=errors.MAX_RETRY_AFTER,
+        now=now,
+    )
 
     assert delay == timedelta(seconds=90)

@@ -22,7 +22,7 @@ from tests.api.conftest import APPROVAL_AMOUNT, SeedOrder
 from tests.api_keys import CallerKeys
 from tests.cli.conftest import invoke
 from worker.cli import app
-from worker.local_stack.launcher import has_poller
+from worker.local_stack.startup import has_poller
 from worker.settings import PROJECT_ROOT
 from workflows.case.contract import case_workflow_id
 

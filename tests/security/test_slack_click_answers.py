@@ -35,7 +35,8 @@ from tests.slack_e2e.click_stack import (
     stripe_sandbox,
 )
 from tests.slack_e2e.live_desk import ALICE, BOB, CAROL, until
-from worker.approvals import ApprovalRefused, pending_request_id, submit_decision
+from worker.approval_refusals import ApprovalRefused
+from worker.approvals import pending_request_id, submit_decision
 from worker.slack_clicks import ApprovalClickHandler
 from worker.slack_interactions import INTERACTIONS_PATH, slack_interactions_router
 from workflows.case.contract import ApprovalDecision

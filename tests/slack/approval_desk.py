@@ -22,7 +22,8 @@ from integrations.slack_approvals import SlackApprovals
 from integrations.slack_blocks import ACTIONS_BLOCK
 from tests.slack.fake_slack import FakeSlack, SlackMessage
 from tests.slack.slack_requests import block_actions
-from worker.approvals import ApprovalRefused, ApprovalStore, CaseUnavailable
+from worker.approval_refusals import ApprovalRefused, CaseUnavailable
+from worker.approvals import ApprovalStore
 from workflows.case.contract import ApprovalDecision, ApprovalReceipt
 
 

@@ -12,13 +12,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.chat import ChatActivities
 from activities.models import ApprovalMessageRef, ApprovalMessageUpdate
+from activities.retry_after import retry_after
 from activities.slack_errors import (
     CONFIG_ERROR,
     MAX_RETRY_AFTER,
     RATE_LIMITED,
     REJECTED,
     UNAVAILABLE,
-    retry_after,
 )
 from integrations.slack_approvals import SlackApprovals
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
@@ -123,9 +123,15 @@ def test_updating_a_deleted_message_is_refused_for_good(
     assert "message_not_found" in raised.value.message
 
 
+def slack_retry_after(headers: dict[str, str]) -> timedelta | None:
+    """As the Slack mapper reads it: whole seconds (Slack sends no dates), capped."""
+    return retry_after(headers, cap=MAX_RETRY_AFTER, http_date=False)
+
+
 def test_retry_after_parsing() -> None:
-    assert retry_after({"retry-after": "12"}) == timedelta(seconds=12)
-    assert retry_after({"Retry-After": "0"}) is None
-    assert retry_after({"Retry-After": "soon"}) is None
-    assert retry_after({}) is None
-    assert retry_after({"Retry-After": "86400"}) == MAX_RETRY_AFTER
+    assert slack_retry_after({"retry-after": "12"}) == timedelta(seconds=12)
+    assert slack_retry_after({"Retry-After": "0"}) is None
+    assert slack_retry_after({"Retry-After": "soon"}) is None
+    assert slack_retry_after({}) is None
+    assert slack_retry_after({"Retry-After": "86400"}) == MAX_RETRY_AFTER
+    assert slack_retry_after({"Retry-After": "Sun, 01 Nov 2026 12:00:30 GMT"}) is None

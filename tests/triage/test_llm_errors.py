@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from activities.llm_errors import MAX_RETRY_DELAY, retry_after
+from activities.llm_errors import MAX_RETRY_DELAY
+from activities.retry_after import retry_after
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -25,4 +26,4 @@ NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     ],
 )
 def test_retry_after(headers: dict[str, str], expected: timedelta | None) -> None:
-    assert retry_after(headers, now=NOW) == expected
+    assert retry_after(headers, cap=MAX_RETRY_DELAY, now=NOW, milliseconds=True) == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -101,3 +102,25 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, port)) == 0
+
+
+def venv_command(name: str) -> Path | None:
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return beside_python
+    found = shutil.which(name)
+    return Path(found) if found else None
+
+
+def supportflow_command(*args: str) -> list[str]:
+    script = venv_command("supportflow")
+    if script is not None:
+        return [str(script), *args]
+    return [sys.executable, "-m", "worker.cli", *args]
+
+
+def exit_text(code: int | None) -> str:
+    # uvicorn re-raises the SIGTERM it handled, so a clean API stop reports the signal.
+    if code is not None and code < 0:
+        return f"on {signal.Signals(-code).name}"
+    return f"exit {code}"

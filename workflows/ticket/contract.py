@@ -21,6 +21,8 @@ from workflows.refund.contract import RefundOutcome
 
 TICKET_WORKFLOW = "TicketWorkflow"
 CUSTOMER_REPLY_UPDATE = "customer_reply"
+# Ticket ids end up in URLs (`/tickets/{id}`), workflow ids and search attributes, so they are
+# limited to characters that need no escaping in any of them.
 TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
 

@@ -1,0 +1,51 @@
+"""How long an external system asked us to wait before the next attempt.
+
+Each error mapper turns this into `next_retry_delay`, so Temporal waits as long as the system
+asked instead of its own backoff. Each passes its own cap: one misbehaving header must not park
+a case for hours, and the retry policy's attempt limit still bounds the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+
+def retry_after(
+    headers: Mapping[str, str] | None,
+    *,
+    cap: timedelta,
+    now: datetime | None = None,
+    milliseconds: bool = False,
+    http_date: bool = True,
+) -> timedelta | None:
+    """The delay in `Retry-After` (delay-seconds, or with `http_date` an HTTP date relative to
+    `now`, default the current time), preferring `retry-after-ms` when `milliseconds` is set
+    (OpenAI sends it); capped at `cap`, and None when absent, not positive or unusable."""
+    delay: timedelta | None = None
+    if milliseconds and (ms := _header(headers, "retry-after-ms")) is not None:
+        try:
+            delay = timedelta(milliseconds=float(ms))
+        except ValueError:
+            delay = None
+    if delay is None and (value := _header(headers, "retry-after")) is not None:
+        try:
+            delay = timedelta(seconds=float(value))
+        except ValueError:
+            delay = _until(value, now) if http_date else None
+    if delay is None or delay <= timedelta(0):
+        return None
+    return min(delay, cap)
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    # Case-insensitive whatever the mapping: SDKs hand over plain dicts as often as HTTP headers.
+    return next((v for k, v in (headers or {}).items() if k.lower() == name), None)
+
+
+def _until(value: str, now: datetime | None) -> timedelta | None:
+    try:
+        return parsedate_to_datetime(value) - (now or datetime.now(UTC))
+    except (TypeError, ValueError):
+        return None
