@@ -122,6 +122,7 @@ class ChatActivities:
             approvals_received=update.approvals_received,
             required_approvals=notice.required_approvals,
             escalated_to=update.escalated_to,
+            action=notice.action,
         )
         blocks = apply_outcome(request_blocks(notice, self._links(notice)), outcome)
         with slack_errors("update approval message", update.ref.channel):

@@ -15,7 +15,12 @@ from integrations.crm_records import RefundSummary
 
 class ApprovalNotice(BaseModel):
     """Everything an approver needs to decide from the message alone. URLs are built by the chat
-    activity from its own settings (API / Temporal UI base URLs) and the workflow id."""
+    activity from its own settings (API / Temporal UI base URLs) and the workflow id.
+
+    It describes an action, whatever the process: `action` says what is approved in words (a
+    refund, a billing adjustment, an onboarding exception), `target` what it acts on, and `lines`
+    the process's own facts the approver must see. The order and refund fields are shown when
+    a process fills them."""
 
     ticket_id: str
     workflow_id: str
@@ -28,10 +33,13 @@ class ApprovalNotice(BaseModel):
     customer_name: str
     customer_tier: str
     subject: str
-    order_id: str
+    action: str = "refund"
+    target: str | None = None
+    lines: list[str] = []
+    order_id: str | None = None
     amount_cents: int
     currency: str
-    refundable_cents: int
+    refundable_cents: int | None = None
     rule: str
     reason: str
     recommended_action: str

@@ -27,12 +27,14 @@ from integrations.slack_blocks import (
 )
 
 _MAX_RECENT_REFUNDS = 5
+_MAX_FACT_LINES = 10
 
 
 def fallback_text(notice: ApprovalNotice) -> str:
     """The notification and screen-reader text Slack shows where blocks are not rendered."""
     return (
-        f"Refund approval needed: {format_money(notice.amount_cents, notice.currency)} for "
+        f"{notice.action.capitalize()} approval needed: "
+        f"{format_money(notice.amount_cents, notice.currency)} for "
         f"{escape(notice.customer_name)} (ticket {escape(notice.ticket_id)})"
     )
 
@@ -50,6 +52,41 @@ def _recent_refunds(refunds: list[RefundSummary]) -> str:
     return "\n".join(lines)
 
 
+def _fields(notice: ApprovalNotice, amount: str, links: ApprovalLinks) -> list[dict[str, str]]:
+    """At most ten fields (Slack's limit): what it acts on, the amount, and the deadline."""
+    fields = []
+    if notice.target:
+        fields.append(mrkdwn(f"*On*\n{escape(notice.target)}"))
+    if notice.order_id:
+        fields.append(mrkdwn(f"*Order*\n{escape(notice.order_id)}"))
+    fields.append(mrkdwn(f"*Amount*\n{amount}"))
+    if notice.refundable_cents is not None:
+        refundable = format_money(notice.refundable_cents, notice.currency)
+        fields.append(mrkdwn(f"*Still refundable*\n{refundable}"))
+    fields += [
+        mrkdwn(f"*Approvals needed*\n{notice.required_approvals} ({escape(notice.level)})"),
+        mrkdwn(f"*Expires*\n{slack_date(notice.expires_at)}"),
+        mrkdwn(f"*Ticket*\n<{links.ticket_url}|{escape(notice.ticket_id)}>"),
+    ]
+    return fields
+
+
+def _facts(notice: ApprovalNotice) -> list[Block]:
+    """The process's own lines (what was found, what will change), one bullet each."""
+    if not notice.lines:
+        return []
+    bullets = "\n".join(f"• {escape(line)}" for line in notice.lines[:_MAX_FACT_LINES])
+    return [{"type": "section", "text": mrkdwn(f"*What the approval covers*\n{bullets}")}]
+
+
+def _recent_refunds_section(notice: ApprovalNotice) -> list[Block]:
+    """Money moved back to this customer lately: shown for any approval that moves money."""
+    if notice.amount_cents <= 0:
+        return []
+    recent = _recent_refunds(notice.recent_refunds)
+    return [{"type": "section", "text": mrkdwn(f"*Recent refunds for this customer*\n{recent}")}]
+
+
 def _buttons(notice: ApprovalNotice) -> Block:
     value = ApprovalAction(
         ticket_id=notice.ticket_id,
@@ -57,6 +94,7 @@ def _buttons(notice: ApprovalNotice) -> Block:
         amount_cents=notice.amount_cents,
         currency=notice.currency,
         level=notice.level,
+        action=notice.action,
     ).encode()
     approve: Block = {
         "type": "button",
@@ -68,9 +106,10 @@ def _buttons(notice: ApprovalNotice) -> Block:
     if notice.required_approvals > 1:
         # Dual control: the click is one of two signatures on a large amount; make it deliberate.
         approve["confirm"] = {
-            "title": plain_text("Approve this refund?", 100),
+            "title": plain_text(f"Approve this {notice.action}?", 100),
             "text": plain_text(
-                f"Refund {format_money(notice.amount_cents, notice.currency)} to "
+                f"{notice.action.capitalize()} of "
+                f"{format_money(notice.amount_cents, notice.currency)} for "
                 f"{notice.customer_name}. {notice.required_approvals} different approvers "
                 "must approve.",
                 300,
@@ -94,7 +133,10 @@ def request_blocks(notice: ApprovalNotice, links: ApprovalLinks) -> list[Block]:
     amount = format_money(notice.amount_cents, notice.currency)
     ticket = escape(notice.ticket_id)
     return [
-        {"type": "header", "text": plain_text(f"Refund approval: {amount}", 150)},
+        {
+            "type": "header",
+            "text": plain_text(f"{notice.action.capitalize()} approval: {amount}", 150),
+        },
         {
             "type": "section",
             "text": mrkdwn(
@@ -104,17 +146,9 @@ def request_blocks(notice: ApprovalNotice, links: ApprovalLinks) -> list[Block]:
         },
         {
             "type": "section",
-            "fields": [
-                mrkdwn(f"*Order*\n{escape(notice.order_id)}"),
-                mrkdwn(f"*Amount*\n{amount}"),
-                mrkdwn(
-                    f"*Still refundable*\n{format_money(notice.refundable_cents, notice.currency)}"
-                ),
-                mrkdwn(f"*Approvals needed*\n{notice.required_approvals} ({escape(notice.level)})"),
-                mrkdwn(f"*Expires*\n{slack_date(notice.expires_at)}"),
-                mrkdwn(f"*Ticket*\n<{links.ticket_url}|{ticket}>"),
-            ],
+            "fields": _fields(notice, amount, links),
         },
+        *_facts(notice),
         {
             "type": "section",
             "text": mrkdwn(
@@ -122,12 +156,7 @@ def request_blocks(notice: ApprovalNotice, links: ApprovalLinks) -> list[Block]:
             ),
         },
         {"type": "section", "text": mrkdwn(f"*Recommended*\n{escape(notice.recommended_action)}")},
-        {
-            "type": "section",
-            "text": mrkdwn(
-                f"*Recent refunds for this customer*\n{_recent_refunds(notice.recent_refunds)}"
-            ),
-        },
+        *_recent_refunds_section(notice),
         {
             "type": "context",
             "elements": [
@@ -149,14 +178,15 @@ def reject_modal(context: RejectContext) -> Block:
         "type": "modal",
         "callback_id": REJECT_MODAL,
         "private_metadata": context.model_dump_json(),
-        "title": plain_text("Reject refund", 24),
+        "title": plain_text(f"Reject {context.action}", 24),
         "submit": plain_text("Reject", 24),
         "close": plain_text("Cancel", 24),
         "blocks": [
             {
                 "type": "section",
                 "text": mrkdwn(
-                    f"Reject the refund of *{amount}* on ticket {escape(context.ticket_id)}? "
+                    f"Reject the {escape(context.action)} of *{amount}* on ticket "
+                    f"{escape(context.ticket_id)}? "
                     "The customer will be told why."
                 ),
             },

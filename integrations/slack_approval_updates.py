@@ -38,6 +38,8 @@ class ApprovalOutcome:
     approvals_received: int = 0
     required_approvals: int = 1
     escalated_to: str | None = None
+    # What was to be approved, in words, for "no refund will be made" and its kin.
+    action: str = "refund"
 
 
 def outcome_text(outcome: ApprovalOutcome) -> str:
@@ -58,7 +60,8 @@ def outcome_text(outcome: ApprovalOutcome) -> str:
         # meanwhile): the approver must not read "Approved" when no money will move.
         why = escape(outcome.reason or "the case changed since the request was posted")
         return (
-            f":warning: *Approved* by {actor} at {when}, *but no refund will be made*: {why}. "
+            f":warning: *Approved* by {actor} at {when}, *but no {escape(outcome.action)} "
+            f"will be made*: {why}. "
             "The case was escalated to a person."
         )
     if outcome.status == "partially_approved":
@@ -68,7 +71,7 @@ def outcome_text(outcome: ApprovalOutcome) -> str:
             "A different approver must approve too."
         )
     target = f"escalated to <#{outcome.escalated_to}>" if outcome.escalated_to else "no decision"
-    return f":alarm_clock: *Expired* at {when} — {target}. No refund was made."
+    return f":alarm_clock: *Expired* at {when} — {target}. No {escape(outcome.action)} was made."
 
 
 def apply_outcome(blocks: list[Block], outcome: ApprovalOutcome) -> list[Block]:
@@ -95,7 +98,7 @@ def outcome_fallback(outcome: ApprovalOutcome, notice_text: str) -> str:
         "partially_approved": f"{outcome.approvals_received} of {outcome.required_approvals} "
         "approvals",
         "expired": "Expired",
-        "superseded": "Approved, but no refund will be made",
+        "superseded": f"Approved, but no {outcome.action} will be made",
     }
     return f"{labels[outcome.status]}: {notice_text}"
 
@@ -109,7 +112,8 @@ def approver_mentions(slack_ids: list[str], user_group: str | None) -> str:
 
 def reminder_text(notice: ApprovalNotice, mentions: str) -> str:
     return (
-        f":bell: Reminder: this refund of {format_money(notice.amount_cents, notice.currency)} "
+        f":bell: Reminder: this {escape(notice.action)} of "
+        f"{format_money(notice.amount_cents, notice.currency)} "
         f"still needs a decision; it expires {slack_date(notice.expires_at)}. {mentions}"
     ).rstrip()
 

@@ -45,6 +45,8 @@ class ApprovalAction(BaseModel):
     amount_cents: int
     currency: str
     level: str
+    # What is approved, in words; buttons posted before processes other than refunds had none.
+    action: str = "refund"
 
     def encode(self) -> str:
         return self.model_dump_json()

@@ -66,6 +66,7 @@ class ClickAnswers:
                 reason=receipt.message,
                 approvals_received=receipt.approvals_received,
                 required_approvals=receipt.required_approvals,
+                action=click.action.action,
             )
         return ApprovalOutcome(
             status="approved" if receipt.status == "approved" else "partially_approved",
@@ -73,6 +74,7 @@ class ClickAnswers:
             actor=mention(click.user, person),
             approvals_received=receipt.approvals_received,
             required_approvals=receipt.required_approvals,
+            action=click.action.action,
         )
 
     async def refused(

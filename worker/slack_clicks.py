@@ -227,7 +227,11 @@ class ApprovalClickHandler:
                 text=str(message.get("text") or ""),
             )
             outcome = ApprovalOutcome(
-                status="rejected", at=self._clock(), actor=mention(user, person), reason=reason
+                status="rejected",
+                at=self._clock(),
+                actor=mention(user, person),
+                reason=reason,
+                action=action.action,
             )
             await self._answers.show(current, outcome)
         except Exception:

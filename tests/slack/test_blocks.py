@@ -147,3 +147,63 @@ def test_run_link_escapes_workflow_ids() -> None:
     links = ApprovalLinks.build("http://api/", "http://ui", "prod ns", "T/1", "ticket-T/1")
     assert links.ticket_url == "http://api/tickets/T%2F1"
     assert links.run_url == "http://ui/namespaces/prod%20ns/workflows/ticket-T%2F1"
+
+
+def _adjustment(**overrides: Any) -> Any:
+    """A billing adjustment as a dispute process would ask for it: no order, nothing
+    "refundable", its own facts."""
+    fields: dict[str, Any] = dict(
+        action="billing adjustment",
+        target="invoice in_1Q2w3e on subscription sub_9z",
+        lines=["Charged 49.00 USD twice on 2026-11-02", "Credit the duplicate to the balance"],
+        order_id=None,
+        refundable_cents=None,
+        amount_cents=4_900,
+        recommended_action="Credit 49.00 USD to the customer's balance.",
+    )
+    fields.update(overrides)
+    return make_notice(**fields)
+
+
+def test_an_approval_describes_any_action_not_only_refunds() -> None:
+    from integrations.slack_approval_request import fallback_text, reject_modal
+    from integrations.slack_approval_updates import outcome_fallback, outcome_text, reminder_text
+    from integrations.slack_blocks import RejectContext
+
+    notice = _adjustment()
+    blocks = request_blocks(notice, LINKS)
+    text = _text(blocks)
+    assert blocks[0]["text"]["text"] == "Billing adjustment approval: 49.00 USD"
+    assert "invoice in_1Q2w3e on subscription sub_9z" in text
+    assert "• Charged 49.00 USD twice on 2026-11-02" in text
+    assert "*Order*" not in text and "Still refundable" not in text
+    assert fallback_text(notice).startswith("Billing adjustment approval needed: 49.00 USD")
+    assert "this billing adjustment of 49.00 USD" in reminder_text(notice, "")
+
+    button = ApprovalAction.decode(_actions(blocks)[APPROVE_ACTION]["value"])
+    assert button.action == "billing adjustment"
+    context = RejectContext(**button.model_dump(), channel="C0BILLING", message_ts="1.2")
+    modal = reject_modal(context)
+    assert (
+        modal["title"]["text"] == "Reject billing adjustme"[:24]
+        or len(modal["title"]["text"]) <= 24
+    )
+    assert "Reject the billing adjustment of *49.00 USD*" in _text(modal["blocks"])
+
+    superseded = ApprovalOutcome(
+        status="superseded", at=AT, actor="<@U0ALICE>", action="billing adjustment"
+    )
+    assert "no billing adjustment will be made" in outcome_text(superseded)
+    assert outcome_fallback(superseded, "x").startswith("Approved, but no billing adjustment")
+    expired = ApprovalOutcome(status="expired", at=AT, action="billing adjustment")
+    assert outcome_text(expired).endswith("No billing adjustment was made.")
+    # Only the customer's recent refunds (context for any money approval) still say "refund".
+    said = [blocks[0], fallback_text(notice), reminder_text(notice, ""), modal, superseded]
+    assert "refund" not in json.dumps([str(x) for x in said]).lower()
+
+
+def test_a_button_from_before_actions_were_named_still_reads_as_a_refund() -> None:
+    old_value = (
+        '{"ticket_id":"T-1","request_id":"r","amount_cents":100,"currency":"usd","level":"single"}'
+    )
+    assert ApprovalAction.decode(old_value).action == "refund"
