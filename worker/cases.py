@@ -35,13 +35,13 @@ from integrations.temporal_links import workflow_url
 from worker.settings import Settings
 from workflows import search_attributes as sa
 from workflows.case.contract import case_workflow_id
-from workflows.refund.contract import REFUND_WORKFLOW, RefundRequest
-from workflows.ticket.contract import TICKET_ID_PATTERN, TICKET_WORKFLOW, TicketRequest
+from workflows.case.process_spec import ProcessSpec
+from workflows.refund.contract import RefundRequest
+from workflows.registry import PROCESSES
+from workflows.ticket.contract import TICKET_ID_PATTERN
+from workflows.ticket.spec import TRIAGE
 
 START_RPC_TIMEOUT = timedelta(seconds=10)
-# The Process search attribute of a ticket that triage routes; the workflow later sets it to the
-# process it chose (`refund`, `knowledge`).
-TRIAGE_PROCESS = "ticket"
 
 
 class TicketSubmission(RefundRequest):
@@ -151,17 +151,20 @@ class TicketSubmission(RefundRequest):
         return self.process == "refund"
 
     @property
+    def spec(self) -> ProcessSpec:
+        """The registered process this ticket starts: the one named, or triage."""
+        return PROCESSES[self.process or TRIAGE.name]
+
+    @property
     def case_process(self) -> str:
         """The Process search attribute the case starts with."""
-        return "refund" if self.is_refund else TRIAGE_PROCESS
+        return self.spec.attribute
 
-    def refund_request(self) -> RefundRequest:
-        return RefundRequest.model_validate(self.model_dump(exclude={"process"}))
-
-    def ticket_request(self) -> TicketRequest:
-        return TicketRequest.model_validate(
-            self.model_dump(exclude={"process", "requested_amount_cents"})
-        )
+    def process_request(self) -> BaseModel:
+        """The started workflow's input: the filed fields its request model knows (a triaged
+        ticket's request has no amount; no request has `process`)."""
+        request = self.spec.request
+        return request.model_validate(self.model_dump(include=set(request.model_fields)))
 
 
 class CaseStarted(BaseModel):
@@ -179,7 +182,7 @@ class CaseStarted(BaseModel):
 
 def case_summary(ticket: TicketSubmission) -> str:
     """One line for the Temporal UI's workflow list, readable without opening the run."""
-    kind = "Refund" if ticket.is_refund else "Triage"
+    kind = ticket.spec.title
     return f"{kind} · ticket {ticket.ticket_id} · customer {ticket.customer_id}"
 
 
@@ -241,9 +244,7 @@ def case_workflow(ticket: TicketSubmission) -> tuple[str, BaseModel]:
     """Which workflow handles the ticket, and its input: RefundWorkflow when the filer named the
     refund process, otherwise TicketWorkflow, which triages and routes. The workflow id does not
     depend on it, so a ticket can never have two cases."""
-    if ticket.is_refund:
-        return REFUND_WORKFLOW, ticket.refund_request()
-    return TICKET_WORKFLOW, ticket.ticket_request()
+    return ticket.spec.workflow_name, ticket.process_request()
 
 
 async def file_ticket(client: Client, settings: Settings, ticket: TicketSubmission) -> CaseStarted:

@@ -1,5 +1,6 @@
 """Triage (TicketWorkflow) as the registry lists it: the entry point for a ticket that names no
-process. Its Process search attribute is `ticket` until triage starts a process."""
+process. Its Process search attribute is `ticket` until the workflow sets the route it chose
+(`refund`, `knowledge`)."""
 
 from __future__ import annotations
 
