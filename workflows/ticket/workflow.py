@@ -6,38 +6,15 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.crm import CrmActivities
-    from activities.handoff import HandoffActivities
-    from activities.knowledge import KnowledgeActivities
-    from activities.models import (
-        CaseState,
-        CustomerContext,
-        CustomerReply,
-        OpenCaseInput,
-    )
-    from activities.routing import RoutingPolicyActivities
-    from activities.ticket_models import (
-        DraftAnswerInput,
-        HandoffInput,
-        RoutingPolicyInput,
-        SearchKnowledgeInput,
-        TriageInput,
-    )
-    from activities.triage import TriageActivities
+    from activities.models import CaseState, CustomerContext, CustomerReply
     from integrations.knowledge.models import Citation, citations_for
     from policies.loader import RoutingPolicySnapshot
     from policies.routing_policy import Route, RouteDecision, RoutingFacts, RoutingPolicy
     from policies.ticket_routing import answer_delivery, route_ticket
     from policies.triage_schema import TriageResult
-    from workflows.case.contract import STATUS_QUERY, process_workflow_id
+    from workflows.case.contract import STATUS_QUERY
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.case.failures import failure_reason
-    from workflows.case.options import (
-        HANDOFF_OPTIONS,
-        LLM_OPTIONS,
-        READ_OPTIONS,
-        RECORD_OPTIONS,
-    )
     from workflows.case.record import CaseRecord
     from workflows.refund.contract import RefundOutcome
     from workflows.registry import process_named
@@ -55,9 +32,16 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.ticket.details import ticket_details, ticket_search_attributes
     from workflows.ticket.handoff import handoff_package
+    from workflows.ticket.lookups import (
+        child_workflow_id,
+        draft_cited_answer,
+        load_routing_policy,
+        open_ticket_case,
+        post_handoff,
+        search_help_center,
+        triage_text,
+    )
     from workflows.ticket.records import queue_message, record_ticket_outcome, write_audit
-
-CHILD_ID_NAMESPACE_PATCH = "child-ids-outside-ticket-namespace"
 
 
 @workflow.defn(name=TICKET_WORKFLOW)
@@ -119,9 +103,7 @@ class TicketWorkflow:
 
     @workflow.run
     async def run(self, request: TicketRequest) -> TicketOutcome:
-        self._snapshot = await workflow.execute_activity_method(
-            RoutingPolicyActivities.load_routing_policy, RoutingPolicyInput(), **READ_OPTIONS
-        )
+        self._snapshot = await load_routing_policy()
         self._status.routing_policy_version = self._snapshot.version_tag
         self._customer = await self._open_case()
         self._record.set_state("evaluating")
@@ -146,36 +128,15 @@ class TicketWorkflow:
         return await self._escalate(decision.reason, decision.recommended_next_step)
 
     async def _open_case(self) -> CustomerContext | None:
-        r = self._request
-        data = OpenCaseInput(
-            ticket_id=r.ticket_id,
-            workflow_id=workflow.info().workflow_id,
-            process="ticket",
-            customer_id=r.customer_id,
-            order_id=r.order_id,
-            subject=r.subject,
-            body=r.body,
-            requested_by=r.requested_by,
-            channel=r.channel,
-        )
         try:
-            return await workflow.execute_activity_method(
-                CrmActivities.open_case, data, **RECORD_OPTIONS
-            )
+            return await open_ticket_case(self._request)
         except ActivityError as err:
             self._tried(f"Looked the customer up in the CRM: {failure_reason(err)}")
             return None
 
     async def _triage_ticket(self) -> TriageResult | None:
-        data = TriageInput(
-            ticket_id=self._request.ticket_id,
-            subject=self._request.subject,
-            body=self._body[:20_000],
-        )
         try:
-            triage = await workflow.execute_activity_method(
-                TriageActivities.triage_ticket, data, **LLM_OPTIONS
-            )
+            triage = await triage_text(self._request, self._body)
         except ActivityError as err:
             self._tried(f"Triage failed: {failure_reason(err)}")
             return None
@@ -252,12 +213,7 @@ class TicketWorkflow:
                 f"The {process!r} process is not available on this worker.",
                 decision.recommended_next_step,
             )
-        case_id = workflow.info().workflow_id
-        # Child ids live outside the `ticket-` namespace, so no filed ticket id can collide.
-        if workflow.patched(CHILD_ID_NAMESPACE_PATCH):
-            child_id = process_workflow_id(case_id, process)
-        else:
-            child_id = f"{case_id}-{process}"
+        child_id = child_workflow_id(process)
         self._status.process = process
         self._status.process_workflow_id = child_id
         self._tried(f"Started {decision.workflow} as {child_id}")
@@ -289,13 +245,7 @@ class TicketWorkflow:
 
     async def _answer(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
         question = f"{self._request.subject}\n{self._body}".strip()
-        found = await workflow.execute_activity_method(
-            KnowledgeActivities.search_knowledge,
-            SearchKnowledgeInput(
-                query=question[:20_000], k=self._policy.knowledge.top_k, audience="public"
-            ),
-            **READ_OPTIONS,
-        )
+        found = await search_help_center(question, self._policy.knowledge.top_k)
         if not found.passages:
             self._tried("Searched the help center: no article matched")
             return await self._escalate(
@@ -304,15 +254,11 @@ class TicketWorkflow:
         self._tried(f"Searched the help center: best match '{found.passages[0].title}'")
         sources = citations_for(found.passages)
         try:
-            answer = await workflow.execute_activity_method(
-                KnowledgeActivities.draft_answer,
-                DraftAnswerInput(
-                    ticket_id=self._request.ticket_id,
-                    question=question[:20_000],
-                    passages=found.passages,
-                    customer_name=self._customer.name if self._customer else "",
-                ),
-                **LLM_OPTIONS,
+            answer = await draft_cited_answer(
+                self._request,
+                question,
+                found.passages,
+                self._customer.name if self._customer else "",
             )
         except ActivityError as err:
             self._tried(f"Drafting the answer failed: {failure_reason(err)}")
@@ -366,11 +312,7 @@ class TicketWorkflow:
         )
         self._status.handoff = package
         try:
-            delivery = await workflow.execute_activity_method(
-                HandoffActivities.hand_off_ticket,
-                HandoffInput(package=package, slack_channel=self._policy.handoff.slack_channel),
-                **HANDOFF_OPTIONS,
-            )
+            delivery = await post_handoff(package, self._policy.handoff.slack_channel)
             self._tried(f"Handed off to a person via {delivery.delivered_via}")
         except ActivityError as err:
             # The package is still in this workflow's status and history; the customer must
