@@ -22,7 +22,7 @@ from activities.slack_errors import slack_errors
 from integrations.card_numbers import redact_card_numbers, redact_fields
 from integrations.slack_approval_request import fallback_text, request_blocks
 from integrations.slack_approval_updates import (
-    ApprovalOutcome,
+    ApprovalStatusLine,
     apply_outcome,
     approver_mentions,
     escalation_blocks,
@@ -114,7 +114,7 @@ class ChatActivities:
             )
             return
         notice = _without_card_numbers(update.notice)
-        outcome = ApprovalOutcome(
+        outcome = ApprovalStatusLine(
             status=update.status,
             at=update.at,
             actor=mention(self._actor_slack_id(update), update.actor),

@@ -28,7 +28,7 @@ OutcomeStatus = Literal["partially_approved", "approved", "rejected", "expired",
 
 
 @dataclass(frozen=True)
-class ApprovalOutcome:
+class ApprovalStatusLine:
     """A decision (or expiry) as the message should show it. `actor` is mrkdwn, see `mention`."""
 
     status: OutcomeStatus
@@ -42,7 +42,7 @@ class ApprovalOutcome:
     action: str = "refund"
 
 
-def outcome_text(outcome: ApprovalOutcome) -> str:
+def outcome_text(outcome: ApprovalStatusLine) -> str:
     when = slack_date(outcome.at)
     actor = outcome.actor or "someone"
     if outcome.status == "approved":
@@ -74,7 +74,7 @@ def outcome_text(outcome: ApprovalOutcome) -> str:
     return f":alarm_clock: *Expired* at {when} — {target}. No {escape(outcome.action)} was made."
 
 
-def apply_outcome(blocks: list[Block], outcome: ApprovalOutcome) -> list[Block]:
+def apply_outcome(blocks: list[Block], outcome: ApprovalStatusLine) -> list[Block]:
     """Replaces the buttons with the outcome; a partial approval keeps them for the next approver.
 
     Works on any rendering of the request (ours, or Slack's echo of it), replacing an earlier
@@ -91,7 +91,7 @@ def apply_outcome(blocks: list[Block], outcome: ApprovalOutcome) -> list[Block]:
     return [*body, status, *(actions if keep_buttons else [])]
 
 
-def outcome_fallback(outcome: ApprovalOutcome, notice_text: str) -> str:
+def outcome_fallback(outcome: ApprovalStatusLine, notice_text: str) -> str:
     labels = {
         "approved": "Approved",
         "rejected": "Rejected",

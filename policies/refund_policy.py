@@ -68,14 +68,16 @@ class RefundFacts(BaseModel):
     in_flight_refund_count: int = Field(0, ge=0)
 
 
-class Outcome(StrEnum):
+class Verdict(StrEnum):
+    """What the refund policy says of a request (how a case ends is its outcome, elsewhere)."""
+
     AUTO_APPROVE = "auto_approve"
     NEEDS_APPROVAL = "needs_approval"
     DENY = "deny"
 
 
 class RefundDecision(BaseModel):
-    outcome: Outcome
+    verdict: Verdict
     rule: str
     reason: str
     amount_cents: int
@@ -134,14 +136,14 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
     cumulative = prior + amount
 
     def decide(
-        outcome: Outcome, rule: str, reason: str, level: str | None = None
+        verdict: Verdict, rule: str, reason: str, level: str | None = None
     ) -> RefundDecision:
         required = policy.level(level).required_approvals if level else 0
         return RefundDecision(
-            outcome=outcome,
+            verdict=verdict,
             rule=rule,
             reason=reason,
-            amount_cents=0 if outcome is Outcome.DENY else amount,
+            amount_cents=0 if verdict is Verdict.DENY else amount,
             refundable_cents=refundable,
             approval_level=level,
             required_approvals=required,
@@ -150,13 +152,13 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
     if refundable == 0:
         if facts.in_flight_cents:
             return decide(
-                Outcome.DENY,
+                Verdict.DENY,
                 "nothing_refundable",
                 f"What is left on the charge ({_money(facts.in_flight_cents)}) is held by "
                 "another open case on this order.",
             )
         return decide(
-            Outcome.DENY, "nothing_refundable", "The charge has already been fully refunded."
+            Verdict.DENY, "nothing_refundable", "The charge has already been fully refunded."
         )
     if amount > refundable:
         held = (
@@ -165,7 +167,7 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
             else ""
         )
         return decide(
-            Outcome.DENY,
+            Verdict.DENY,
             "exceeds_refundable",
             f"Requested {_money(amount)} but only {_money(refundable)} is still refundable "
             f"on the charge{held}.",
@@ -173,7 +175,7 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
     age = facts.now - facts.order_placed_at
     if age > timedelta(days=window_days):
         return decide(
-            Outcome.DENY,
+            Verdict.DENY,
             "outside_refund_window",
             f"The order was placed {age.days} days ago; the refund window is {window_days} days.",
         )
@@ -185,7 +187,7 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
             else ""
         )
         return decide(
-            Outcome.DENY,
+            Verdict.DENY,
             "too_many_refunds",
             f"The customer already had {facts.recent_refund_count} refunds in the last "
             f"{policy.refund_count_window_days} days{in_flight} "
@@ -206,21 +208,21 @@ def evaluate_refund(policy: RefundPolicy, facts: RefundFacts) -> RefundDecision:
     )
     if cumulative <= auto_limit:
         return decide(
-            Outcome.AUTO_APPROVE,
+            Verdict.AUTO_APPROVE,
             "within_auto_approve_limit",
             f"{subject} within the auto-approve limit of {_money(auto_limit)} "
             f"for {facts.customer_tier} customers.",
         )
     if cumulative <= single_limit:
         return decide(
-            Outcome.NEEDS_APPROVAL,
+            Verdict.NEEDS_APPROVAL,
             "single_approval_required",
             f"{subject} above the auto-approve limit of {_money(auto_limit)}; "
             "one approver must agree.",
             policy.single_approval.name,
         )
     return decide(
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "dual_approval_required",
         f"{subject} above the single-approver limit of {_money(single_limit)}; "
         f"{policy.dual_approval.required_approvals} different approvers must agree.",

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from activities.models import ApprovalClickRecord, ApprovalMessageRef
-from integrations.slack_approval_updates import ApprovalOutcome, apply_outcome, outcome_fallback
+from integrations.slack_approval_updates import ApprovalStatusLine, apply_outcome, outcome_fallback
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_blocks import mention
 from worker.approval_refusals import ApprovalRefused
@@ -55,11 +55,11 @@ class ClickAnswers:
 
     def approval_outcome(
         self, click: Click, person: str, receipt: ApprovalReceipt
-    ) -> ApprovalOutcome:
+    ) -> ApprovalStatusLine:
         if receipt.status == "superseded":
             # Approvals complete, but what they approved no longer holds: no money moves, and
             # the approver must not read "Approved" alone.
-            return ApprovalOutcome(
+            return ApprovalStatusLine(
                 status="superseded",
                 at=self._clock(),
                 actor=mention(click.user, person),
@@ -68,7 +68,7 @@ class ClickAnswers:
                 required_approvals=receipt.required_approvals,
                 action=click.action.action,
             )
-        return ApprovalOutcome(
+        return ApprovalStatusLine(
             status="approved" if receipt.status == "approved" else "partially_approved",
             at=self._clock(),
             actor=mention(click.user, person),
@@ -90,7 +90,7 @@ class ClickAnswers:
         title = REFUSAL_TITLES.get(refused.code, "Your decision was not accepted.")
         await self.tell(click, f":no_entry: {title} {refused.message} Nothing was changed.")
 
-    async def show(self, click: Click, outcome: ApprovalOutcome) -> None:
+    async def show(self, click: Click, outcome: ApprovalStatusLine) -> None:
         ref = ApprovalMessageRef(channel=click.channel, ts=click.message_ts)
         blocks = apply_outcome(click.blocks, outcome)
         text = outcome_fallback(outcome, click.text or "refund approval")

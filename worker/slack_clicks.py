@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 
 from integrations.slack_approval_request import reject_modal
-from integrations.slack_approval_updates import ApprovalOutcome
+from integrations.slack_approval_updates import ApprovalStatusLine
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_blocks import (
     REASON_BLOCK,
@@ -226,7 +226,7 @@ class ApprovalClickHandler:
                 blocks=list(message.get("blocks") or []),
                 text=str(message.get("text") or ""),
             )
-            outcome = ApprovalOutcome(
+            outcome = ApprovalStatusLine(
                 status="rejected",
                 at=self._clock(),
                 actor=mention(user, person),

@@ -94,4 +94,4 @@ def test_scenarios_get_the_expected_policy_decision(
         ),
     )
 
-    assert (decision.outcome, decision.rule) == (scenario.expected_outcome, scenario.expected_rule)
+    assert (decision.verdict, decision.rule) == (scenario.expected_verdict, scenario.expected_rule)

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from policies.loader import load_refund_policy
 from policies.refund_policy import (
-    Outcome,
     RefundFacts,
     RefundPolicy,
+    Verdict,
     cumulative_since,
     cumulative_window_days,
     evaluate_refund,
@@ -59,10 +59,10 @@ def test_a_split_refund_needs_the_approval_the_whole_would() -> None:
     third = evaluate_refund(POLICY, facts(requested=5_000, refunded=10_000, in_window=10_000))
 
     assert whole.approval_level == "single"
-    assert first.outcome is Outcome.AUTO_APPROVE
-    assert (second.outcome, second.approval_level) == (Outcome.NEEDS_APPROVAL, "single")
-    assert (third.outcome, third.approval_level, third.amount_cents) == (
-        Outcome.NEEDS_APPROVAL,
+    assert first.verdict is Verdict.AUTO_APPROVE
+    assert (second.verdict, second.approval_level) == (Verdict.NEEDS_APPROVAL, "single")
+    assert (third.verdict, third.approval_level, third.amount_cents) == (
+        Verdict.NEEDS_APPROVAL,
         "single",
         5_000,
     )
@@ -77,91 +77,91 @@ CASES = [
     (
         "cumulative at the auto limit is inclusive",
         facts(requested=3_000, refunded=2_000, in_window=2_000),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         None,
     ),
     (
         "one cent over auto in total",
         facts(requested=3_001, refunded=2_000, in_window=2_000),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "single_approval_required",
         "single",
     ),
     (
         "cumulative crosses the single limit",
         facts(charge=60_000, requested=10_000, refunded=45_000, in_window=45_000),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "dual_approval_required",
         "dual",
     ),
     (
         "refunds outside the window do not count",
         facts(requested=5_000, refunded=10_000, in_window=0),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         None,
     ),
     (
         "gold: cumulative within its auto limit",
         facts(tier="gold", requested=5_000, refunded=5_000, in_window=5_000),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         None,
     ),
     (
         "gold: cumulative over its auto limit",
         facts(tier="gold", requested=5_000, refunded=5_001, in_window=5_001),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "single_approval_required",
         "single",
     ),
     (
         "vip: cumulative over its single limit",
         facts(tier="vip", charge=200_000, requested=20_000, refunded=90_000, in_window=90_000),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "dual_approval_required",
         "dual",
     ),
     (
         "money in flight on the order adds up",
         facts(requested=3_000, in_flight=3_000),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "single_approval_required",
         "single",
     ),
     (
         "money in flight is not refundable twice",
         facts(charge=4_000, requested=3_000, in_flight=2_000),
-        Outcome.DENY,
+        Verdict.DENY,
         "exceeds_refundable",
         None,
     ),
     (
         "in flight holds the rest of the charge",
         facts(charge=4_000, refunded=1_000, in_flight=3_000),
-        Outcome.DENY,
+        Verdict.DENY,
         "nothing_refundable",
         None,
     ),
     (
         "open cases count toward the refund limit",
         facts(requested=1_000, recent=2, open_cases=1),
-        Outcome.DENY,
+        Verdict.DENY,
         "too_many_refunds",
         None,
     ),
     (
         "open cases alone can reach the limit",
         facts(requested=1_000, open_cases=3),
-        Outcome.DENY,
+        Verdict.DENY,
         "too_many_refunds",
         None,
     ),
     (
         "below the limit with open cases",
         facts(requested=1_000, recent=1, open_cases=1),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         None,
     ),
@@ -173,7 +173,7 @@ CASES = [
 )
 def test_cumulative_table(name, case, outcome, rule, level) -> None:
     decision = evaluate_refund(POLICY, case)
-    assert (decision.outcome, decision.rule, decision.approval_level) == (outcome, rule, level)
+    assert (decision.verdict, decision.rule, decision.approval_level) == (outcome, rule, level)
 
 
 def test_reasons_say_what_was_counted() -> None:

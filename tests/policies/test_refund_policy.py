@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from policies.loader import load_refund_policy
-from policies.refund_policy import Outcome, RefundFacts, RefundPolicy, evaluate_refund
+from policies.refund_policy import RefundFacts, RefundPolicy, Verdict, evaluate_refund
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 POLICY: RefundPolicy = load_refund_policy().policy
@@ -38,7 +38,7 @@ CASES = [
     (
         "small standard",
         facts(charge=4_000),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         4_000,
         None,
@@ -46,7 +46,7 @@ CASES = [
     (
         "auto limit is inclusive",
         facts(charge=5_000),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         5_000,
         None,
@@ -54,7 +54,7 @@ CASES = [
     (
         "one cent over auto",
         facts(charge=5_001),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "single_approval_required",
         5_001,
         "single",
@@ -62,7 +62,7 @@ CASES = [
     (
         "single limit inclusive",
         facts(charge=50_000),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "single_approval_required",
         50_000,
         "single",
@@ -70,7 +70,7 @@ CASES = [
     (
         "dual above single",
         facts(charge=50_001),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "dual_approval_required",
         50_001,
         "dual",
@@ -78,7 +78,7 @@ CASES = [
     (
         "gold auto override",
         facts(tier="gold", charge=9_000),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         9_000,
         None,
@@ -86,7 +86,7 @@ CASES = [
     (
         "vip single override",
         facts(tier="vip", charge=90_000),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "single_approval_required",
         90_000,
         "single",
@@ -94,7 +94,7 @@ CASES = [
     (
         "partial request",
         facts(charge=20_000, requested=1_500),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         1_500,
         None,
@@ -102,7 +102,7 @@ CASES = [
     (
         "remainder after refund",
         facts(charge=20_000, refunded=17_000),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         3_000,
         None,
@@ -110,7 +110,7 @@ CASES = [
     (
         "request above refundable",
         facts(charge=4_000, refunded=1_000, requested=3_500),
-        Outcome.DENY,
+        Verdict.DENY,
         "exceeds_refundable",
         0,
         None,
@@ -118,16 +118,16 @@ CASES = [
     (
         "fully refunded",
         facts(charge=4_000, refunded=4_000),
-        Outcome.DENY,
+        Verdict.DENY,
         "nothing_refundable",
         0,
         None,
     ),
-    ("outside window", facts(age_days=31), Outcome.DENY, "outside_refund_window", 0, None),
+    ("outside window", facts(age_days=31), Verdict.DENY, "outside_refund_window", 0, None),
     (
         "window edge inside",
         facts(age_days=30),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         4_000,
         None,
@@ -135,16 +135,16 @@ CASES = [
     (
         "gold longer window",
         facts(tier="gold", age_days=45),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         4_000,
         None,
     ),
-    ("too many refunds", facts(recent=3), Outcome.DENY, "too_many_refunds", 0, None),
+    ("too many refunds", facts(recent=3), Verdict.DENY, "too_many_refunds", 0, None),
     (
         "below refund count",
         facts(recent=2),
-        Outcome.AUTO_APPROVE,
+        Verdict.AUTO_APPROVE,
         "within_auto_approve_limit",
         4_000,
         None,
@@ -152,7 +152,7 @@ CASES = [
     (
         "unknown tier uses defaults",
         facts(tier="platinum", charge=6_000),
-        Outcome.NEEDS_APPROVAL,
+        Verdict.NEEDS_APPROVAL,
         "single_approval_required",
         6_000,
         "single",
@@ -165,7 +165,7 @@ CASES = [
 )
 def test_refund_policy_table(name, case, outcome, rule, amount, level) -> None:
     decision = evaluate_refund(POLICY, case)
-    assert (decision.outcome, decision.rule, decision.amount_cents, decision.approval_level) == (
+    assert (decision.verdict, decision.rule, decision.amount_cents, decision.approval_level) == (
         outcome,
         rule,
         amount,

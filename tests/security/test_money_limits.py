@@ -15,7 +15,7 @@ from activities.crm import CrmActivities
 from activities.models import HoldOrderInput, OrderHoldResult, ReleaseOrderHoldInput
 from integrations.crm_store import CrmStore
 from policies.loader import load_refund_policy
-from policies.refund_policy import Outcome, RefundDecision, RefundFacts, evaluate_refund
+from policies.refund_policy import RefundDecision, RefundFacts, Verdict, evaluate_refund
 from tests.crm import conftest as crm_fixtures
 from tests.crm.conftest import T0, FakeClock
 from tests.crm.factories import open_ticket, outcome
@@ -73,14 +73,14 @@ def test_three_split_refunds_on_one_order_do_not_all_auto_approve(
         hold = _hold(activities, ticket_id, "ord_1")
         assert hold.held
         decision = _decide(refunded_on_order=refunded, hold=hold)
-        outcomes.append(decision.outcome)
+        outcomes.append(decision.verdict)
         refunded += decision.amount_cents  # paid, after approval where one was needed
         ActivityEnvironment().run(
             activities.release_order_hold,
             ReleaseOrderHoldInput(order_id="ord_1", workflow_id=f"ticket-{ticket_id}"),
         )
 
-    assert outcomes == [Outcome.AUTO_APPROVE, Outcome.NEEDS_APPROVAL, Outcome.NEEDS_APPROVAL]
+    assert outcomes == [Verdict.AUTO_APPROVE, Verdict.NEEDS_APPROVAL, Verdict.NEEDS_APPROVAL]
     assert (
         evaluate_refund(
             POLICY,
@@ -93,8 +93,8 @@ def test_three_split_refunds_on_one_order_do_not_all_auto_approve(
                 recent_refund_count=0,
                 now=T0,
             ),
-        ).outcome
-        is Outcome.NEEDS_APPROVAL
+        ).verdict
+        is Verdict.NEEDS_APPROVAL
     )  # what one 150.00 request gets
 
 
@@ -126,5 +126,5 @@ def test_concurrent_tickets_count_against_the_customers_refund_limit(
     decision = _decide(refunded_on_order=0, hold=hold, recent=recent)
 
     assert (recent, hold.in_flight_refund_count) == (2, 1)
-    assert (decision.outcome, decision.rule) == (Outcome.DENY, "too_many_refunds")
+    assert (decision.verdict, decision.rule) == (Verdict.DENY, "too_many_refunds")
     assert "1 still open" in decision.reason

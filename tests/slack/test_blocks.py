@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integrations.slack_approval_request import request_blocks
-from integrations.slack_approval_updates import ApprovalOutcome, apply_outcome
+from integrations.slack_approval_updates import ApprovalStatusLine, apply_outcome
 from integrations.slack_blocks import (
     ACTIONS_BLOCK,
     APPROVE_ACTION,
@@ -90,7 +90,7 @@ def test_no_recent_refunds_says_so() -> None:
 
 def test_approved_replaces_buttons_with_who_and_when() -> None:
     blocks = request_blocks(make_notice(), LINKS)
-    outcome = ApprovalOutcome(status="approved", at=AT, actor="<@U0ALICE>")
+    outcome = ApprovalStatusLine(status="approved", at=AT, actor="<@U0ALICE>")
     updated = apply_outcome(blocks, outcome)
     assert not any(b.get("block_id") == ACTIONS_BLOCK for b in updated)
     status = next(b for b in updated if b.get("block_id") == STATUS_BLOCK)["text"]["text"]
@@ -99,7 +99,7 @@ def test_approved_replaces_buttons_with_who_and_when() -> None:
 
 
 def test_rejected_shows_the_reason() -> None:
-    outcome = ApprovalOutcome(status="rejected", at=AT, actor="<@U0BOB>", reason="Used item <3")
+    outcome = ApprovalStatusLine(status="rejected", at=AT, actor="<@U0BOB>", reason="Used item <3")
     updated = apply_outcome(request_blocks(make_notice(), LINKS), outcome)
     status = next(b for b in updated if b.get("block_id") == STATUS_BLOCK)["text"]["text"]
     assert "*Rejected* by <@U0BOB>" in status
@@ -108,7 +108,7 @@ def test_rejected_shows_the_reason() -> None:
 
 def test_partial_approval_keeps_buttons_and_outcomes_do_not_stack() -> None:
     blocks = request_blocks(dual_notice(), LINKS)
-    partial = ApprovalOutcome(
+    partial = ApprovalStatusLine(
         status="partially_approved",
         at=AT,
         actor="<@U0ALICE>",
@@ -121,7 +121,7 @@ def test_partial_approval_keeps_buttons_and_outcomes_do_not_stack() -> None:
     assert apply_outcome(once, partial) == once
     done = apply_outcome(
         once,
-        ApprovalOutcome(
+        ApprovalStatusLine(
             status="approved", at=AT, actor="<@U0CAROL>", approvals_received=2, required_approvals=2
         ),
     )
@@ -131,7 +131,7 @@ def test_partial_approval_keeps_buttons_and_outcomes_do_not_stack() -> None:
 
 
 def test_expired_names_where_it_was_escalated() -> None:
-    outcome = ApprovalOutcome(status="expired", at=AT, escalated_to="C0SUPPORTLEADS")
+    outcome = ApprovalStatusLine(status="expired", at=AT, escalated_to="C0SUPPORTLEADS")
     text = _text(apply_outcome(request_blocks(make_notice(), LINKS), outcome))
     assert "*Expired* at" in text
     assert "escalated to <#C0SUPPORTLEADS>" in text
@@ -190,12 +190,12 @@ def test_an_approval_describes_any_action_not_only_refunds() -> None:
     )
     assert "Reject the billing adjustment of *49.00 USD*" in _text(modal["blocks"])
 
-    superseded = ApprovalOutcome(
+    superseded = ApprovalStatusLine(
         status="superseded", at=AT, actor="<@U0ALICE>", action="billing adjustment"
     )
     assert "no billing adjustment will be made" in outcome_text(superseded)
     assert outcome_fallback(superseded, "x").startswith("Approved, but no billing adjustment")
-    expired = ApprovalOutcome(status="expired", at=AT, action="billing adjustment")
+    expired = ApprovalStatusLine(status="expired", at=AT, action="billing adjustment")
     assert outcome_text(expired).endswith("No billing adjustment was made.")
     # Only the customer's recent refunds (context for any money approval) still say "refund".
     said = [blocks[0], fallback_text(notice), reminder_text(notice, ""), modal, superseded]

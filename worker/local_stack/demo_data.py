@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from activities.models import OrderLineInfo
 from integrations.crm_store import CrmStore, CustomerView, NewOrder, NewPayment
-from policies.refund_policy import Outcome
+from policies.refund_policy import Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class DemoScenario:
     order_id: str
     subject: str
     body: str
-    expected_outcome: Outcome
+    expected_verdict: Verdict
     expected_rule: str
 
 
@@ -130,7 +130,7 @@ AUTO_APPROVE = DemoScenario(
     order_id="ord_5001",
     subject="Dripper arrived cracked",
     body="The ceramic dripper from my last order arrived cracked in the box. Can I get a refund?",
-    expected_outcome=Outcome.AUTO_APPROVE,
+    expected_verdict=Verdict.AUTO_APPROVE,
     expected_rule="within_auto_approve_limit",
 )
 NEEDS_APPROVAL = DemoScenario(
@@ -140,7 +140,7 @@ NEEDS_APPROVAL = DemoScenario(
     order_id="ord_5002",
     subject="Headphones stopped charging",
     body="My headphones stopped charging after a week. I'd like my money back, please.",
-    expected_outcome=Outcome.NEEDS_APPROVAL,
+    expected_verdict=Verdict.NEEDS_APPROVAL,
     expected_rule="single_approval_required",
 )
 DENIED_OLD = DemoScenario(
@@ -150,7 +150,7 @@ DENIED_OLD = DemoScenario(
     order_id="ord_5003",
     subject="Hoodie shrank",
     body="The hoodie I bought a while ago shrank in the wash. Please refund it.",
-    expected_outcome=Outcome.DENY,
+    expected_verdict=Verdict.DENY,
     expected_rule="outside_refund_window",
 )
 DUAL_APPROVAL = DemoScenario(
@@ -160,7 +160,7 @@ DUAL_APPROVAL = DemoScenario(
     order_id="ord_5004",
     subject="Espresso machine leaks",
     body="The espresso machine leaks from the boiler on every shot. I want a full refund.",
-    expected_outcome=Outcome.NEEDS_APPROVAL,
+    expected_verdict=Verdict.NEEDS_APPROVAL,
     expected_rule="dual_approval_required",
 )
 DEMO_SCENARIOS: tuple[DemoScenario, ...] = (AUTO_APPROVE, NEEDS_APPROVAL, DENIED_OLD, DUAL_APPROVAL)

@@ -14,7 +14,7 @@ from activities.models import ApprovalNotice, ApprovalRequestRecord, CustomerCon
 from policies.approval_levels import ApprovalLevel
 from policies.identity import canonical_person_id
 from policies.loader import PolicySnapshot
-from policies.refund_policy import Outcome, RefundDecision
+from policies.refund_policy import RefundDecision, Verdict
 from workflows.case.contract import PendingApproval
 from workflows.refund.contract import RefundRequest
 
@@ -112,7 +112,7 @@ def approval_no_longer_holds(
 ) -> str | None:
     """Why the approved refund can no longer follow on fresh facts, or None when it still holds:
     nothing is refundable any more, the amount changed, or the limits now need a higher level."""
-    if fresh.outcome is Outcome.DENY:
+    if fresh.verdict is Verdict.DENY:
         return fresh.reason
     if fresh.amount_cents != approved.amount_cents:
         return (

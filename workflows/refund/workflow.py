@@ -21,9 +21,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.policy import PolicyActivities
     from policies.loader import PolicySnapshot
     from policies.refund_policy import (
-        Outcome,
         RefundDecision,
         RefundFacts,
+        Verdict,
         cumulative_since,
         evaluate_refund,
     )
@@ -207,10 +207,10 @@ class RefundWorkflow:
         self._status.amount_cents = decision.amount_cents or None
         self._status.currency = charge.currency
         self._record.note(
-            "policy", f"policy:{decision.outcome.value}", f"{decision.rule}: {decision.reason}"
+            "policy", f"policy:{decision.verdict.value}", f"{decision.rule}: {decision.reason}"
         )
         workflow.logger.info(
-            "Policy %s decided %s (%s)", snapshot.version_tag, decision.outcome, decision.rule
+            "Policy %s decided %s (%s)", snapshot.version_tag, decision.verdict, decision.rule
         )
         return decision
 
@@ -224,12 +224,12 @@ class RefundWorkflow:
         order: OrderInfo,
     ) -> RefundOutcome:
         assert order.charge_id is not None
-        if decision.outcome is Outcome.DENY:
+        if decision.verdict is Verdict.DENY:
             return await self._finish(
                 "denied", decision.reason, snapshot, customer, reply_kind="denied"
             )
         approval_id: str | None = None
-        if decision.outcome is Outcome.NEEDS_APPROVAL:
+        if decision.verdict is Verdict.NEEDS_APPROVAL:
             approval_id = await self._approval.ask_and_wait(decision, snapshot, customer, order)
             gate = self._approval.gate
             if gate.status == "rejected":
