@@ -1,7 +1,7 @@
 """The approval gate on its own: exact deadlines, decisions that stay decided, one identity.
 
 Pure and deterministic (the workflow passes the time in), so these run without a server; the
-same rules are exercised end to end in tests/workflows/test_approval_trust.py.
+same rules are exercised end to end in tests/workflows/refund/test_approval_trust.py.
 """
 
 from __future__ import annotations

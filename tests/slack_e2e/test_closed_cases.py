@@ -2,7 +2,7 @@
 or another approver already closed the case.
 
 For expiry the policy reminds after one second and expires after three, so it runs on the real
-dev server in real time; the time-skipping tests (tests/workflows/test_slack_approval_paths.py)
+dev server in real time; the time-skipping tests (tests/workflows/refund/test_slack_approval_paths.py)
 cover the same path with the shipped hours.
 """
 

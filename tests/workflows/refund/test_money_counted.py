@@ -14,7 +14,7 @@ from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.conftest import TEST_SERVER, register_search_attributes
 from tests.workflows.conftest import CaseRunner
-from tests.workflows.test_refund_workflow import decide, wait_for_state
+from tests.workflows.refund.test_refund_workflow import decide, wait_for_state
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -11,8 +11,8 @@ from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.slack.fake_slack import FakeSlack, fake_slack  # noqa: F401
 from tests.workflows.conftest import CaseRunner
-from tests.workflows.test_refund_workflow import decide, refused
-from tests.workflows.test_slack_approval_paths import (  # noqa: F401
+from tests.workflows.refund.test_refund_workflow import decide, refused
+from tests.workflows.refund.test_slack_approval_paths import (  # noqa: F401
     policy_path,
     slack_cases,
 )

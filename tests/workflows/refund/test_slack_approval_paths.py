@@ -24,7 +24,7 @@ from integrations.stripe_billing import StripeBilling
 from policies.loader import DEFAULT_REFUND_POLICY, load_refund_policy
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, fake_slack  # noqa: F401
 from tests.workflows.conftest import CaseRunner
-from tests.workflows.test_refund_workflow import decide, refused, wait_for_state
+from tests.workflows.refund.test_refund_workflow import decide, refused, wait_for_state
 from worker.settings import Settings
 from worker.worker_app import WorkerDeps, build_worker
 
