@@ -25,18 +25,36 @@ def retry_after(
     (OpenAI sends it); capped at `cap`, and None when absent, not positive or unusable."""
     delay: timedelta | None = None
     if milliseconds and (ms := _header(headers, "retry-after-ms")) is not None:
-        try:
-            delay = timedelta(milliseconds=float(ms))
-        except ValueError:
-            delay = None
+        delay = _seconds(ms, cap, scale=0.001)
     if delay is None and (value := _header(headers, "retry-after")) is not None:
-        try:
-            delay = timedelta(seconds=float(value))
-        except ValueError:
-            delay = _until(value, now) if http_date else None
+        delay = _seconds(value, cap)
+        if delay is None and http_date and not _is_number(value):
+            delay = _until(value, now)
     if delay is None or delay <= timedelta(0):
         return None
     return min(delay, cap)
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _seconds(value: str, cap: timedelta, scale: float = 1.0) -> timedelta | None:
+    """A number of seconds (or `scale`d units); a huge or infinite one is the cap, since
+    `timedelta` cannot hold it, and NaN is unusable."""
+    try:
+        seconds = float(value) * scale
+    except ValueError:
+        return None
+    if seconds != seconds or seconds <= 0:  # NaN, or no wait at all
+        return None
+    if seconds >= cap.total_seconds():
+        return cap
+    return timedelta(seconds=seconds)
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
