@@ -20,11 +20,45 @@ with workflow.unsafe.imports_passed_through():
         LoadOrderInput,
         OpenCaseInput,
         OrderInfo,
+        PolicyLoadInput,
     )
+    from activities.policy import PolicyActivities
     from policies.loader import PolicySnapshot
+    from policies.refund_policy import RefundFacts
     from workflows.case.failures import CaseStop, failure_reason
+    from workflows.case.money_hold import MoneyHold
     from workflows.case.options import READ_OPTIONS
     from workflows.refund.contract import RefundRequest
+
+
+async def load_refund_policy() -> PolicySnapshot:
+    return await workflow.execute_local_activity_method(
+        PolicyActivities.load_refund_policy, PolicyLoadInput(), **READ_OPTIONS
+    )
+
+
+def refund_facts(
+    request: RefundRequest,
+    customer: CustomerContext,
+    order: OrderInfo,
+    charge: ChargeState,
+    hold: MoneyHold,
+    now: datetime,
+) -> RefundFacts:
+    """What the refund policy decides on: the request's cap, never its text, and the figures of
+    the systems of record, with what other cases of the customer have in flight."""
+    return RefundFacts(
+        customer_tier=customer.tier,
+        order_placed_at=order.placed_at,
+        charge_amount_cents=charge.amount_cents,
+        already_refunded_cents=charge.amount_refunded_cents,
+        requested_amount_cents=request.requested_amount_cents,
+        recent_refund_count=customer.recent_refund_count,
+        refunded_on_order_in_window_cents=charge.refunded_since_cents,
+        in_flight_cents=hold.in_flight_cents,
+        in_flight_refund_count=hold.in_flight_count,
+        now=now,
+    )
 
 
 async def open_refund_case(request: RefundRequest, snapshot: PolicySnapshot) -> CustomerContext:

@@ -8,25 +8,9 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.billing import BillingActivities
-    from activities.models import (
-        CaseState,
-        ChargeState,
-        CustomerContext,
-        IssueRefundInput,
-        OrderInfo,
-        PolicyLoadInput,
-        RefundResult,
-    )
-    from activities.policy import PolicyActivities
+    from activities.models import CaseState, ChargeState, CustomerContext, OrderInfo, RefundResult
     from policies.loader import PolicySnapshot
-    from policies.refund_policy import (
-        RefundDecision,
-        RefundFacts,
-        Verdict,
-        cumulative_since,
-        evaluate_refund,
-    )
+    from policies.refund_policy import RefundDecision, Verdict, cumulative_since, evaluate_refund
     from workflows.case.contract import (
         DECIDE_APPROVAL_UPDATE,
         STATUS_QUERY,
@@ -35,10 +19,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.money_hold import MoneyHold, OrderTaken
-    from workflows.case.options import (
-        MONEY_OPTIONS,
-        READ_OPTIONS,
-    )
     from workflows.case.record import CaseRecord
     from workflows.refund.approval import RefundApproval
     from workflows.refund.contract import (
@@ -48,7 +28,14 @@ with workflow.unsafe.imports_passed_through():
         RefundStatus,
     )
     from workflows.refund.details import refund_details, refund_search_attributes
-    from workflows.refund.facts import load_charge, load_order, open_refund_case
+    from workflows.refund.facts import (
+        load_charge,
+        load_order,
+        load_refund_policy,
+        open_refund_case,
+        refund_facts,
+    )
+    from workflows.refund.money import issue_refund
     from workflows.refund.outcome import record_refund_outcome
 
 
@@ -136,9 +123,7 @@ class RefundWorkflow:
 
     async def _load_policy(self) -> PolicySnapshot:
         self._record.set_state("evaluating")
-        return await workflow.execute_local_activity_method(
-            PolicyActivities.load_refund_policy, PolicyLoadInput(), **READ_OPTIONS
-        )
+        return await load_refund_policy()
 
     async def _hold_order(
         self,
@@ -179,18 +164,7 @@ class RefundWorkflow:
         order: OrderInfo,
         charge: ChargeState,
     ) -> RefundDecision:
-        facts = RefundFacts(
-            customer_tier=customer.tier,
-            order_placed_at=order.placed_at,
-            charge_amount_cents=charge.amount_cents,
-            already_refunded_cents=charge.amount_refunded_cents,
-            requested_amount_cents=self._request.requested_amount_cents,
-            recent_refund_count=customer.recent_refund_count,
-            refunded_on_order_in_window_cents=charge.refunded_since_cents,
-            in_flight_cents=self._hold.in_flight_cents,
-            in_flight_refund_count=self._hold.in_flight_count,
-            now=workflow.now(),
-        )
+        facts = refund_facts(self._request, customer, order, charge, self._hold, workflow.now())
         return evaluate_refund(snapshot.policy, facts)
 
     def _evaluate(
@@ -284,24 +258,9 @@ class RefundWorkflow:
     async def _issue_refund(
         self, decision: RefundDecision, order: OrderInfo, approval_id: str | None
     ) -> RefundResult:
-        assert order.charge_id is not None
         self._record.set_state("refunding")
-        workflow_id = workflow.info().workflow_id
-        refund = await workflow.execute_activity_method(
-            BillingActivities.issue_refund,
-            IssueRefundInput(
-                # Bound to the case and the step, never the attempt: a retry finds the first refund.
-                idempotency_key=f"{workflow_id}:refund",
-                charge_id=order.charge_id,
-                amount_cents=decision.amount_cents,
-                currency=self._status.currency or order.currency,
-                ticket_id=self._request.ticket_id,
-                workflow_id=workflow_id,
-                approval_request_id=approval_id,
-            ),
-            summary=f"Refund {decision.amount_cents} cents on {order.charge_id}",
-            **MONEY_OPTIONS,
-        )
+        currency = self._status.currency or order.currency
+        refund = await issue_refund(self._request, decision, order, currency, approval_id)
         self._status.refund_id = refund.refund_id
         self._record.note(
             "billing",
