@@ -6,10 +6,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import CaseState, CustomerContext, CustomerReply
-    from integrations.knowledge.models import Citation, citations_for
+    from activities.models import CaseState, CustomerContext
+    from integrations.knowledge.models import citations_for
     from policies.loader import RoutingPolicySnapshot
-    from policies.routing_policy import Route, RouteDecision, RoutingFacts, RoutingPolicy
+    from policies.routing_policy import RouteDecision, RoutingFacts
     from policies.ticket_routing import answer_delivery, route_ticket
     from policies.triage_schema import TriageResult
     from workflows.case.contract import STATUS_QUERY
@@ -31,21 +31,19 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
     )
     from workflows.ticket.details import ticket_details, ticket_search_attributes
-    from workflows.ticket.handoff import handoff_package
+    from workflows.ticket.endings import TicketEndings
     from workflows.ticket.lookups import (
         child_workflow_id,
         draft_cited_answer,
         load_routing_policy,
         open_ticket_case,
-        post_handoff,
         search_help_center,
         triage_text,
     )
-    from workflows.ticket.records import queue_message, record_ticket_outcome, write_audit
 
 
 @workflow.defn(name=TICKET_WORKFLOW)
-class TicketWorkflow:
+class TicketWorkflow(TicketEndings):
     """Handles one incoming ticket: reads the customer, triages the text, and follows the routing
     policy to start a process as a child workflow, answer from the help center with citations,
     ask the customer for a missing detail and wait for the reply, or hand the ticket to a person
@@ -95,11 +93,6 @@ class TicketWorkflow:
     @property
     def _rounds(self) -> int:
         return self._status.clarification_rounds
-
-    @property
-    def _policy(self) -> RoutingPolicy:
-        assert self._snapshot is not None, "the routing policy is loaded first"
-        return self._snapshot.policy
 
     @workflow.run
     async def run(self, request: TicketRequest) -> TicketOutcome:
@@ -286,85 +279,3 @@ class TicketWorkflow:
             sources=answer.citations,
             draft=answer.reply.body,
         )
-
-    async def _escalate(
-        self,
-        reason: str,
-        next_step: str,
-        *,
-        sources: list[Citation] | None = None,
-        draft: str | None = None,
-    ) -> TicketOutcome:
-        r, triage = self._request, self._triage
-        package = handoff_package(
-            handoff_id=str(workflow.uuid4()),
-            workflow_id=workflow.info().workflow_id,
-            request=r,
-            triage=triage,
-            route=self._decision,
-            customer=self._customer,
-            reason=reason,
-            next_step=next_step,
-            tried=self._status.tried,
-            sources=sources or [],
-            draft=draft,
-            now=workflow.now(),
-        )
-        self._status.handoff = package
-        try:
-            delivery = await post_handoff(package, self._policy.handoff.slack_channel)
-            self._tried(f"Handed off to a person via {delivery.delivered_via}")
-        except ActivityError as err:
-            # The package is still in this workflow's status and history; the customer must
-            # still hear that a person is taking over.
-            self._tried(f"Posting the hand-off failed: {failure_reason(err)}")
-        name = self._customer.name if self._customer else None
-        outcome = await self._finish(
-            "escalated",
-            self._status.route or "escalate",
-            f"Handed to a person: {reason}",
-            ticket_replies.person_taking_over(r.ticket_id, name),
-        )
-        outcome.handoff_id = package.handoff_id
-        return outcome
-
-    async def _close_unanswered(self) -> TicketOutcome:
-        hours = self._policy.clarification.close_after_hours
-        self._tried(f"No reply within {hours:g} hours; ticket closed")
-        name = self._customer.name if self._customer else None
-        reply = ticket_replies.closed_without_reply(self._request.ticket_id, name)
-        return await self._finish(
-            "expired",
-            "clarify",
-            f"Closed: the customer did not reply within {hours:g} hours.",
-            reply,
-        )
-
-    async def _finish(
-        self, state: CaseState, route: Route | None, resolution: str, reply: CustomerReply | None
-    ) -> TicketOutcome:
-        r = self._request
-        self._record.note("supportflow", state, resolution)
-        await record_ticket_outcome(
-            r,
-            state=state,
-            resolution=resolution,
-            order_id=r.order_id or (self._triage.order_id if self._triage else None),
-            policy_version=self._status.routing_policy_version,
-            audit=self._record.take_audit(),
-            reply=reply,
-        )
-        self._status.resolution = resolution
-        self._record.set_state(state)
-        return TicketOutcome(ticket_id=r.ticket_id, state=state, route=route, resolution=resolution)
-
-    async def _message(self, key: str, reply: CustomerReply) -> None:
-        await queue_message(self._request, key, reply)
-
-    async def _write_audit(self, step: str) -> None:
-        await write_audit(
-            self._request, step, self._record.take_audit(), self._status.routing_policy_version
-        )
-
-    def _tried(self, step: str) -> None:
-        self._status.tried.append(step)
