@@ -22,8 +22,10 @@ Requirement = Literal["order_id"]
 Delivery = Literal["send", "review"]
 
 
-class ProcessSpec(BaseModel):
-    """A support process that runs as a child workflow, registered by its workflow type name."""
+class RoutedProcess(BaseModel):
+    """How triage routes to a registered process (workflows/registry.py): what the ticket must
+    name first, and the step a person would take. `workflow` must be the registered workflow
+    type; tests/policies/test_routing_processes.py checks it."""
 
     workflow: str
     requires: list[Requirement] = []
@@ -82,7 +84,7 @@ class HandoffPolicy(BaseModel):
 
 class RoutingPolicy(BaseModel):
     version: str
-    processes: dict[str, ProcessSpec]
+    processes: dict[str, RoutedProcess]
     intents: dict[Intent, IntentRule]
     escalation: EscalationTriggers
     clarification: ClarificationPolicy

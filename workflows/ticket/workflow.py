@@ -201,7 +201,7 @@ class TicketWorkflow(TicketEndings):
     async def _start_process(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
         process = decision.process or ""
         child = process_named(process)
-        if child is None or child.from_ticket is None or decision.workflow is None:
+        if child is None or child.from_ticket is None:
             return await self._escalate(
                 f"The {process!r} process is not available on this worker.",
                 decision.recommended_next_step,
@@ -209,18 +209,18 @@ class TicketWorkflow(TicketEndings):
         child_id = child_workflow_id(process)
         self._status.process = process
         self._status.process_workflow_id = child_id
-        self._tried(f"Started {decision.workflow} as {child_id}")
+        self._tried(f"Started {child.workflow_name} as {child_id}")
         await self._write_audit("routed")
         self._record.set_state("in_process")
         try:
             outcome = await workflow.execute_child_workflow(
-                decision.workflow,
+                child.workflow_name,
                 child.from_ticket(self._request, triage),
                 id=child_id,
                 result_type=child.outcome,
             )
         except ChildWorkflowError as err:
-            self._tried(f"{decision.workflow} failed: {failure_reason(err)}")
+            self._tried(f"{child.workflow_name} failed: {failure_reason(err)}")
             return await self._escalate(
                 f"The {process} process failed.", decision.recommended_next_step
             )
