@@ -16,14 +16,13 @@ from temporalio.client import (
     Client,
     WorkflowHandle,
     WorkflowQueryRejectedError,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import QueryRejectCondition
 from temporalio.service import RPCError, RPCStatusCode
 
 from worker.approval_refusals import ApprovalRefused, CaseUnavailable, refusal_from
 from worker.approval_submissions import ApproveSubmission, RejectSubmission
+from worker.case_updates import UPDATE_RPC_TIMEOUT, update_answers
 from workflows.case.contract import (
     DECIDE_APPROVAL_UPDATE,
     STATUS_QUERY,
@@ -36,7 +35,6 @@ from workflows.refund.contract import RefundStatus
 log = logging.getLogger("supportflow.approvals")
 
 # An Update waits for a worker to run the validator; without one it would hang the caller.
-UPDATE_RPC_TIMEOUT = timedelta(seconds=15)
 QUERY_RPC_TIMEOUT = timedelta(seconds=5)
 
 
@@ -181,7 +179,16 @@ async def _execute_update(
     client: Client, workflow_id: str, ticket_id: str, decision: ApprovalDecision
 ) -> ApprovalReceipt:
     handle = client.get_workflow_handle(workflow_id)
-    try:
+
+    async def refused(cause: BaseException) -> Exception:
+        return refusal_from(cause)
+
+    async with update_answers(
+        ticket_id,
+        "decision",
+        refused=refused,
+        missing=lambda: _missing_case_refusal(client, workflow_id, ticket_id),
+    ):
         return await handle.execute_update(
             DECIDE_APPROVAL_UPDATE,
             decision,
@@ -191,16 +198,6 @@ async def _execute_update(
             result_type=ApprovalReceipt,
             rpc_timeout=UPDATE_RPC_TIMEOUT,
         )
-    except WorkflowUpdateFailedError as failed:
-        raise refusal_from(failed.cause) from failed
-    except WorkflowUpdateRPCTimeoutOrCancelledError as timeout:
-        raise CaseUnavailable(
-            f"The case for ticket {ticket_id} did not answer in time; is a worker running?"
-        ) from timeout
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise await _missing_case_refusal(client, workflow_id, ticket_id) from err
-        raise CaseUnavailable(f"Temporal refused the decision: {err}") from err
 
 
 async def _missing_case_refusal(

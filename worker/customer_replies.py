@@ -9,21 +9,19 @@ Temporal error surface as a server error.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 from temporalio.client import (
     Client,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from integrations.card_numbers import redact_card_numbers
 from worker.approval_refusals import CaseUnavailable
+from worker.case_updates import UPDATE_RPC_TIMEOUT, update_answers
 from workflows.case.contract import case_workflow_id
 from workflows.ticket.contract import (
     CUSTOMER_REPLY_UPDATE,
@@ -35,7 +33,6 @@ from workflows.ticket.contract import (
 ReplyRefusalCode = Literal["not_found", "not_awaiting_reply", "case_closed"]
 
 # An Update waits for a worker to run the validator; without one it would hang the caller.
-UPDATE_RPC_TIMEOUT = timedelta(seconds=15)
 REPLY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 _BLANK = re.compile(r"^\s*$")
 
@@ -81,7 +78,12 @@ async def send_reply(client: Client, ticket_id: str, reply: ReplySubmission) -> 
     handle = client.get_workflow_handle(workflow_id)
     # Card numbers never reach the workflow's history; the flag makes the reply say why.
     redaction = redact_card_numbers(reply.text)
-    try:
+    async with update_answers(
+        ticket_id,
+        "reply",
+        refused=lambda cause: _refusal_from(client, workflow_id, ticket_id, cause),
+        missing=lambda: _missing_case_refusal(client, workflow_id, ticket_id),
+    ):
         receipt = await handle.execute_update(
             CUSTOMER_REPLY_UPDATE,
             CustomerReplyInput(
@@ -92,16 +94,6 @@ async def send_reply(client: Client, ticket_id: str, reply: ReplySubmission) -> 
             result_type=ReplyReceipt,
             rpc_timeout=UPDATE_RPC_TIMEOUT,
         )
-    except WorkflowUpdateFailedError as failed:
-        raise await _refusal_from(client, workflow_id, ticket_id, failed.cause) from failed
-    except WorkflowUpdateRPCTimeoutOrCancelledError as timeout:
-        raise CaseUnavailable(
-            f"The case for ticket {ticket_id} did not answer in time; is a worker running?"
-        ) from timeout
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise await _missing_case_refusal(client, workflow_id, ticket_id) from err
-        raise CaseUnavailable(f"Temporal refused the reply: {err}") from err
     return ReplyAccepted(ticket_id=ticket_id, workflow_id=workflow_id, **receipt.model_dump())
 
 
