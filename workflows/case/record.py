@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import AuditEntry, CaseState
+    from workflows.case.contract import CaseStatus
 
 # Long details (a policy reason, a failure message) are cut so one note never bloats a record.
 NOTE_DETAIL_LIMIT = 500
+
+Status = TypeVar("Status", bound=CaseStatus)
 
 SearchAttributesFor = Callable[[CaseState], list[SearchAttributeUpdate[Any]] | None]
 
@@ -67,3 +70,19 @@ class CaseRecord:
 
     def show_details(self) -> None:
         workflow.set_current_details(self._details())
+
+
+def opened_status(
+    status_type: type[Status], *, ticket_id: str, customer_id: str, order_id: str | None
+) -> Status:
+    """A new case's status: received, under this workflow's id. Each process's status names
+    its own `process`, which the shared base leaves to it."""
+    return status_type.model_validate(
+        {
+            "ticket_id": ticket_id,
+            "workflow_id": workflow.info().workflow_id,
+            "state": "received",
+            "customer_id": customer_id,
+            "order_id": order_id,
+        }
+    )

@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.money_hold import MoneyHold, OrderTaken
-    from workflows.case.record import CaseRecord
+    from workflows.case.record import CaseRecord, opened_status
     from workflows.refund.approval import RefundApproval
     from workflows.refund.contract import (
         REFUND_WORKFLOW,
@@ -58,10 +58,9 @@ class RefundWorkflow:
         self._request = request
         self._hold = MoneyHold("refund", request.ticket_id)
         self._refunds_since: datetime | None = None
-        self._status = RefundStatus(
+        self._status = opened_status(
+            RefundStatus,
             ticket_id=request.ticket_id,
-            workflow_id=workflow.info().workflow_id,
-            state="received",
             customer_id=request.customer_id,
             order_id=request.order_id,
         )

@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.contract import STATUS_QUERY
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.case.failures import failure_reason
-    from workflows.case.record import CaseRecord
+    from workflows.case.record import CaseRecord, opened_status
     from workflows.refund.contract import RefundOutcome
     from workflows.registry import process_named
     from workflows.search_attributes import INTENT
@@ -59,10 +59,9 @@ class TicketWorkflow(TicketEndings):
         self._snapshot: RoutingPolicySnapshot | None = None
         self._triage: TriageResult | None = None
         self._decision: RouteDecision | None = None
-        self._status = TicketStatus(
+        self._status = opened_status(
+            TicketStatus,
             ticket_id=request.ticket_id,
-            workflow_id=workflow.info().workflow_id,
-            state="received",
             customer_id=request.customer_id,
             order_id=request.order_id,
         )

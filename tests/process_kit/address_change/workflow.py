@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.case.failures import failure_reason
     from workflows.case.options import READ_OPTIONS, RECORD_OPTIONS
-    from workflows.case.record import CaseRecord
+    from workflows.case.record import CaseRecord, opened_status
     from workflows.search_attributes import CASE_STATE, PROCESS
 
 
@@ -52,10 +52,9 @@ class AddressChangeWorkflow:
         self._request = request
         self._policy: AddressPolicy | None = None
         self._policy_version: str | None = None
-        self._status = AddressChangeStatus(
+        self._status = opened_status(
+            AddressChangeStatus,
             ticket_id=request.ticket_id,
-            workflow_id=workflow.info().workflow_id,
-            state="received",
             customer_id=request.customer_id,
             order_id=request.order_id,
         )
