@@ -23,38 +23,30 @@ def retry_after(
     """The delay in `Retry-After` (delay-seconds, or with `http_date` an HTTP date relative to
     `now`, default the current time), preferring `retry-after-ms` when `milliseconds` is set
     (OpenAI sends it); capped at `cap`, and None when absent, not positive or unusable."""
-    delay: timedelta | None = None
     if milliseconds and (ms := _header(headers, "retry-after-ms")) is not None:
-        delay = _seconds(ms, cap, scale=0.001)
-    if delay is None and (value := _header(headers, "retry-after")) is not None:
-        delay = _seconds(value, cap)
-        if delay is None and http_date and not _is_number(value):
-            delay = _until(value, now)
-    if delay is None or delay <= timedelta(0):
+        delay = _number(ms, cap, scale=0.001)
+        if delay:  # an unusable or zero value falls back to Retry-After
+            return delay
+    if (value := _header(headers, "retry-after")) is None:
+        return None
+    delay = _number(value, cap)
+    if delay is None:  # not a number: an HTTP date, where the system sends those
+        delay = _until(value, now) if http_date else None
+    if not delay or delay <= timedelta(0):
         return None
     return min(delay, cap)
 
 
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _seconds(value: str, cap: timedelta, scale: float = 1.0) -> timedelta | None:
-    """A number of seconds (or `scale`d units); a huge or infinite one is the cap, since
-    `timedelta` cannot hold it, and NaN is unusable."""
+def _number(value: str, cap: timedelta, scale: float = 1.0) -> timedelta | None:
+    """None when `value` is not a number; otherwise the delay it says (in `scale`d seconds):
+    zero for NaN or no wait, the cap for a huge or infinite one that `timedelta` cannot hold."""
     try:
         seconds = float(value) * scale
     except ValueError:
         return None
-    if seconds != seconds or seconds <= 0:  # NaN, or no wait at all
-        return None
-    if seconds >= cap.total_seconds():
-        return cap
-    return timedelta(seconds=seconds)
+    if seconds != seconds or seconds <= 0:
+        return timedelta(0)
+    return cap if seconds >= cap.total_seconds() else timedelta(seconds=seconds)
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:

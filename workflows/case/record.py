@@ -10,8 +10,7 @@ histories have) and how the details read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
@@ -28,17 +27,12 @@ Status = TypeVar("Status", bound=CaseStatus)
 SearchAttributesFor = Callable[[CaseState], list[SearchAttributeUpdate[Any]] | None]
 
 
-class CaseStatusLike(Protocol):
-    state: CaseState
-    updated_at: datetime | None
-
-
 class CaseRecord:
     """Notes, audit batches, state and details of one case."""
 
     def __init__(
         self,
-        status: CaseStatusLike,
+        status: CaseStatus,
         *,
         search_attributes: SearchAttributesFor,
         details: Callable[[], str],

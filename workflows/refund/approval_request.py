@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from activities.models import ApprovalNotice, ApprovalRequestRecord, CustomerContext, OrderInfo
-from policies.approval_levels import ApprovalLevel
 from policies.identity import canonical_person_id
 from policies.loader import PolicySnapshot
 from policies.refund_policy import RefundDecision, Verdict
@@ -23,7 +22,6 @@ from workflows.refund.contract import RefundRequest
 class RefundApproval:
     """One approval request: the gate's pending request, its CRM record and the notice."""
 
-    level: ApprovalLevel
     pending: PendingApproval
     remind_at: datetime
     record: ApprovalRequestRecord
@@ -99,7 +97,6 @@ def refund_approval(
         expires_at=expires_at,
     )
     return RefundApproval(
-        level=level,
         pending=pending,
         remind_at=now + timedelta(hours=policy.approval_reminder_after_hours),
         record=record,
