@@ -43,6 +43,9 @@ DUPLICATE_REFUND_DETECTED = "DuplicateRefundDetected"
 # Stripe answered the create, yet the refund is not in the charge's list yet; the next attempt's
 # pre-check decides (retryable).
 REFUND_NOT_LISTED = "RefundNotListed"
+# The same two for customer balance credits (billing adjustments).
+DUPLICATE_CREDIT_DETECTED = "DuplicateCreditDetected"
+CREDIT_NOT_LISTED = "CreditNotListed"
 # Not enough of the attempt's start-to-close timeout is left to be sure a refund POST ends
 # before Temporal could start another attempt (retryable: the next attempt has a full budget).
 ATTEMPT_TOO_SHORT = "RefundAttemptTooShort"
@@ -62,6 +65,7 @@ NON_RETRYABLE_TYPES = (
     REFUND_CURRENCY_MISMATCH,
     REFUND_FAILED,
     DUPLICATE_REFUND_DETECTED,
+    DUPLICATE_CREDIT_DETECTED,
 )
 
 # A Retry-After longer than this is capped: one misbehaving header must not park a refund for

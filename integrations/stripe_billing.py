@@ -98,6 +98,12 @@ class StripeBilling:
             http_client=stripe.RequestsClient(timeout=timeout_seconds),
         )
 
+    @property
+    def client(self) -> stripe.StripeClient:
+        """The configured client (key, base, timeout, no SDK retries), for the adapters of other
+        Stripe objects on the same account (stripe_billing_history, stripe_customer_credits)."""
+        return self._client
+
     def get_charge(self, charge_id: str) -> StripeCharge:
         charge = self._client.v1.charges.retrieve(charge_id)
         return StripeCharge(

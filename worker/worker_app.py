@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.billing import BillingActivities
+from activities.billing_history import BillingHistoryActivities
 from activities.chat import ChatActivities
 from activities.commerce import CommerceActivities
 from activities.crm import CrmActivities
@@ -19,6 +20,7 @@ from activities.policy import PolicyActivities
 from integrations.commerce import SqlCommerce
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
+from integrations.stripe_billing_history import StripeBillingHistory
 from policies.loader import load_refund_policy
 from worker.activity_wiring import chat_activities, slack_approvals
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
@@ -75,6 +77,7 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
     crm = CrmActivities(deps.store)
     commerce = CommerceActivities(SqlCommerce(deps.store))
     billing = BillingActivities(deps.billing)
+    history = BillingHistoryActivities(StripeBillingHistory(deps.billing.client))
     chat = deps.chat
     return [
         crm.open_case,
@@ -89,6 +92,7 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
         commerce.load_order,
         billing.get_charge_state,
         billing.issue_refund,
+        history.load_billing_history,
         chat.post_approval_request,
         chat.update_approval_message,
         chat.post_approval_reminder,

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from workflows.billing_dispute.spec import BILLING_DISPUTE
 from workflows.case.process_spec import ProcessSpec
 from workflows.refund.spec import REFUND
 from workflows.ticket.spec import TRIAGE
 
-PROCESSES: Mapping[str, ProcessSpec] = {spec.name: spec for spec in (REFUND, TRIAGE)}
+PROCESSES: Mapping[str, ProcessSpec] = {
+    spec.name: spec for spec in (REFUND, TRIAGE, BILLING_DISPUTE)
+}
 
 
 def process_named(

@@ -1,0 +1,141 @@
+"""Billing-dispute cases on a real worker (time-skipping server, no workflow cache), against the
+Stripe sandbox and a SQLite CRM; every history a test produced is replayed at the end."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest_asyncio
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from activities.models import OrderLineInfo
+from integrations.crm_store import CrmStore, CustomerView
+from integrations.stripe_billing import StripeBilling
+from tests.workflows.conftest import HISTORY_DIR
+from worker.local_stack.billing_customers import (
+    BillingCustomer,
+    add_billing_customer,
+    add_paid_order,
+)
+from worker.settings import Settings
+from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
+from workflows.billing_dispute.contract import (
+    BillingDisputeOutcome,
+    BillingDisputeRequest,
+    BillingDisputeStatus,
+)
+from workflows.billing_dispute.workflow import BillingDisputeWorkflow
+
+
+@dataclass
+class Complaint:
+    customer: BillingCustomer
+    request: BillingDisputeRequest
+    charges: list[str] = field(default_factory=list)
+
+
+def seed_complaint(
+    store: CrmStore,
+    billing: StripeBilling,
+    *,
+    order_total_cents: int,
+    charged_cents: list[int],
+    now: datetime,
+    tier: str = "standard",
+) -> Complaint:
+    """A customer whose one order was paid by `charged_cents`, complaining about it."""
+    suffix = uuid.uuid4().hex[:10]
+    customer = add_billing_customer(
+        store,
+        billing.client,
+        CustomerView(
+            id=f"cus_{suffix}", name="Dana Test", email=f"{suffix}@example.com", tier=tier
+        ),
+    )
+    order_id = f"ord_{suffix}"
+    charges = add_paid_order(
+        store,
+        billing.client,
+        customer,
+        order_id=order_id,
+        line=OrderLineInfo(
+            sku="PLAN-1", title="Annual plan", quantity=1, unit_price_cents=order_total_cents
+        ),
+        placed_at=now - timedelta(days=2),
+        charged_cents=charged_cents,
+    )
+    request = BillingDisputeRequest(
+        ticket_id=f"T-{suffix}",
+        customer_id=customer.customer_id,
+        subject="Charged twice?",
+        body="I think I was charged twice for my order.",
+    )
+    return Complaint(customer=customer, request=request, charges=charges)
+
+
+class DisputeRunner:
+    def __init__(self, env: WorkflowEnvironment, task_queue: str) -> None:
+        self.env = env
+        self.client = env.client
+        self.task_queue = task_queue
+        self.handles: list[WorkflowHandle] = []
+
+    async def seed(self, store: CrmStore, billing: StripeBilling, **case: object) -> Complaint:
+        return seed_complaint(store, billing, now=await self.env.get_current_time(), **case)  # type: ignore[arg-type]
+
+    async def start(
+        self, request: BillingDisputeRequest
+    ) -> WorkflowHandle[BillingDisputeWorkflow, BillingDisputeOutcome]:
+        handle = await self.client.start_workflow(
+            BillingDisputeWorkflow.run,
+            request,
+            id=f"ticket-{request.ticket_id}",
+            task_queue=self.task_queue,
+        )
+        self.handles.append(handle)
+        return handle
+
+    async def keep(self, handle: WorkflowHandle, name: str) -> None:
+        """Stores the history under tests/histories when SUPPORTFLOW_RECORD_HISTORIES=1."""
+        if os.environ.get("SUPPORTFLOW_RECORD_HISTORIES") != "1":
+            return
+        history = await handle.fetch_history()
+        (HISTORY_DIR / f"billing_dispute_{name}.json").write_text(history.to_json())
+
+    async def replay_all(self) -> None:
+        for handle in self.handles:
+            with contextlib.suppress(RPCError):
+                await handle.terminate("test ended")
+        replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+        for handle in self.handles:
+            await replayer.replay_workflow(await handle.fetch_history())
+
+
+async def dispute_status(handle: WorkflowHandle) -> BillingDisputeStatus:
+    return await handle.query("status", result_type=BillingDisputeStatus)
+
+
+@pytest_asyncio.fixture
+async def disputes(
+    time_skipping_env: WorkflowEnvironment, worker_deps: WorkerDeps, task_queue: str
+) -> AsyncIterator[DisputeRunner]:
+    worker = build_worker(
+        time_skipping_env.client,
+        Settings(),
+        deps=worker_deps,
+        task_queue=task_queue,
+        max_cached_workflows=0,
+    )
+    runner = DisputeRunner(time_skipping_env, task_queue)
+    async with worker:
+        yield runner
+    await runner.replay_all()

@@ -1,0 +1,125 @@
+"""BillingDisputeWorkflow on the time-skipping server: a duplicate refunded on its own, an
+over-charge refunded after approval (or not, when rejected), and an itemised answer when nothing
+is wrong. Outcomes are asserted in Stripe (refunds on the charges) and the CRM (outbox, refund
+rows), not only in what the workflow returns."""
+
+from __future__ import annotations
+
+import asyncio
+
+from integrations.crm_store import CrmStore
+from integrations.stripe_billing import IDEMPOTENCY_METADATA_KEY, StripeBilling
+from tests.workflows.billing_dispute.conftest import DisputeRunner, dispute_status
+from workflows.case.contract import ApprovalDecision, ApprovalReceipt
+
+
+async def _awaiting_approval(handle):  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        status = await dispute_status(handle)
+        if status.state == "awaiting_approval" and status.pending_approval is not None:
+            return status
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never waited for approval: {status}")
+
+
+async def test_duplicate_charge_is_refunded_once_without_approval(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=2_500, charged_cents=[2_500, 2_500]
+    )
+    handle = await disputes.start(case.request)
+    outcome = await handle.result()
+
+    assert outcome.state == "resolved"
+    assert [f.kind for f in outcome.findings] == ["duplicate_charge"]
+    duplicate = outcome.findings[0].charge_id
+    assert duplicate in case.charges and outcome.findings[0].matches_charge_id in case.charges
+    assert [(a.method, a.charge_id, a.amount_cents) for a in outcome.adjustments] == [
+        ("refund", duplicate, 2_500)
+    ]
+    refunds = stripe_billing.list_refunds(duplicate)
+    assert len(refunds) == 1 and refunds[0].amount_cents == 2_500
+    assert refunds[0].metadata[IDEMPOTENCY_METADATA_KEY] == f"{handle.id}:adjust:{duplicate}"
+    other = next(c for c in case.charges if c != duplicate)
+    assert stripe_billing.list_refunds(other) == []
+    [reply] = crm_store.list_outbox(case.request.ticket_id)
+    assert "charged twice" in reply.body and refunds[0].refund_id in reply.body
+    assert crm_store.get_ticket(case.request.ticket_id).status == "resolved"  # type: ignore[union-attr]
+    await disputes.keep(handle, "duplicate_auto_adjusted")
+
+
+async def test_over_charge_waits_for_approval_then_refunds_the_difference(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=10_000, charged_cents=[40_000]
+    )
+    handle = await disputes.start(case.request)
+    status = await _awaiting_approval(handle)
+    pending = status.pending_approval
+    assert pending is not None and pending.amount_cents == 30_000 and pending.level == "single"
+    assert stripe_billing.list_refunds(case.charges[0]) == []
+
+    receipt = await handle.execute_update(
+        "decide_approval",
+        ApprovalDecision(request_id=pending.request_id, approver="alice", decision="approve"),
+        result_type=ApprovalReceipt,
+    )
+    assert receipt.status == "approved"
+    outcome = await handle.result()
+
+    assert outcome.state == "resolved"
+    assert [f.kind for f in outcome.findings] == ["above_order_total"]
+    [refund] = stripe_billing.list_refunds(case.charges[0])
+    assert refund.amount_cents == 30_000
+    [reply] = crm_store.list_outbox(case.request.ticket_id)
+    assert "too much" in reply.body and "300.00 USD" in reply.body
+    await disputes.keep(handle, "over_charge_approved")
+
+
+async def test_rejected_adjustment_moves_no_money(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=10_000, charged_cents=[40_000]
+    )
+    handle = await disputes.start(case.request)
+    pending = (await _awaiting_approval(handle)).pending_approval
+    assert pending is not None
+    await handle.execute_update(
+        "decide_approval",
+        ApprovalDecision(
+            request_id=pending.request_id, approver="bob", decision="reject", reason="checked"
+        ),
+    )
+    outcome = await handle.result()
+    assert outcome.state == "rejected" and outcome.adjustments == []
+    assert stripe_billing.list_refunds(case.charges[0]) == []
+
+
+async def test_nothing_wrong_gets_an_itemised_answer(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=4_200, charged_cents=[4_200]
+    )
+    handle = await disputes.start(case.request)
+    outcome = await handle.result()
+    assert outcome.state == "resolved" and outcome.findings == [] and outcome.adjustments == []
+    assert stripe_billing.list_refunds(case.charges[0]) == []
+    [reply] = crm_store.list_outbox(case.request.ticket_id)
+    assert case.charges[0] in reply.body and "42.00 USD" in reply.body
+    await disputes.keep(handle, "nothing_found")
+
+
+async def test_unrecognised_charge_goes_to_a_person(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=2_500, charged_cents=[2_500, 2_500]
+    )
+    request = case.request.model_copy(update={"complaint": "unrecognised_charge"})
+    outcome = await (await disputes.start(request)).result()
+    assert outcome.state == "escalated" and outcome.adjustments == []
+    assert all(stripe_billing.list_refunds(c) == [] for c in case.charges)

@@ -1,0 +1,123 @@
+"""The facts a billing complaint is decided on, read from the systems of record: the policy, the
+customer (opening the case in the CRM), their Stripe billing history, the totals of the orders
+the charges name, and each wrong charge as Stripe sees it now. Reads are local activities; a
+read that fails for good stops the case with the reason, as a person must look at it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.billing import BillingActivities
+    from activities.billing_history import BillingHistoryActivities, BillingHistoryInput
+    from activities.commerce import CommerceActivities
+    from activities.crm import CrmActivities
+    from activities.models import (
+        ChargeState,
+        ChargeStateInput,
+        CustomerContext,
+        LoadOrderInput,
+        OpenCaseInput,
+        ProcessPolicyInput,
+    )
+    from activities.policy import PolicyActivities
+    from integrations.billing_history_records import BillingHistory
+    from policies.billing_discrepancies import Discrepancy
+    from policies.billing_dispute import POLICY_NAME, BillingDisputePolicy
+    from workflows.billing_dispute.contract import BillingDisputeRequest
+    from workflows.case.failures import CaseStop, failure_reason
+    from workflows.case.options import READ_OPTIONS
+
+# Order totals are read for at most this many orders named by charges in the window.
+MAX_ORDERS_READ = 20
+
+
+async def load_policy() -> tuple[BillingDisputePolicy, str]:
+    document = await workflow.execute_local_activity_method(
+        PolicyActivities.load_process_policy,
+        ProcessPolicyInput(name=POLICY_NAME),
+        summary="Load billing-dispute policy",
+        **READ_OPTIONS,
+    )
+    return BillingDisputePolicy.model_validate(document.data), document.version_tag
+
+
+async def open_dispute_case(request: BillingDisputeRequest) -> CustomerContext:
+    try:
+        return await workflow.execute_local_activity_method(
+            CrmActivities.open_case,
+            OpenCaseInput(
+                ticket_id=request.ticket_id,
+                workflow_id=workflow.info().workflow_id,
+                process="billing_dispute",
+                customer_id=request.customer_id,
+                order_id=request.order_id,
+                subject=request.subject,
+                body=request.body,
+                requested_by=request.requested_by,
+                channel=request.channel,
+            ),
+            summary="Open case in CRM",
+            **READ_OPTIONS,
+        )
+    except (ActivityError, ApplicationError) as err:
+        raise CaseStop("escalated", f"Could not load the customer: {failure_reason(err)}") from None
+
+
+async def load_history(customer: CustomerContext, since: datetime) -> BillingHistory:
+    try:
+        return await workflow.execute_local_activity_method(
+            BillingHistoryActivities.load_billing_history,
+            BillingHistoryInput(customer_email=customer.email, since=since),
+            summary="Read charges, invoices and subscriptions from Stripe",
+            **READ_OPTIONS,
+        )
+    except (ActivityError, ApplicationError) as err:
+        raise CaseStop(
+            "escalated", f"Could not read the billing history: {failure_reason(err)}"
+        ) from None
+
+
+async def order_totals(history: BillingHistory, customer_id: str) -> dict[str, int]:
+    """Totals of the orders the charges name; an order the commerce system does not have (or
+    not for this customer) has no total, so no charge is compared with it."""
+    names = list(dict.fromkeys(c.order_id for c in history.charges if c.order_id))
+    totals: dict[str, int] = {}
+    for order_id in names[:MAX_ORDERS_READ]:
+        try:
+            order = await workflow.execute_local_activity_method(
+                CommerceActivities.load_order,
+                LoadOrderInput(order_id=order_id, customer_id=customer_id),
+                summary=f"Load order {order_id}",
+                **READ_OPTIONS,
+            )
+        except (ActivityError, ApplicationError) as err:
+            workflow.logger.info("order %s not compared: %s", order_id, failure_reason(err))
+            continue
+        totals[order.order_id] = order.total_cents
+    return totals
+
+
+async def charges_now(
+    findings: Sequence[Discrepancy], refunds_since: datetime
+) -> dict[str, ChargeState]:
+    """Each wrong charge as Stripe sees it now, with what was refunded on it within the
+    cumulative window (by any process): what bounds and counts against the adjustment."""
+    states: dict[str, ChargeState] = {}
+    for charge_id in dict.fromkeys(f.charge_id for f in findings):
+        try:
+            states[charge_id] = await workflow.execute_local_activity_method(
+                BillingActivities.get_charge_state,
+                ChargeStateInput(charge_id=charge_id, refunds_since=refunds_since),
+                summary=f"Read charge {charge_id}",
+                **READ_OPTIONS,
+            )
+        except (ActivityError, ApplicationError) as err:
+            raise CaseStop(
+                "escalated", f"Could not read charge {charge_id}: {failure_reason(err)}"
+            ) from None
+    return states

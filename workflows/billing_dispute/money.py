@@ -1,0 +1,61 @@
+"""The one step of a billing dispute that moves money: each wrong charge is put right once.
+
+A refund goes through the refund process's own activity (`issue_refund`), so it carries the same
+guarantees: a key bound to the case and the charge (never the attempt) in Idempotency-Key and in
+the refund's metadata, a pre-check of Stripe for a refund already carrying it, and a check after
+creating that only one does.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.billing import BillingActivities
+    from activities.models import IssueRefundInput
+    from policies.billing_discrepancies import Discrepancy
+    from policies.billing_dispute import BillingDisputePolicy
+    from workflows.billing_dispute.contract import Adjustment, BillingDisputeRequest
+    from workflows.case.options import MONEY_OPTIONS
+
+
+def adjustment_key(workflow_id: str, finding: Discrepancy) -> str:
+    return f"{workflow_id}:adjust:{finding.charge_id}"
+
+
+async def refund_excess(
+    request: BillingDisputeRequest, finding: Discrepancy, approval_id: str | None
+) -> Adjustment:
+    workflow_id = workflow.info().workflow_id
+    refund = await workflow.execute_activity_method(
+        BillingActivities.issue_refund,
+        IssueRefundInput(
+            idempotency_key=adjustment_key(workflow_id, finding),
+            charge_id=finding.charge_id,
+            amount_cents=finding.excess_cents,
+            currency=finding.currency,
+            ticket_id=request.ticket_id,
+            workflow_id=workflow_id,
+            approval_request_id=approval_id,
+        ),
+        summary=f"Refund {finding.excess_cents} cents of {finding.charge_id} ({finding.kind})",
+        **MONEY_OPTIONS,
+    )
+    return Adjustment(
+        method="refund",
+        charge_id=refund.charge_id,
+        object_id=refund.refund_id,
+        amount_cents=refund.amount_cents,
+        currency=refund.currency,
+        found_existing=refund.found_existing,
+    )
+
+
+async def adjust(
+    request: BillingDisputeRequest,
+    policy: BillingDisputePolicy,
+    finding: Discrepancy,
+    approval_id: str | None,
+) -> Adjustment:
+    """Puts one wrong charge right the way the policy says for its kind."""
+    return await refund_excess(request, finding, approval_id)

@@ -1,0 +1,343 @@
+"""BillingDisputeWorkflow: one customer's billing complaint, from their Stripe history to an
+adjustment made once and an itemised answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.crm import CrmActivities
+    from activities.models import (
+        CaseOutcomeRecord,
+        CaseState,
+        ChargeState,
+        CustomerContext,
+        CustomerReply,
+        RefundResult,
+    )
+    from integrations.billing_history_records import BilledCharge, BillingHistory
+    from policies.billing_discrepancies import Discrepancy, find_discrepancies
+    from policies.billing_dispute import (
+        AdjustmentVerdict,
+        BillingDisputePolicy,
+        cumulative_since,
+        decide_adjustment,
+        look_back_since,
+    )
+    from workflows.billing_dispute import replies
+    from workflows.billing_dispute.approval import AdjustmentApproval
+    from workflows.billing_dispute.contract import (
+        BILLING_DISPUTE_WORKFLOW,
+        Adjustment,
+        BillingDisputeOutcome,
+        BillingDisputeRequest,
+        BillingDisputeStatus,
+    )
+    from workflows.billing_dispute.details import dispute_details, dispute_search_attributes
+    from workflows.billing_dispute.facts import (
+        charges_now,
+        load_history,
+        load_policy,
+        open_dispute_case,
+        order_totals,
+    )
+    from workflows.billing_dispute.money import adjust
+    from workflows.case.contract import (
+        DECIDE_APPROVAL_UPDATE,
+        STATUS_QUERY,
+        ApprovalDecision,
+        ApprovalReceipt,
+    )
+    from workflows.case.failures import CaseStop, failure_reason
+    from workflows.case.money_hold import MoneyHold, OrderTaken
+    from workflows.case.options import RECORD_OPTIONS
+    from workflows.case.record import CaseRecord, opened_status
+    from workflows.refund.replies import with_card_notice
+
+# A hold outlives any live case (approval expiry plus the money step's two-day retry bound).
+HOLD_MARGIN_HOURS = 72
+
+
+@workflow.defn(name=BILLING_DISPUTE_WORKFLOW)
+class BillingDisputeWorkflow:
+    """Answers a billing complaint: reads the customer's charges, invoices and subscriptions
+    from Stripe over the policy's look-back window, finds what was charged wrongly with the
+    discrepancy rules, lets the billing policy decide (a person approves above its auto-adjust
+    limit), refunds or credits each wrong charge exactly once, and tells the customer, item by
+    item, what was charged, what was wrong and what was done."""
+
+    @workflow.init
+    def __init__(self, request: BillingDisputeRequest) -> None:
+        self._request = request
+        self._holds: list[MoneyHold] = []
+        self._policy_version: str | None = None
+        self._customer: CustomerContext | None = None
+        self._history: BillingHistory | None = None
+        self._status = opened_status(
+            BillingDisputeStatus,
+            ticket_id=request.ticket_id,
+            customer_id=request.customer_id,
+            order_id=request.order_id,
+        )
+        self._record = CaseRecord(
+            self._status,
+            search_attributes=lambda state: dispute_search_attributes(self._status, state),
+            details=lambda: dispute_details(self._status),
+        )
+        self._approval = AdjustmentApproval(request, self._status, self._record)
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self) -> BillingDisputeStatus:
+        return self._status
+
+    @workflow.update(name=DECIDE_APPROVAL_UPDATE)
+    async def decide_approval(self, decision: ApprovalDecision) -> ApprovalReceipt:
+        return await self._approval.decide(decision)
+
+    @decide_approval.validator
+    def _validate_decision(self, decision: ApprovalDecision) -> None:
+        self._approval.validate(decision)
+
+    @workflow.run
+    async def run(self, request: BillingDisputeRequest) -> BillingDisputeOutcome:
+        self._record.set_state("evaluating")
+        try:
+            policy, self._policy_version = await load_policy()
+            self._status.policy_version = self._policy_version
+            self._customer = customer = await open_dispute_case(request)
+            self._history = history = await load_history(
+                customer, look_back_since(policy, workflow.now())
+            )
+            self._status.charges_reviewed = len(history.charges)
+            if request.complaint == "unrecognised_charge" and policy.unrecognised_charge == (
+                "escalate"
+            ):
+                raise CaseStop(
+                    "escalated",
+                    "The customer does not recognise a charge, which may be fraud; the policy "
+                    "sends it to a person with the billing history. Nothing was changed.",
+                )
+            totals = await order_totals(history, customer.customer_id)
+            findings = find_discrepancies(history, totals, policy.rules)
+            if not findings:
+                outcome = await self._nothing_found(policy)
+            else:
+                outcome = await self._put_right(policy, customer, findings)
+        except CaseStop as stop:
+            outcome = await self._finish(stop.state, stop.reason, self._escalation_reply())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return outcome
+
+    async def _nothing_found(self, policy: BillingDisputePolicy) -> BillingDisputeOutcome:
+        self._decided(
+            "nothing_found", f"No discrepancy in the history; policy: {policy.nothing_found}."
+        )
+        if policy.nothing_found == "escalate":
+            raise CaseStop(
+                "escalated", "No billing error was found; the policy sends the case to a person."
+            )
+        return await self._finish(
+            "resolved",
+            "No billing error found; the customer got the itemised charges.",
+            self._reply(
+                lambda name: replies.nothing_wrong(self._request.ticket_id, name, self._charges())
+            ),
+        )
+
+    async def _put_right(
+        self,
+        policy: BillingDisputePolicy,
+        customer: CustomerContext,
+        findings: list[Discrepancy],
+    ) -> BillingDisputeOutcome:
+        for finding in findings:
+            self._record.note("rules", f"found:{finding.kind}", finding.explanation)
+        await self._hold(policy, customer, findings)
+        now = workflow.now()
+        states = await charges_now(findings, cumulative_since(policy, now))
+        findings = _bounded(findings, states)
+        self._status.findings = findings
+        amount = sum(f.excess_cents for f in findings)
+        if amount == 0:
+            raise CaseStop("escalated", "What was charged wrongly has already been refunded.")
+        prior = sum(state.refunded_since_cents or 0 for state in states.values())
+        in_flight = sum(hold.in_flight_cents for hold in self._holds)
+        decision = decide_adjustment(policy, amount, prior, in_flight)
+        self._status.amount_cents = amount
+        self._status.currency = findings[0].currency
+        self._decided(decision.rule, decision.reason)
+        approval_id: str | None = None
+        if decision.verdict is AdjustmentVerdict.NEEDS_APPROVAL:
+            assert self._policy_version is not None
+            approval_id = await self._approval.ask_and_wait(
+                policy, self._policy_version, decision, findings, customer
+            )
+            gate = self._approval.gate
+            if gate.status != "approved":
+                return await self._not_approved(findings)
+        self._record.set_state("refunding")
+        made: list[Adjustment] = []
+        try:
+            for finding in findings:
+                adjustment = await adjust(self._request, policy, finding, approval_id)
+                made.append(adjustment)
+                self._status.adjustments = list(made)
+                self._record.note(
+                    "billing",
+                    f"{adjustment.method}_issued",
+                    f"{adjustment.object_id} {adjustment.amount_cents} {adjustment.currency}"
+                    + (" (found existing)" if adjustment.found_existing else ""),
+                )
+        except ActivityError as err:
+            done = f" Already made: {_listed(made)}." if made else " No money moved."
+            raise CaseStop(
+                "escalated", f"The adjustment could not be made: {failure_reason(err)}.{done}"
+            ) from None
+        return await self._finish(
+            "resolved",
+            f"Adjusted {_listed(made)}.",
+            self._reply(
+                lambda name: replies.adjusted(
+                    self._request.ticket_id, name, self._charges(), findings, made
+                )
+            ),
+            made,
+        )
+
+    async def _not_approved(self, findings: Sequence[Discrepancy]) -> BillingDisputeOutcome:
+        gate = self._approval.gate
+        if gate.status == "rejected" and gate.rejection is not None:
+            reason = gate.rejection.reason
+            state: CaseState = "rejected"
+            why = f"Rejected by {gate.rejection.approver}" + (f": {reason}" if reason else "")
+        else:
+            state, why = "expired", "Approval expired without a decision; escalated to a person."
+        return await self._finish(
+            state,
+            f"{why} Nothing was adjusted.",
+            self._reply(
+                lambda name: replies.not_adjusted(
+                    self._request.ticket_id,
+                    name,
+                    findings,
+                    "our billing team has to review the adjustment first.",
+                )
+            ),
+        )
+
+    async def _hold(
+        self, policy: BillingDisputePolicy, customer: CustomerContext, findings: list[Discrepancy]
+    ) -> None:
+        """One money case per order at a time: each order (or, without one, each charge) the
+        adjustment touches is held, so a refund case on it waits or counts this one."""
+        amounts: dict[str, int] = {}
+        for finding in findings:
+            key = finding.order_id or finding.charge_id
+            amounts[key] = amounts.get(key, 0) + finding.excess_cents
+        for key, amount in amounts.items():
+            hold = MoneyHold("billing_dispute", self._request.ticket_id)
+            try:
+                await hold.take(
+                    order_id=key,
+                    customer_id=customer.customer_id,
+                    amount_cents=amount,
+                    stale_after_hours=policy.approval_expiry_hours + HOLD_MARGIN_HOURS,
+                )
+            except OrderTaken as taken:
+                raise CaseStop(
+                    "escalated",
+                    f"{key} already has a case moving money (ticket {taken.holder_ticket_id}); "
+                    "a person will look at this complaint. Nothing was adjusted.",
+                ) from None
+            self._holds.append(hold)
+
+    def _decided(self, rule: str, reason: str) -> None:
+        self._status.decision_rule = rule
+        self._status.decision_reason = reason
+        self._record.note("policy", f"policy:{rule}", reason)
+
+    def _charges(self) -> list[BilledCharge]:
+        return self._history.charges if self._history else []
+
+    def _reply(self, build: Callable[[str], CustomerReply]) -> CustomerReply | None:
+        """The reply to the customer; None for an unknown customer (a person takes over)."""
+        if self._customer is None:
+            return None
+        return with_card_notice(build(self._customer.name), self._request.card_data_removed)
+
+    def _escalation_reply(self) -> CustomerReply | None:
+        return self._reply(lambda name: replies.with_a_person(self._request.ticket_id, name))
+
+    async def _finish(
+        self,
+        state: CaseState,
+        resolution: str,
+        reply: CustomerReply | None,
+        made: Sequence[Adjustment] = (),
+    ) -> BillingDisputeOutcome:
+        self._status.resolution = resolution
+        if state != "expired":
+            self._status.pending_approval = None
+        self._record.set_state(state)
+        self._record.note("workflow", f"case_{state}", resolution)
+        refund = next((a for a in made if a.method == "refund"), None)
+        await workflow.execute_activity_method(
+            CrmActivities.record_case_outcome,
+            CaseOutcomeRecord(
+                ticket_id=self._request.ticket_id,
+                workflow_id=workflow.info().workflow_id,
+                customer_id=self._customer.customer_id if self._customer else None,
+                order_id=self._request.order_id,
+                status=state,
+                resolution=resolution,
+                policy_version=self._policy_version,
+                refund=RefundResult(
+                    refund_id=refund.object_id,
+                    charge_id=refund.charge_id,
+                    amount_cents=refund.amount_cents,
+                    currency=refund.currency,
+                    status="succeeded",
+                    found_existing=refund.found_existing,
+                )
+                if refund
+                else None,
+                audit=self._record.take_audit(),
+                reply=reply,
+            ),
+            summary=f"Record outcome: {state}",
+            **RECORD_OPTIONS,
+        )
+        # After the outcome is recorded, so the next case on these orders counts this one.
+        for hold in self._holds:
+            await hold.release()
+        return BillingDisputeOutcome(
+            ticket_id=self._request.ticket_id,
+            state=state,
+            resolution=resolution,
+            findings=self._status.findings,
+            adjustments=list(made),
+            policy_version=self._policy_version,
+        )
+
+
+def _bounded(findings: list[Discrepancy], states: dict[str, ChargeState]) -> list[Discrepancy]:
+    """Each finding bounded by what its charge still allows now; fully refunded ones drop out."""
+    bounded = []
+    for finding in findings:
+        state = states[finding.charge_id]
+        left = max(state.amount_cents - state.amount_refunded_cents, 0)
+        if left > 0:
+            bounded.append(
+                finding.model_copy(update={"excess_cents": min(finding.excess_cents, left)})
+            )
+    return bounded
+
+
+def _listed(made: Sequence[Adjustment]) -> str:
+    return ", ".join(
+        f"{a.method} {a.object_id} of {a.amount_cents / 100:,.2f} {a.currency.upper()}"
+        for a in made
+    )
