@@ -73,6 +73,11 @@ REGULATOR_THREATS: list[Pattern] = [
 ]
 
 
+UNRECOGNISED_CHARGE = (
+    r"\b(don'?t|do not|can'?t|cannot)\b[^.?!]{0,10}\brecogni[sz]e\b[^.?!]{0,25}"
+    r"\b(charge|payment|transaction)s?\b"
+)
+
 INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     "refund_request": [
         _p(r"\brefund(ed|s)?\b", 2.0),
@@ -124,12 +129,20 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
     ],
     "billing_question": [
         _p(r"\b(invoice|receipt|billing|billed|vat|tax id)\b", 2.0),
-        _p(r"\b(charged|billed) (me )?(twice|two times|double|two)\b|\bdouble[- ]charged?\b", 3.0),
         _p(r"\bsubscription|\brenewal|\bplan\b|\bupgrade\b|\bdowngrade\b", 1.5),
         _p(r"\b(update|change) (my )?(card|payment method|billing)", 2.5),
         _p(r"\bpayment (failed|declined|didn'?t go through)\b|\bcard (was )?declined\b", 2.5),
         _p(r"\b(charge|transaction) on my (card|statement|account)\b", 2.0),
         _p(r"\bcharged\b", 1.0),
+    ],
+    # A charge the customer says is wrong: the billing-dispute process looks for the error.
+    "billing_dispute": [
+        _p(r"\b(charged|billed) (me )?(twice|two times|double|two)\b|\bdouble[- ]charged?\b", 3.5),
+        _p(r"\b(overcharged|charged (me )?(too much|more than|the wrong amount|extra))\b", 3.5),
+        _p(r"\bwrong amount\b|\b(duplicate|second) charges?\b", 5.0),
+        _p(r"\b(charged|billed)\b[^.?!]{0,40}\bafter (i |we )?(had )?(cancel|cancell?ed)", 3.5),
+        _p(r"\bstill (being )?(charged|billed)\b", 3.0),
+        _p(UNRECOGNISED_CHARGE, 3.5),
     ],
     "account_access": [
         _p(
@@ -194,6 +207,8 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
         ),
         _p(r"\bsomeone (else )?(logged|accessed|used|ordered|changed)\b", 2.5),
         _p(r"\bfraud(ulent)?\b|\bidentity theft\b", 2.5),
+        # Also a billing dispute; as a security concern it escalates (possible fraud).
+        _p(UNRECOGNISED_CHARGE, 1.0),
     ],
     "human_request": [
         _p(

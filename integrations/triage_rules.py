@@ -56,6 +56,7 @@ INTENT_LABELS: dict[Intent, str] = {
     "order_status": "Order status",
     "shipping": "Shipping question",
     "billing_question": "Billing question",
+    "billing_dispute": "Billing dispute",
     "account_access": "Account access",
     "how_to": "How-to question",
     "complaint": "Complaint",

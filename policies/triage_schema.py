@@ -21,6 +21,7 @@ Intent = Literal[
     "order_status",
     "shipping",
     "billing_question",
+    "billing_dispute",
     "account_access",
     "how_to",
     "complaint",
