@@ -29,6 +29,12 @@ def test_required_histories_are_stored() -> None:
         "ticket_clarified_then_refunded",
         "ticket_escalated",
     } <= names
+    # BillingDisputeWorkflow: tests/workflows/billing_dispute and tests/e2e (from a ticket).
+    assert {
+        "billing_dispute_duplicate_auto_adjusted",
+        "billing_dispute_over_charge_approved",
+        "billing_dispute_routed_from_ticket",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
