@@ -49,6 +49,11 @@ CREDIT_NOT_LISTED = "CreditNotListed"
 # Not enough of the attempt's start-to-close timeout is left to be sure a refund POST ends
 # before Temporal could start another attempt (retryable: the next attempt has a full budget).
 ATTEMPT_TOO_SHORT = "RefundAttemptTooShort"
+# Stripe refuses to refund a charge the customer's bank disputes (`charge_disputed`): the
+# chargeback case, not a refund, settles that money.
+CHARGE_DISPUTED = "ChargeDisputed"
+# The dispute no longer takes evidence or acceptance (submitted, closed, or past due).
+DISPUTE_NOT_RESPONDABLE = "DisputeNotRespondable"
 RATE_LIMITED = "StripeRateLimited"
 CONFLICT = "StripeConflict"
 UNAVAILABLE = "StripeUnavailable"
@@ -66,6 +71,8 @@ NON_RETRYABLE_TYPES = (
     REFUND_FAILED,
     DUPLICATE_REFUND_DETECTED,
     DUPLICATE_CREDIT_DETECTED,
+    CHARGE_DISPUTED,
+    DISPUTE_NOT_RESPONDABLE,
 )
 
 # A Retry-After longer than this is capped: one misbehaving header must not park a refund for
@@ -123,7 +130,7 @@ def _classify(error: stripe.StripeError) -> tuple[str, bool]:
     if isinstance(error, stripe.IdempotencyError):
         return IDEMPOTENCY_CONFLICT, False
     if isinstance(error, stripe.InvalidRequestError):
-        return INVALID_REQUEST, False
+        return (CHARGE_DISPUTED if error.code == "charge_disputed" else INVALID_REQUEST), False
     if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
         return AUTH_ERROR, False
     return STRIPE_ERROR, True

@@ -54,6 +54,17 @@ class BilledSubscription(BaseModel):
     canceled_at: datetime | None = None
 
 
+class BilledCredit(BaseModel):
+    """A credit on the customer's balance; `ours` when supportflow made it (it carries our
+    idempotency key), so the limits count it with refunds."""
+
+    credit_id: str
+    amount_cents: int
+    currency: str
+    created: datetime
+    ours: bool = False
+
+
 class BillingHistory(BaseModel):
     """What Stripe holds for one customer from `since` on; empty lists when Stripe does not
     know the customer (`stripe_customer_id` None)."""
@@ -63,3 +74,7 @@ class BillingHistory(BaseModel):
     charges: list[BilledCharge] = []
     invoices: list[BilledInvoice] = []
     subscriptions: list[BilledSubscription] = []
+    credits: list[BilledCredit] = []
+
+    def credited_by_us_since(self, since: datetime) -> int:
+        return sum(c.amount_cents for c in self.credits if c.ours and c.created >= since)

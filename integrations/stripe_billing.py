@@ -89,14 +89,7 @@ class StripeBilling:
     ) -> None:
         self._page_size = page_size
         self.timeout_seconds = timeout_seconds
-        # An explicit HTTP timeout well below the activity's start-to-close timeout, so a hung
-        # connection fails the attempt instead of still being in flight when Temporal retries.
-        self._client = stripe.StripeClient(
-            api_key,
-            base_addresses={"api": api_base} if api_base else None,
-            max_network_retries=0,
-            http_client=stripe.RequestsClient(timeout=timeout_seconds),
-        )
+        self._client = stripe_client(api_key, api_base, timeout_seconds)
 
     @property
     def client(self) -> stripe.StripeClient:
@@ -112,7 +105,7 @@ class StripeBilling:
             amount_refunded_cents=charge.amount_refunded,
             currency=charge.currency,
             status=charge.status,
-            payment_intent_id=_object_id(getattr(charge, "payment_intent", None)),
+            payment_intent_id=object_id(getattr(charge, "payment_intent", None)),
         )
 
     def list_refunds(self, charge_id: str) -> list[StripeRefund]:
@@ -197,7 +190,7 @@ class StripeBilling:
         if restrict_to_cards:
             params["allowed_payment_method_types"] = ["card"]
         intent = self._client.v1.payment_intents.create(params)
-        charge_id = _object_id(getattr(intent, "latest_charge", None))
+        charge_id = object_id(getattr(intent, "latest_charge", None))
         if charge_id is None:
             raise RuntimeError(f"payment intent {intent.id} has no charge (status {intent.status})")
         self._client.v1.charges.update(
@@ -206,7 +199,21 @@ class StripeBilling:
         return charge_id, intent.id
 
 
-def _object_id(value: Any) -> str | None:
+def stripe_client(
+    api_key: str, api_base: str | None, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+) -> stripe.StripeClient:
+    """A client with Temporal owning retries. The explicit HTTP timeout is well below the
+    activity's start-to-close timeout, so a hung connection fails the attempt instead of still
+    being in flight when Temporal retries."""
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": api_base} if api_base else None,
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=timeout_seconds),
+    )
+
+
+def object_id(value: Any) -> str | None:
     """Stripe returns related objects as ids, or as objects when expanded (the sandbox always
     expands `latest_charge`)."""
     if value is None or isinstance(value, str):
@@ -219,7 +226,7 @@ def _to_refund(refund: stripe.Refund) -> StripeRefund:
     created = getattr(refund, "created", None)
     return StripeRefund(
         refund_id=refund.id,
-        charge_id=_object_id(getattr(refund, "charge", None)) or "",
+        charge_id=object_id(getattr(refund, "charge", None)) or "",
         amount_cents=refund.amount,
         currency=refund.currency,
         status=refund.status or "unknown",

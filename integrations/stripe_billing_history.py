@@ -18,10 +18,12 @@ import stripe
 
 from integrations.billing_history_records import (
     BilledCharge,
+    BilledCredit,
     BilledInvoice,
     BilledSubscription,
     BillingHistory,
 )
+from integrations.stripe_billing import IDEMPOTENCY_METADATA_KEY
 
 # Where a charge names the order it paid; merchants set it, Stripe keeps it.
 ORDER_METADATA_KEY = "order_id"
@@ -51,12 +53,16 @@ class StripeBillingHistory:
         subscriptions = self._client.v1.subscriptions.list(
             params={"customer": stripe_customer_id, "limit": limit, "status": "all"}
         ).auto_paging_iter()
+        balance = self._client.v1.customers.balance_transactions.list(
+            stripe_customer_id, params={"limit": limit}
+        ).auto_paging_iter()
         return BillingHistory(
             stripe_customer_id=stripe_customer_id,
             since=since,
             charges=[_charge(c) for c in _since(charges, since)],
             invoices=[_invoice(i) for i in _since(invoices, since)],
             subscriptions=[_subscription(s) for s in subscriptions],
+            credits=[_credit(t) for t in _since(balance, since) if (t.amount or 0) < 0],
         )
 
 
@@ -95,6 +101,18 @@ def _charge(charge: Any) -> BilledCharge:
         order_id=metadata.to_dict().get(ORDER_METADATA_KEY) if metadata is not None else None,
         invoice_id=_id(getattr(charge, "invoice", None)),
         description=getattr(charge, "description", None),
+    )
+
+
+def _credit(transaction: Any) -> BilledCredit:
+    metadata = getattr(transaction, "metadata", None)
+    tags = metadata.to_dict() if metadata is not None else {}
+    return BilledCredit(
+        credit_id=transaction.id,
+        amount_cents=-int(transaction.amount),
+        currency=transaction.currency,
+        created=_time(transaction.created) or datetime.min.replace(tzinfo=UTC),
+        ours=IDEMPOTENCY_METADATA_KEY in tags,
     )
 
 

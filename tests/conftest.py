@@ -29,6 +29,7 @@ async def register_search_attributes(client: Client) -> None:
     kinds = {
         "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
         "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+        "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     }
     await client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(

@@ -8,14 +8,17 @@ engines outside a workflow) build them here from the environment.
 from __future__ import annotations
 
 from activities.chat import ChatActivities
+from activities.disputes import DisputeActivities
 from activities.knowledge import KnowledgeActivities
 from activities.triage import TriageActivities
+from integrations.crm_store import CrmStore
 from integrations.knowledge.factory import open_knowledge_base
 from integrations.openai_answer import OpenAIAnswerDrafter
 from integrations.openai_llm import LlmConfig, make_client
 from integrations.openai_triage import OpenAITriage
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_directory import ApproverDirectory, PersonForSlackUser
+from integrations.stripe_disputes import StripeDisputes
 from policies.refund_policy import RefundPolicy
 from worker.settings import Settings
 
@@ -83,3 +86,10 @@ def knowledge_activities(settings: Settings) -> KnowledgeActivities:
     )
     drafter = OpenAIAnswerDrafter(make_client(config), config.model) if config else None
     return KnowledgeActivities(kb, drafter)
+
+
+def dispute_activities(
+    stripe: tuple[str, str | None], store: CrmStore, slack: SlackApprovals | None
+) -> DisputeActivities:
+    """Chargebacks on the worker's Stripe (key, api_base), CRM and Slack (None: CRM notes only)."""
+    return DisputeActivities(StripeDisputes(*stripe), store, slack)

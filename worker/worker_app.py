@@ -12,17 +12,20 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.billing import BillingActivities
+from activities.billing_credits import BillingCreditActivities
 from activities.billing_history import BillingHistoryActivities
 from activities.chat import ChatActivities
 from activities.commerce import CommerceActivities
 from activities.crm import CrmActivities
+from activities.disputes import DisputeActivities
 from activities.policy import PolicyActivities
 from integrations.commerce import SqlCommerce
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_billing_history import StripeBillingHistory
+from integrations.stripe_credits import StripeCredits
 from policies.loader import load_refund_policy
-from worker.activity_wiring import chat_activities, slack_approvals
+from worker.activity_wiring import chat_activities, dispute_activities, slack_approvals
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
 from worker.temporal_client import connect_temporal
 from worker.ticket_activities import ticket_activity_list
@@ -45,18 +48,25 @@ class WorkerDeps:
     # Triage, knowledge, routing and hand-off activities for TicketWorkflow; tests of the refund
     # process alone leave them out.
     ticket: list[Any] = field(default_factory=list)
+    # Stripe disputes for ChargebackWorkflow (and the refund case's link to it).
+    disputes: DisputeActivities | None = None
+    # Customer balance credits for billing disputes (policy: what is credited, not refunded).
+    credits: StripeCredits | None = None
 
 
-def stripe_from_settings(settings: Settings) -> StripeBilling:
+def stripe_credentials(settings: Settings) -> tuple[str, str | None]:
+    """(API key, api_base) for every Stripe client of the worker."""
     key = settings.stripe_api_key
     if key is None and settings.stripe_api_base is None:
         raise SystemExit(
             "Stripe is not configured: set STRIPE_API_KEY (real Stripe test mode) or "
             "STRIPE_API_BASE (the local sandbox that `supportflow run` starts)."
         )
-    return StripeBilling(
-        key.get_secret_value() if key else STRIPE_API_BASE_DEFAULT_KEY, settings.stripe_api_base
-    )
+    return key.get_secret_value() if key else STRIPE_API_BASE_DEFAULT_KEY, settings.stripe_api_base
+
+
+def stripe_from_settings(settings: Settings) -> StripeBilling:
+    return StripeBilling(*stripe_credentials(settings))
 
 
 def deps_from_settings(settings: Settings) -> WorkerDeps:
@@ -70,6 +80,8 @@ def deps_from_settings(settings: Settings) -> WorkerDeps:
         chat=chat_activities(settings, policy, person_for_slack_user=store.person_for_slack_user),
         policy=PolicyActivities(settings.policy_path),
         ticket=ticket_activity_list(store, settings, slack=slack_approvals(settings)),
+        disputes=dispute_activities(stripe_credentials(settings), store, slack_approvals(settings)),
+        credits=StripeCredits(*stripe_credentials(settings)),
     )
 
 
@@ -100,6 +112,8 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
         # Policies of processes that validate their own file (policies/<process>.json).
         deps.policy.load_process_policy,
         *deps.ticket,
+        *(deps.disputes.all() if deps.disputes else []),
+        *([BillingCreditActivities(deps.credits).issue_credit] if deps.credits else []),
     ]
 
 

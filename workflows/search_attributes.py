@@ -15,6 +15,9 @@ PROCESS = SearchAttributeKey.for_keyword("Process")
 CASE_STATE = SearchAttributeKey.for_keyword("CaseState")
 AMOUNT_CENTS = SearchAttributeKey.for_int("AmountCents")
 INTENT = SearchAttributeKey.for_keyword("Intent")
+DISPUTE_ID = SearchAttributeKey.for_keyword("DisputeId")
+DISPUTE_REASON = SearchAttributeKey.for_keyword("DisputeReason")
+EVIDENCE_DUE_BY = SearchAttributeKey.for_datetime("EvidenceDueBy")
 
 ALL_KEYS: list[SearchAttributeKey[Any]] = [
     TICKET_ID,
@@ -23,12 +26,15 @@ ALL_KEYS: list[SearchAttributeKey[Any]] = [
     CASE_STATE,
     AMOUNT_CENTS,
     INTENT,
+    DISPUTE_ID,
+    DISPUTE_REASON,
+    EVIDENCE_DUE_BY,
 ]
 
 
 def dev_server_flags() -> list[str]:
     """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
-    kinds = {"KEYWORD": "Keyword", "INT": "Int"}
+    kinds = {"KEYWORD": "Keyword", "INT": "Int", "DATETIME": "Datetime"}
     return [
         f"--search-attribute={key.name}={kinds[key.indexed_value_type.name]}" for key in ALL_KEYS
     ]

@@ -8,8 +8,8 @@ the fault proxy; the test counts refunds in the sandbox itself:
 - B, killed after Stripe: the refund exists, its answer never reached the worker; the new
   worker's pre-check finds it by its metadata instead of paying again.
 - Network error after Stripe, no crash: the connection is cut once Stripe has the refund; the
-  retry's pre-check finds it. Run on the bare sandbox, which ignores Idempotency-Key, so the
-  pre-check alone is what keeps the second refund from happening.
+  retry's pre-check finds it, so no second refund request is even sent (counted at the proxy:
+  Idempotency-Key is never what saves it).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from temporalio.testing import WorkflowEnvironment
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import IDEMPOTENCY_METADATA_KEY, StripeBilling
 from tests.crash.stripe_proxy import Boundary, StripeProxy
-from tests.crash.test_stripe_faults import IGNORING_KEYS, stripe_proxy
 from tests.crash.test_worker_crash import (
     DEADLINE_SECONDS,
     REFUNDS_PATH,
@@ -34,15 +33,12 @@ from tests.crash.test_worker_crash import (
     wait_for_outcome,
 )
 from tests.crash.worker_process import WorkerProcesses
-from tests.stripe_fixtures import stripe_sandbox_ignoring_keys
 from tests.workflows.billing_dispute.complaints import Complaint, seed_complaint
 from workflows.billing_dispute.contract import (
     BILLING_DISPUTE_WORKFLOW,
     BillingDisputeOutcome,
 )
 from workflows.case.contract import case_workflow_id
-
-__all__ = ["stripe_proxy", "stripe_sandbox_ignoring_keys"]
 
 pytestmark = pytest.mark.slow
 
@@ -136,7 +132,6 @@ async def test_worker_killed_during_the_adjustment(
     await replay(handle)
 
 
-@pytest.mark.parametrize("stripe_proxy", [IGNORING_KEYS], indirect=True)
 async def test_network_cut_after_stripe_refunded_is_found_by_the_pre_check(
     workers: WorkerProcesses,
     stripe_proxy: StripeProxy,

@@ -34,6 +34,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar
 
+from worker.local_stack.stripe_extras.process import StripeExtras
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY
 
 # Any key starting with sk_ is accepted by the sandbox. This is the one the worker sends when
@@ -60,6 +61,7 @@ class StripeSandbox:
         state_file: Path | None = None,
         from_scratch: bool = False,
         log_file: Path | None = None,
+        extras: bool = True,
     ) -> None:
         self._requested_port = port
         self.port = port
@@ -69,9 +71,15 @@ class StripeSandbox:
         self.log_file = log_file
         self._process: subprocess.Popen[bytes] | None = None
         self._log_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._with_extras = extras
+        self.extras: StripeExtras | None = None
 
     @property
     def base_url(self) -> str:
+        """The one Stripe api_base: the extras server (disputes, credit notes, balance
+        transactions, webhooks; everything else forwarded to localstripe) when it runs."""
+        if self.extras is not None and self.extras.base_url:
+            return self.extras.base_url
         if not self.port:
             raise RuntimeError("the sandbox has not announced its port yet; call start()")
         return f"http://127.0.0.1:{self.port}"
@@ -110,10 +118,26 @@ class StripeSandbox:
             )
         try:
             self.wait_ready(timeout)
+            if self._with_extras:
+                self._start_extras(timeout)
         except BaseException:
             self.stop()
             raise
         return self.base_url
+
+    def _start_extras(self, timeout: float) -> None:
+        assert self.log_file is not None
+        state = None
+        if self.state_file is not None:
+            state = self.state_file.with_name(self.state_file.stem + "-extras.json")
+            if self.from_scratch:
+                state.unlink(missing_ok=True)
+        self.extras = StripeExtras(
+            self.raw_base_url,
+            self.log_file.with_name(self.log_file.stem + "-extras.log"),
+            state_file=state,
+        )
+        self.extras.start(timeout)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait for the announced port, then for a real authenticated API answer."""
@@ -133,6 +157,9 @@ class StripeSandbox:
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM lets aiohttp shut down cleanly; SIGKILL only if it does not within timeout."""
+        if self.extras is not None:
+            self.extras.stop(timeout)
+            self.extras = None
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             process.terminate()
@@ -226,7 +253,7 @@ def _redirect_state(state_file: Path | None) -> None:
     store.__class__ = StateFileStore
 
 
-def _exit_when_orphaned(parent_pid: int) -> None:
+def exit_when_orphaned(parent_pid: int) -> None:
     """Stop (via SIGTERM, so aiohttp shuts down cleanly) once the launching process is gone,
     so a crashed test session or launcher never leaves a sandbox holding a port."""
 
@@ -268,7 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.from_scratch:
         store.try_load_from_disk()
     if args.parent_pid is not None:
-        _exit_when_orphaned(args.parent_pid)
+        exit_when_orphaned(args.parent_pid)
 
     # Bind here rather than in run_app so that --port 0 works and the real port is announced.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -163,7 +163,10 @@ class BillingDisputeWorkflow:
         amount = sum(f.excess_cents for f in findings)
         if amount == 0:
             raise CaseStop("escalated", "What was charged wrongly has already been refunded.")
+        # Refunds on these charges in the window, by any process, and what we credited.
         prior = sum(state.refunded_since_cents or 0 for state in states.values())
+        if self._history is not None:
+            prior += self._history.credited_by_us_since(cumulative_since(policy, now))
         in_flight = sum(hold.in_flight_cents for hold in self._holds)
         decision = decide_adjustment(policy, amount, prior, in_flight)
         self._status.amount_cents = amount
@@ -182,7 +185,9 @@ class BillingDisputeWorkflow:
         made: list[Adjustment] = []
         try:
             for finding in findings:
-                adjustment = await adjust(self._request, policy, finding, approval_id)
+                adjustment = await adjust(
+                    self._request, policy, finding, self._stripe_customer_id(), approval_id
+                )
                 made.append(adjustment)
                 self._status.adjustments = list(made)
                 self._record.note(
@@ -258,6 +263,11 @@ class BillingDisputeWorkflow:
         self._status.decision_rule = rule
         self._status.decision_reason = reason
         self._record.note("policy", f"policy:{rule}", reason)
+
+    def _stripe_customer_id(self) -> str:
+        # Findings come from the history, which has a Stripe customer whenever it has charges.
+        assert self._history is not None and self._history.stripe_customer_id is not None
+        return self._history.stripe_customer_id
 
     def _charges(self) -> list[BilledCharge]:
         return self._history.charges if self._history else []

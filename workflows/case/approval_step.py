@@ -46,8 +46,14 @@ class ApprovalStep:
         self._recorded = 0
 
     async def run(
-        self, remind_at: datetime, expires_at: datetime, escalation: ApprovalLevel | None
+        self,
+        remind_at: datetime,
+        expires_at: datetime,
+        escalation: ApprovalLevel | None,
+        escalate_at: datetime | None = None,
     ) -> None:
+        """Reminds at `remind_at` (escalating there, unless `escalate_at` gives the escalation
+        its own later time) and expires at `expires_at`."""
         posted = await self._chat(
             ChatActivities.post_approval_request,
             self._notice,
@@ -64,11 +70,18 @@ class ApprovalStep:
                     summary="Record where the approval message is",
                     **RECORD_OPTIONS,
                 )
-        reminded = False
+        # Each nudge before expiry: (when, who else is asked). One by default; a separate
+        # escalation time makes the reminder a plain one and adds the escalation after it.
+        nudges: list[tuple[datetime, ApprovalLevel | None]] = (
+            [(remind_at, escalation)]
+            if escalate_at is None
+            else [(remind_at, None), (escalate_at, escalation)]
+        )
         # Decisions can arrive while the request is still being recorded and posted.
         await self._record_decisions()
         while not self._gate.settled:
-            deadline = expires_at if reminded else remind_at
+            reminded = not nudges
+            deadline = expires_at if reminded else nudges[0][0]
             # While the last approval is being confirmed against the system of record no timer
             # runs: the deadline has been met, and the decisions are recorded once it settles
             # (recording earlier would show the last approval as a partial one).
@@ -93,9 +106,9 @@ class ApprovalStep:
                             "policy", "approval_expired", f"request {self._notice.request_id}"
                         )
                 else:
-                    reminded = True
+                    _, level = nudges.pop(0)
                     if self._gate.status == "pending":
-                        await self._remind(escalation)
+                        await self._remind(level)
             await self._record_decisions()
         if self._gate.status == "expired":
             await self._show(

@@ -4,9 +4,13 @@ Stripe sandbox and a SQLite CRM; every history a test produced is replayed at th
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
+import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -14,8 +18,11 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from activities.policy import PolicyActivities
 from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
+from integrations.stripe_credits import StripeCredits
+from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.billing_dispute.complaints import Complaint, seed_complaint
 from tests.workflows.conftest import HISTORY_DIR
 from worker.settings import Settings
@@ -70,14 +77,41 @@ async def dispute_status(handle: WorkflowHandle) -> BillingDisputeStatus:
     return await handle.query("status", result_type=BillingDisputeStatus)
 
 
+@pytest.fixture
+def policy_changes(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Changes to policies/billing_dispute.json for one test (indirect parametrize)."""
+    return dict(getattr(request, "param", {}))
+
+
+@pytest.fixture
+def dispute_deps(
+    worker_deps: WorkerDeps, stripe_sandbox: str, policy_changes: dict[str, Any], tmp_path: Path
+) -> WorkerDeps:
+    """The workflow tests' deps plus customer balance credits, and the billing policy with the
+    test's changes (the other policies as shipped)."""
+    policy = worker_deps.policy
+    if policy_changes:
+        shipped = Path(__file__).resolve().parents[3] / "policies" / "billing_dispute.json"
+        data = json.loads(shipped.read_text()) | policy_changes
+        (tmp_path / "billing_dispute.json").write_text(json.dumps(data))
+        policy = PolicyActivities(policy_dir=tmp_path)
+    return WorkerDeps(
+        store=worker_deps.store,
+        billing=worker_deps.billing,
+        chat=worker_deps.chat,
+        policy=policy,
+        credits=StripeCredits(SANDBOX_API_KEY, stripe_sandbox),
+    )
+
+
 @pytest_asyncio.fixture
 async def disputes(
-    time_skipping_env: WorkflowEnvironment, worker_deps: WorkerDeps, task_queue: str
+    time_skipping_env: WorkflowEnvironment, dispute_deps: WorkerDeps, task_queue: str
 ) -> AsyncIterator[DisputeRunner]:
     worker = build_worker(
         time_skipping_env.client,
         Settings(),
-        deps=worker_deps,
+        deps=dispute_deps,
         task_queue=task_queue,
         max_cached_workflows=0,
     )

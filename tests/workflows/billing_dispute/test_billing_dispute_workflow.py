@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from integrations.crm_store import CrmStore
 from integrations.stripe_billing import IDEMPOTENCY_METADATA_KEY, StripeBilling
+from integrations.stripe_credits import StripeCredits
+from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.billing_dispute.conftest import DisputeRunner, dispute_status
 from workflows.case.contract import ApprovalDecision, ApprovalReceipt
 
@@ -122,4 +126,50 @@ async def test_unrecognised_charge_goes_to_a_person(
     request = case.request.model_copy(update={"complaint": "unrecognised_charge"})
     outcome = await (await disputes.start(request)).result()
     assert outcome.state == "escalated" and outcome.adjustments == []
+    assert all(stripe_billing.list_refunds(c) == [] for c in case.charges)
+
+
+@pytest.mark.parametrize(
+    "policy_changes",
+    [{"adjustments": {"duplicate_charge": "credit"}, "version": "credit-duplicates"}],
+    indirect=True,
+)
+async def test_policy_may_credit_the_balance_instead_of_refunding(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling, stripe_sandbox: str
+) -> None:
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=1_800, charged_cents=[1_800, 1_800]
+    )
+    handle = await disputes.start(case.request)
+    outcome = await handle.result()
+
+    assert outcome.state == "resolved" and outcome.policy_version.startswith("credit-duplicates@")  # type: ignore[union-attr]
+    [adjustment] = outcome.adjustments
+    assert (adjustment.method, adjustment.amount_cents) == ("credit", 1_800)
+    assert all(stripe_billing.list_refunds(c) == [] for c in case.charges)
+    credits = StripeCredits(SANDBOX_API_KEY, stripe_sandbox)
+    key = f"{handle.id}:adjust:{adjustment.charge_id}"
+    [credit] = credits.balance_credits_with_key(case.customer.stripe_customer_id, key)
+    assert (credit.credit_id, credit.amount_cents) == (adjustment.object_id, 1_800)
+    [reply] = crm_store.list_outbox(case.request.ticket_id)
+    assert "credited 18.00 USD to your account balance" in reply.body
+    await disputes.keep(handle, "duplicate_credited")
+
+
+async def test_earlier_adjustments_count_toward_the_limits(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling, stripe_sandbox: str
+) -> None:
+    """25.00 alone is adjusted without a person; after 30.00 credited by an earlier case in the
+    window, the same 25.00 needs an approver (the whole, not the part, meets the limit)."""
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=2_500, charged_cents=[2_500, 2_500]
+    )
+    StripeCredits(SANDBOX_API_KEY, stripe_sandbox).credit_balance(
+        case.customer.stripe_customer_id, 3_000, "usd", "ticket-T-earlier:adjust:ch_x", "x", {}
+    )
+    handle = await disputes.start(case.request)
+    status = await _awaiting_approval(handle)
+    assert status.decision_rule == "single_approval_required"
+    assert "brings adjustments on these charges to 55.00" in (status.decision_reason or "")
+    assert status.pending_approval is not None and status.pending_approval.amount_cents == 2_500
     assert all(stripe_billing.list_refunds(c) == [] for c in case.charges)
