@@ -8,8 +8,9 @@ already exists instead of paying a refund twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -17,6 +18,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -37,11 +39,24 @@ from workflows import search_attributes as sa
 from workflows.case.contract import case_workflow_id
 from workflows.case.process_spec import ProcessSpec
 from workflows.refund.contract import RefundRequest
+from workflows.refund.spec import REFUND
 from workflows.registry import PROCESSES
 from workflows.ticket.contract import TICKET_ID_PATTERN
 from workflows.ticket.spec import TRIAGE
 
 START_RPC_TIMEOUT = timedelta(seconds=10)
+
+
+def fileable_processes(
+    processes: Mapping[str, ProcessSpec] = PROCESSES,
+) -> dict[str, ProcessSpec]:
+    """The processes a backend may name when it files a ticket (triage among them)."""
+    return {name: spec for name, spec in processes.items() if spec.filed_as_ticket}
+
+
+FILEABLE = fileable_processes()
+# Every field a ticket may carry, and which of them each process takes.
+_ALWAYS_TAKEN = frozenset({"ticket_id", "process"})
 
 
 class TicketSubmission(RefundRequest):
@@ -50,91 +65,73 @@ class TicketSubmission(RefundRequest):
     Strict and closed: a misspelt field (`requested_amount` for `requested_amount_cents`) or a
     number sent as a string is refused with a field-level message instead of being guessed at.
     Without a `process` (or with `"triage"`) TicketWorkflow reads the ticket and picks the route;
-    `"refund"` starts RefundWorkflow directly, for backends that already know what they want.
+    naming a registered process that takes tickets (`"refund"`, …) starts it directly, for
+    backends that already know what they want. A field the named process does not take is
+    refused, never silently dropped.
     """
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     ticket_id: str = Field(min_length=1, max_length=64, pattern=TICKET_ID_PATTERN)
-    process: Literal["refund", "triage"] | None = Field(
+    requested_amount_cents: int | None = Field(
         None,
-        description="`refund` starts the refund process directly; absent (or `triage`) lets "
-        "triage and the routing policy choose: a process, a cited answer, a clarifying "
-        "question or a person.",
+        gt=0,
+        le=100_000_000,
+        description="A cap on the refund. A triaged ticket's amount comes from the order and "
+        "its charge, so leave it out or send process 'refund'.",
+    )
+    process: str | None = Field(
+        None,
+        description="A registered process to start directly (see the schema's alternatives); "
+        "absent (or `triage`) lets triage and the routing policy choose: a process, a cited "
+        "answer, a clarifying question or a person.",
     )
 
+    @field_validator("process")
+    @classmethod
+    def _registered(cls, value: str | None) -> str | None:
+        if value is not None and value not in FILEABLE:
+            raise ValueError(
+                f"no process {value!r} takes tickets; send one of "
+                f"{', '.join(repr(name) for name in sorted(FILEABLE))} or leave process out"
+            )
+        return value
+
     @model_validator(mode="after")
-    def _amounts_only_for_refunds(self) -> TicketSubmission:
-        # A triaged ticket's amount comes from the order and charge, never from the filer: an
-        # amount here would be silently dropped, so it is refused where the caller can see it.
-        # Raising ValidationError (not ValueError) keeps the error on the field, not the body.
-        if not self.is_refund and self.requested_amount_cents is not None:
-            message = (
-                "only a refund ticket (process 'refund') takes an amount; a triaged ticket's "
-                "amount comes from the order and its charge, so leave it out or send "
-                "process 'refund'"
+    def _fields_of_the_process(self) -> TicketSubmission:
+        # A field the process does not take would be silently dropped: it is refused where the
+        # caller can see it. Raising ValidationError (not ValueError) keeps it on the field.
+        taken = set(self.spec.request.model_fields) | _ALWAYS_TAKEN
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "field_not_taken_by_process", "{message}", {"message": _not_taken(field)}
+                ),
+                loc=(field,),
+                input=getattr(self, field),
             )
-            raise ValidationError.from_exception_data(
-                type(self).__name__,
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError("amount_needs_refund_process", message),
-                        loc=("requested_amount_cents",),
-                        input=self.requested_amount_cents,
-                    )
-                ],
-            )
+            for field in sorted(self.model_fields_set - taken)
+            if getattr(self, field) is not None
+        ]
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
         return self
 
     @classmethod
     def __get_pydantic_json_schema__(
         cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        """The schema states the amount rule the model validator enforces: one alternative per
-        process, each closed, so a triage ticket with an amount matches neither and a body the
-        schema accepts is one the API accepts. Built from the model's own field schemas, so
-        lengths and patterns cannot drift from validation."""
+        """The schema states what the validators enforce: one closed alternative per process
+        that takes tickets, in which a field that process does not take can only be null, so a
+        body the schema accepts is one the API accepts. Built from the model's own field
+        schemas, so lengths and patterns cannot drift from validation."""
         reference = handler(core_schema)
         schema = handler.resolve_ref_schema(reference)
         properties: dict[str, Any] = schema.pop("properties")
         required: list[str] = schema.pop("required", [])
-        schema.pop("additionalProperties", None)
-        schema.pop("type", None)
-        refund_properties = {
-            **properties,
-            "process": {**properties["process"], "type": "string", "const": "refund"},
-        }
-        refund_properties["process"].pop("anyOf", None)
-        refund_properties["process"].pop("default", None)
-        # null is what the validator lets through for a triage ticket: the schema says the same.
-        triage_properties = {
-            **properties,
-            "requested_amount_cents": {
-                "type": "null",
-                "description": "Only a refund ticket takes an amount; a triaged ticket's "
-                "amount comes from the order and its charge.",
-            },
-        }
-        triage_properties["process"] = {
-            **properties["process"],
-            "anyOf": [{"type": "string", "const": "triage"}, {"type": "null"}],
-        }
-        schema["oneOf"] = [
-            {
-                "title": "RefundTicketSubmission",
-                "type": "object",
-                "properties": refund_properties,
-                "required": [*required, "process"],
-                "additionalProperties": False,
-            },
-            {
-                "title": "TriageTicketSubmission",
-                "type": "object",
-                "properties": triage_properties,
-                "required": required,
-                "additionalProperties": False,
-            },
-        ]
+        for key in ("additionalProperties", "type"):
+            schema.pop(key, None)
+        schema["oneOf"] = [_alternative(spec, properties, required) for spec in FILEABLE.values()]
         return reference
 
     def asserted_requester(self) -> str | None:
@@ -145,10 +142,6 @@ class TicketSubmission(RefundRequest):
     def filed_by(self, requested_by: str) -> TicketSubmission:
         """This ticket with `requested_by` set from the caller's credential (a canonical id)."""
         return self.model_copy(update={"requested_by": requested_by})
-
-    @property
-    def is_refund(self) -> bool:
-        return self.process == "refund"
 
     @property
     def spec(self) -> ProcessSpec:
@@ -167,10 +160,45 @@ class TicketSubmission(RefundRequest):
         return request.model_validate(self.model_dump(include=set(request.model_fields)))
 
 
+def _not_taken(field: str) -> str:
+    takers = [n for n, spec in FILEABLE.items() if field in spec.request.model_fields]
+    named = " or ".join(f"a {name} ticket (process '{name}')" for name in takers)
+    hint = TicketSubmission.model_fields[field].description or "leave it out"
+    return f"only {named or 'no ticket'} takes this field. {hint}"
+
+
+def _alternative(
+    spec: ProcessSpec, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
+    """The JSON schema of a ticket filed for `spec`: its process named (or, for triage,
+    optionally), the fields its request does not take only as null."""
+    taken = set(spec.request.model_fields) | _ALWAYS_TAKEN
+    shown = {
+        name: field if name in taken else {"type": "null", "description": _not_taken(name)}
+        for name, field in properties.items()
+    }
+    const = {"type": "string", "const": spec.name}
+    process = {k: v for k, v in properties["process"].items() if k not in ("anyOf", "default")}
+    if spec.name == TRIAGE.name:
+        shown["process"] = {**process, "anyOf": [const, {"type": "null"}]}
+        needed = required
+    else:
+        shown["process"] = {**process, **const}
+        needed = [*required, "process"]
+    return {
+        "title": "".join(p.capitalize() for p in spec.name.split("_")) + "TicketSubmission",
+        "type": "object",
+        "properties": shown,
+        "required": needed,
+        "additionalProperties": False,
+    }
+
+
 class CaseStarted(BaseModel):
     """What filing a ticket returns. `existing` is true when the ticket already had a case: the
-    ids are then those of that case and nothing new was started. `process` is `refund` for a
-    refund case and `ticket` for a triaged one (its status then says where triage sent it)."""
+    ids are then those of that case and nothing new was started. `process` is the started
+    process's Process search attribute: `refund` for a refund case, `ticket` for a triaged one
+    (its status then says where triage sent it)."""
 
     ticket_id: str
     workflow_id: str
@@ -193,7 +221,7 @@ def case_details(ticket: TicketSubmission) -> str:
         f"- **Order:** `{ticket.order_id or 'not given'}`",
         f"- **Requested by:** {ticket.requested_by} via {ticket.channel}",
     ]
-    if not ticket.is_refund:
+    if ticket.spec.name == TRIAGE.name:
         return "\n".join(
             [
                 f"### Ticket `{ticket.ticket_id}` (triage chooses the route)",
@@ -203,6 +231,10 @@ def case_details(ticket: TicketSubmission) -> str:
                 "- **Route:** decided by triage and the routing policy; the current details "
                 "and the `status` query say which and why",
             ]
+        )
+    if ticket.spec.name != REFUND.name:
+        return "\n".join(
+            [f"### {ticket.spec.title} case for ticket `{ticket.ticket_id}`", "", *common]
         )
     amount = (
         f"{ticket.requested_amount_cents} cents (a cap; the charge decides)"
@@ -241,9 +273,9 @@ def _newly_started(handle: WorkflowHandle) -> bool:
 
 
 def case_workflow(ticket: TicketSubmission) -> tuple[str, BaseModel]:
-    """Which workflow handles the ticket, and its input: RefundWorkflow when the filer named the
-    refund process, otherwise TicketWorkflow, which triages and routes. The workflow id does not
-    depend on it, so a ticket can never have two cases."""
+    """Which workflow handles the ticket, and its input: the named process's workflow, otherwise
+    TicketWorkflow, which triages and routes. The workflow id does not depend on it, so a ticket
+    can never have two cases."""
     return ticket.spec.workflow_name, ticket.process_request()
 
 

@@ -42,7 +42,8 @@ def ticket(
         str,
         typer.Option(
             help="triage: triage picks the route (a process, a cited answer, a question, a "
-            "person); refund: start the refund process directly"
+            "person); or the name of a process that takes tickets (refund, …) to start it "
+            "directly (`supportflow processes` lists them)"
         ),
     ] = "triage",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
@@ -55,7 +56,7 @@ def ticket(
     try:
         submission = TicketSubmission(
             ticket_id=ticket_id,
-            process=process,  # type: ignore[arg-type]  # validated by the model
+            process=process,
             customer_id=customer,
             order_id=order,
             subject=subject,
