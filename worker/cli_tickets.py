@@ -11,11 +11,12 @@ from pydantic import ValidationError
 from worker.auth import TICKETS_READ, TICKETS_WRITE, requester_for
 from worker.case_report import describe_case
 from worker.case_status import read_ticket
-from worker.cases import TicketSubmission, file_ticket
+from worker.cases import file_ticket
 from worker.cli_credentials import KeyFile, KeyOption, audit, authenticated_caller
 from worker.cli_exits import EXIT_REFUSED, fail, input_error, load_settings, open_store, run_async
 from worker.customer_replies import ReplySubmission, send_reply
 from worker.temporal_gate import connect_or_explain
+from worker.ticket_submission import TicketSubmission
 
 
 def ticket(

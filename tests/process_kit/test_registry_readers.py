@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from worker.case_report import describe_case
 from worker.case_status import CaseView
-from worker.cases import FILEABLE, TicketSubmission
 from worker.cli import app
 from worker.status_views import STATUS_VIEWS, as_view, live_status, spec_of_status
+from worker.ticket_submission import FILEABLE, TicketSubmission
 from workflows.case.contract import CaseStatus
 from workflows.registry import PROCESSES
 from workflows.ticket.contract import TicketStatus
