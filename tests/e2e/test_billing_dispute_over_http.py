@@ -151,3 +151,24 @@ async def test_over_charge_waits_for_an_approver_over_the_api(
     await closed_as(http, ticket_id, "resolved")
     assert await refunds_on(stripe_billing, charges) == [[30_000]]
     await poll(http, ticket_id, lambda v: v["state"] == "resolved", "stayed resolved")
+
+
+async def test_a_helpdesk_may_file_a_complaint_as_a_billing_dispute(
+    http: httpx.AsyncClient, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    customer_id, charges = customer_charged(crm_store, stripe_billing, 6_000, [6_000])
+    ticket_id = ticket_id_for("named")
+    ticket = {"ticket_id": ticket_id, "customer_id": customer_id, "body": "Is this right?"}
+    refused = await http.post(
+        "/tickets", json={**ticket, "process": "billing_dispute", "requested_amount_cents": 500}
+    )
+    assert refused.status_code == 422, refused.text
+    assert "requested_amount_cents" in refused.text and "Traceback" not in refused.text
+
+    filed = await http.post("/tickets", json={**ticket, "process": "billing_dispute"})
+    assert filed.status_code == 202, filed.text
+    closed = await closed_as(http, ticket_id, "resolved")
+    assert closed["record"]["process"] == "billing_dispute"
+    assert closed["record"]["refunds"] == [] and await refunds_on(stripe_billing, charges) == [[]]
+    [reply] = closed["record"]["outbox"]
+    assert charges[0] in reply["body"] and "60.00 USD" in reply["body"]

@@ -21,4 +21,6 @@ BILLING_DISPUTE = ProcessSpec(
     status=BillingDisputeStatus,
     outcome=BillingDisputeOutcome,
     from_ticket=billing_dispute_request,
+    # A helpdesk may name it when it files a complaint (`"process": "billing_dispute"`).
+    filed_as_ticket=True,
 )
