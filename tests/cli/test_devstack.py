@@ -98,6 +98,7 @@ async def test_run_twice(
     assert f"http://localhost:{layout.ui_port}/namespaces/default/workflows/ticket-demo-" in first
     assert "Approvals: API / CLI" in first
     _assert_triage_demos(first, layout)
+    _assert_dispute_demos(first)
     assert code == 0
     assert "All processes stopped." in stopped
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
@@ -119,6 +120,14 @@ async def test_run_twice(
     assert "Ticket demo-needs-approval: awaiting_approval" in second
     assert "[triage: how-to question] (filed earlier, current state)" in second
     _assert_triage_demos(second, layout)
+
+
+def _assert_dispute_demos(out: str) -> None:
+    """Billing complaints: a duplicate refunded alone, an over-charge waiting for an approver."""
+    assert "2 billing-dispute customers added" in out
+    assert "Ticket demo-dispute-duplicate: resolved  (from database)" in out
+    assert "billing_dispute-of-ticket-demo-dispute-over-charge: awaiting_approval" in out
+    assert "Approve: supportflow approve demo-dispute-over-charge" in out
 
 
 def _assert_triage_demos(out: str, layout: StackLayout) -> None:

@@ -10,48 +10,32 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from activities.models import OrderLineInfo
 from integrations.crm_store import CrmStore, CustomerView
 from integrations.stripe_billing import StripeBilling
 from tests.api_keys import CallerKeys
-from tests.e2e.test_triage_over_http import closed_as, file, poll, ticket_id_for
-from tests.e2e.triage_stack import replay_and_keep, triage_settings, triage_worker_deps
+from tests.e2e.test_triage_over_http import (
+    case_worker,
+    closed_as,
+    file,
+    poll,
+    settings,
+    ticket_id_for,
+)
+from tests.e2e.triage_stack import replay_and_keep
 from worker.local_stack.billing_customers import add_billing_customer, add_paid_order
-from worker.settings import Settings
-from worker.worker_app import build_worker
 from workflows.case.contract import case_workflow_id, process_workflow_id
 
+# The triage tests' worker (rules triage, demo help center) and settings.
+__all__ = ["case_worker", "settings"]
+
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def settings(settings: Settings, tmp_path: Path) -> Settings:
-    return triage_settings(settings, tmp_path)
-
-
-@pytest_asyncio.fixture
-async def case_worker(
-    dev_server_env: WorkflowEnvironment,
-    settings: Settings,
-    task_queue: str,
-    crm_store: CrmStore,
-    stripe_billing: StripeBilling,
-) -> AsyncIterator[None]:
-    deps = triage_worker_deps(crm_store, stripe_billing, settings)
-    worker = build_worker(
-        dev_server_env.client, settings, deps=deps, task_queue=task_queue, max_cached_workflows=0
-    )
-    async with worker:
-        yield
 
 
 def customer_charged(

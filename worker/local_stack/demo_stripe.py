@@ -20,6 +20,7 @@ from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from worker.local_stack import INSTALL_LOCAL_EXTRA
 from worker.local_stack.demo_data import DEMO_ORDERS, seed_demo_data
+from worker.local_stack.demo_disputes import seed_dispute_demos
 from worker.local_stack.processes import port_in_use
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from worker.settings import Settings
@@ -88,6 +89,7 @@ def seed(settings: Settings, mode: StripeMode) -> SeedReport:
     try:
         store.migrate()
         result = seed_demo_data(store, mode.billing.create_demo_charge)
+        disputes = seed_dispute_demos(store, mode.billing.client)
         missing = _orders_without_charge(store, mode.billing)
     finally:
         store.dispose()
@@ -96,7 +98,7 @@ def seed(settings: Settings, mode: StripeMode) -> SeedReport:
         f"({result.charges_created} new charges)"
         if result.orders_added or result.customers_added
         else f"reused ({len(DEMO_ORDERS)} demo orders already seeded)"
-    )
+    ) + (f"; {disputes} billing-dispute customers added" if disputes else "")
     warnings = []
     if missing:
         warnings.append(

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from worker.case_report import describe_case, reply_command
 from worker.case_status import CaseView
 from worker.local_stack.demo_data import DEMO_SCENARIOS, DemoScenario
+from worker.local_stack.demo_disputes import DISPUTE_DEMOS, dispute_payload
 from worker.local_stack.demo_triage import TRIAGE_DEMOS, TriageDemo
 
 # States where a case rests until something outside it happens, and states it ends in.
@@ -76,7 +77,8 @@ def demo_filings() -> list[DemoFiling]:
     triaged = [
         DemoFiling(d.name, d.ticket_id, triage_payload(d), d.reply_text) for d in TRIAGE_DEMOS
     ]
-    return refunds + triaged
+    disputes = [DemoFiling(d.name, d.ticket_id, dispute_payload(d)) for d in DISPUTE_DEMOS]
+    return refunds + triaged + disputes
 
 
 def is_settled(view: CaseView) -> bool:

@@ -89,21 +89,15 @@ class AdjustmentApproval:
         )
         await workflow.execute_activity_method(
             CrmActivities.record_approval_request,
-            ApprovalRequestRecord(
-                ticket_id=self._request.ticket_id,
-                workflow_id=workflow.info().workflow_id,
-                request_id=pending.request_id,
-                level=level.name,
-                amount_cents=decision.amount_cents,
-                currency=currency,
-                required_approvals=level.required_approvals,
-                approvers=pending.approvers,
-                requested_by=pending.requested_by,
-                rule=decision.rule,
-                reason=decision.reason,
-                expires_at=expires_at,
-                policy_version=policy_version,
-                audit=self._record.take_audit(),
+            # The CRM record is the pending request itself, with the case's ids and policy.
+            ApprovalRequestRecord.model_validate(
+                pending.model_dump(exclude={"approved_by", "charge_id", "reminded"})
+                | {
+                    "ticket_id": self._request.ticket_id,
+                    "workflow_id": workflow.info().workflow_id,
+                    "policy_version": policy_version,
+                    "audit": self._record.take_audit(),
+                }
             ),
             summary="Record approval request",
             **RECORD_OPTIONS,

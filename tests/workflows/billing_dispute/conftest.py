@@ -3,7 +3,6 @@ Stripe sandbox and a SQLite CRM; every history a test produced is replayed at th
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import AsyncIterator
@@ -13,10 +12,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer
 
 from activities.policy import PolicyActivities
 from integrations.crm_store import CrmStore
@@ -24,9 +20,9 @@ from integrations.stripe_billing import StripeBilling
 from integrations.stripe_credits import StripeCredits
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.billing_dispute.complaints import Complaint, seed_complaint
-from tests.workflows.conftest import HISTORY_DIR
+from tests.workflows.conftest import HISTORY_DIR, CaseRunner
 from worker.settings import Settings
-from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
+from worker.worker_app import WorkerDeps, build_worker
 from workflows.billing_dispute.contract import (
     BillingDisputeOutcome,
     BillingDisputeRequest,
@@ -35,17 +31,13 @@ from workflows.billing_dispute.contract import (
 from workflows.billing_dispute.workflow import BillingDisputeWorkflow
 
 
-class DisputeRunner:
-    def __init__(self, env: WorkflowEnvironment, task_queue: str) -> None:
-        self.env = env
-        self.client = env.client
-        self.task_queue = task_queue
-        self.handles: list[WorkflowHandle] = []
+class DisputeRunner(CaseRunner):
+    """The refund tests' runner (replays every history at the end) for billing disputes."""
 
-    async def seed(self, store: CrmStore, billing: StripeBilling, **case: object) -> Complaint:
-        return seed_complaint(store, billing, now=await self.env.get_current_time(), **case)  # type: ignore[arg-type]
+    async def seed(self, store: CrmStore, billing: StripeBilling, **case: Any) -> Complaint:  # type: ignore[override]
+        return seed_complaint(store, billing, now=await self.env.get_current_time(), **case)
 
-    async def start(
+    async def start(  # type: ignore[override]
         self, request: BillingDisputeRequest
     ) -> WorkflowHandle[BillingDisputeWorkflow, BillingDisputeOutcome]:
         handle = await self.client.start_workflow(
@@ -59,18 +51,9 @@ class DisputeRunner:
 
     async def keep(self, handle: WorkflowHandle, name: str) -> None:
         """Stores the history under tests/histories when SUPPORTFLOW_RECORD_HISTORIES=1."""
-        if os.environ.get("SUPPORTFLOW_RECORD_HISTORIES") != "1":
-            return
-        history = await handle.fetch_history()
-        (HISTORY_DIR / f"billing_dispute_{name}.json").write_text(history.to_json())
-
-    async def replay_all(self) -> None:
-        for handle in self.handles:
-            with contextlib.suppress(RPCError):
-                await handle.terminate("test ended")
-        replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
-        for handle in self.handles:
-            await replayer.replay_workflow(await handle.fetch_history())
+        if os.environ.get("SUPPORTFLOW_RECORD_HISTORIES") == "1":
+            history = await handle.fetch_history()
+            (HISTORY_DIR / f"billing_dispute_{name}.json").write_text(history.to_json())
 
 
 async def dispute_status(handle: WorkflowHandle) -> BillingDisputeStatus:
