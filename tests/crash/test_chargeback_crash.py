@@ -28,9 +28,9 @@ from integrations.stripe_billing import IDEMPOTENCY_METADATA_KEY, StripeBilling
 from integrations.stripe_disputes import StripeDisputes
 from tests.crash.stripe_proxy import Boundary, Hold, StripeProxy
 from tests.crash.worker_process import WorkerProcesses, poll_until
-from tests.local_stack.extras_helpers import extras_call, open_dispute
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.case_factory import seed_case
+from worker.local_stack.stripe_extras.helpers import extras_call, open_dispute
 from worker.worker_app import WORKFLOWS
 from workflows.case.contract import DECIDE_APPROVAL_UPDATE, STATUS_QUERY, ApprovalDecision
 from workflows.chargeback.contract import (

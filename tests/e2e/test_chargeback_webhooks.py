@@ -23,11 +23,11 @@ from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_disputes import StripeDisputes
-from tests.local_stack.extras_helpers import extras_call, open_dispute
 from tests.loopback_api import serve_api
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.case_factory import seed_case
 from worker.api import create_app
+from worker.local_stack.stripe_extras.helpers import extras_call, open_dispute
 from worker.local_stack.stripe_extras.webhooks import sign
 from worker.settings import Settings
 from worker.worker_app import WorkerDeps, build_worker
