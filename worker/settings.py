@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     database_url: str = Field(f"sqlite:///{DATA_DIR / 'supportflow.db'}", alias="DATABASE_URL")
     stripe_api_key: SecretStr | None = Field(None, alias="STRIPE_API_KEY")
     stripe_api_base: str | None = Field(None, alias="STRIPE_API_BASE")
+    # Signing secret of the Stripe webhook endpoint (whsec_...); POST /webhooks/stripe answers
+    # 503 without it, so Stripe keeps the events until it is set.
+    stripe_webhook_secret: SecretStr | None = Field(None, alias="STRIPE_WEBHOOK_SECRET")
     api_url: str = Field("http://127.0.0.1:8000", alias="SUPPORTFLOW_API_URL")
     temporal_ui_url: str = Field("http://localhost:8233", alias="TEMPORAL_UI_URL")
     policy_path: Path | None = Field(None, alias="SUPPORTFLOW_POLICY_PATH")

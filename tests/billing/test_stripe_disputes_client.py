@@ -8,8 +8,8 @@ import stripe
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_credits import StripeCredits
 from integrations.stripe_disputes import StripeDisputes
-from tests.local_stack.extras_helpers import open_dispute
 from tests.stripe_fixtures import SANDBOX_API_KEY, sandbox_charge
+from worker.local_stack.stripe_extras.helpers import open_dispute
 
 
 def test_evidence_and_acceptance_carry_our_key(

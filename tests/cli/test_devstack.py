@@ -99,6 +99,7 @@ async def test_run_twice(
     assert "Approvals: API / CLI" in first
     _assert_triage_demos(first, layout)
     _assert_dispute_demos(first)
+    _assert_chargeback_demo(first, layout)
     assert code == 0
     assert "All processes stopped." in stopped
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
@@ -120,6 +121,22 @@ async def test_run_twice(
     assert "Ticket demo-needs-approval: awaiting_approval" in second
     assert "[triage: how-to question] (filed earlier, current state)" in second
     _assert_triage_demos(second, layout)
+    _assert_chargeback_demo(second, layout)
+    assert "Ticket demo-dispute-duplicate: resolved  (from database)" in second
+    # The same dispute both runs: the demo order is disputed once.
+    assert _dispute_line(first) == _dispute_line(second)
+
+
+def _dispute_line(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("[chargeback] dispute dp_"))
+
+
+def _assert_chargeback_demo(out: str, layout: StackLayout) -> None:
+    """The offline Stripe's dispute arrived as signed webhooks and waits for review."""
+    assert "awaiting_approval; recommended: contest (evidence_complete)" in out
+    assert "  evidence due " in out and "the policy's default runs at" in out
+    link = f"http://localhost:{layout.ui_port}/namespaces/default/workflows/chargeback-dp_"
+    assert link in out
 
 
 def _assert_dispute_demos(out: str) -> None:

@@ -12,8 +12,8 @@ import stripe
 from aiohttp import web
 
 from integrations.stripe_billing import StripeBilling
-from tests.local_stack.extras_helpers import extras_call, open_dispute
 from tests.stripe_fixtures import sandbox_charge
+from worker.local_stack.stripe_extras.helpers import extras_call, open_dispute
 from worker.local_stack.stripe_extras.webhooks import sign
 
 

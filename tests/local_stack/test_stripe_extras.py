@@ -10,8 +10,8 @@ import pytest
 import stripe
 
 from integrations.stripe_billing import StripeBilling
-from tests.local_stack.extras_helpers import extras_call, open_dispute
 from tests.stripe_fixtures import sandbox_charge
+from worker.local_stack.stripe_extras.helpers import extras_call, open_dispute
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "stripe" / "fixtures3.json"

@@ -35,6 +35,13 @@ def test_required_histories_are_stored() -> None:
         "billing_dispute_over_charge_approved",
         "billing_dispute_routed_from_ticket",
     } <= names
+    # ChargebackWorkflow, and a refund linked to one (tests/workflows/chargeback/).
+    assert {
+        "chargeback_contested_won",
+        "chargeback_default_before_deadline",
+        "chargeback_accepted",
+        "chargeback_refund_linked",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

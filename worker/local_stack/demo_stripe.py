@@ -26,6 +26,8 @@ from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
 from worker.settings import Settings
 
 SANDBOX_STATE_FILE = "stripe-sandbox.pickle"
+# The signing secret of the sandbox's webhook endpoint for the local API (loopback only).
+LOCAL_WEBHOOK_SECRET = "whsec_supportflow_local_sandbox"
 SANDBOX_PORT = 8420
 
 
@@ -79,7 +81,7 @@ def start(settings: Settings, data_dir: Path, log_file: Path) -> StripeMode:
     return StripeMode(
         description=f"offline sandbox {base_url} (state {data_dir / SANDBOX_STATE_FILE})",
         billing=StripeBilling(SANDBOX_API_KEY, base_url),
-        child_env={"STRIPE_API_BASE": base_url},
+        child_env={"STRIPE_API_BASE": base_url, "STRIPE_WEBHOOK_SECRET": LOCAL_WEBHOOK_SECRET},
         sandbox=sandbox,
     )
 

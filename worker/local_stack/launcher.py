@@ -24,6 +24,7 @@ import typer
 from temporalio.client import Client
 
 from worker.local_stack import INSTALL_LOCAL_EXTRA, demo_stripe
+from worker.local_stack.demo_chargeback import show_demo_chargeback
 from worker.local_stack.demo_keys import DemoKeys
 from worker.local_stack.demo_setup import (
     approval_path,
@@ -254,6 +255,9 @@ class DevStack:
     async def _demo(self) -> None:
         assert self.keys is not None
         await file_and_report_demo_tickets(self.api_url, self.keys)
+        await show_demo_chargeback(
+            self.settings, self.stripe, self.temporal_address, self.ui_url, self.api_url
+        )
 
     # -- helpers -----------------------------------------------------------------------------
 

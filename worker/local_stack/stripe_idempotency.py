@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,13 +151,7 @@ class IdempotencyProxy:
         self, request: web.Request, body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         assert self._session is not None
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIPPED_HEADERS}
-        async with self._session.request(
-            request.method, self.upstream + request.path_qs, headers=headers, data=body
-        ) as response:
-            answer = await response.read()
-            kept = {k: v for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS}
-            return response.status, kept, answer
+        return await forward(self._session, self.upstream, request, body)
 
     def _expire(self) -> None:
         cutoff = self._clock() - KEY_TTL_SECONDS
@@ -164,6 +159,47 @@ class IdempotencyProxy:
             s for s, e in self._entries.items() if e.done.is_set() and e.created < cutoff
         ]:
             del self._entries[scope]
+
+
+async def forward(
+    session: ClientSession, upstream: str, request: web.Request, body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """`request` (its body already read) sent on to `upstream`: (status, headers, body)."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIPPED_HEADERS}
+    async with session.request(
+        request.method, upstream + request.path_qs, headers=headers, data=body
+    ) as response:
+        answer = await response.read()
+        kept = {k: v for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS}
+        return response.status, kept, answer
+
+
+def serve_behind_idempotency(
+    inner_app: web.Application, port: int, announce: Callable[[str, str], None]
+) -> None:
+    """Runs `inner_app` on its own loopback port behind this layer on `port` (0: a free one)
+    until SIGTERM; `announce(inner URL, outer URL)` once both listen. The inner app starts
+    first and stops last, so the layer never forwards to nothing."""
+    # Bound here rather than in run_app so that port 0 works and the real port is announced.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    proxy = IdempotencyProxy("http://127.0.0.1:0")
+
+    async def serve_inner(_app: web.Application):  # type: ignore[no-untyped-def]
+        runner = web.AppRunner(inner_app, access_log=None)
+        await runner.setup()
+        inner = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        inner.bind(("127.0.0.1", 0))
+        await web.SockSite(runner, inner).start()
+        proxy.upstream = f"http://127.0.0.1:{inner.getsockname()[1]}"
+        announce(proxy.upstream, f"http://127.0.0.1:{sock.getsockname()[1]}")
+        yield
+        await runner.cleanup()
+
+    outer = proxy.app()
+    outer.cleanup_ctx.insert(0, serve_inner)
+    web.run_app(outer, sock=sock, access_log=None, print=None)
 
 
 def _scope_of(request: web.Request) -> str:

@@ -22,7 +22,6 @@ import logging
 import os
 import pickle
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -280,13 +279,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    from aiohttp import web
     from localstripe.resources import store
     from localstripe.server import app as localstripe_app
 
     # Imported here, like aiohttp and localstripe: tests and the launcher import this module for
     # `StripeSandbox` and must not load the server side, which only the sandbox process runs.
-    from worker.local_stack.stripe_idempotency import IdempotencyProxy
+    from worker.local_stack.stripe_idempotency import serve_behind_idempotency
 
     if args.state_file is not None:
         args.state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -297,29 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.parent_pid is not None:
         exit_when_orphaned(args.parent_pid)
 
-    # Bind here rather than in run_app so that --port 0 works and the real port is announced.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", args.port))
-    proxy = IdempotencyProxy("http://127.0.0.1:0")
+    def announce(inner: str, outer: str) -> None:
+        print(f"{RAW_PREFIX}{inner}", flush=True)
+        print(f"{READY_PREFIX}{outer}", flush=True)
 
-    async def serve_localstripe(_app: web.Application):  # type: ignore[no-untyped-def]
-        """localstripe on its own loopback port, behind the idempotency proxy, for as long as
-        the proxy runs (started first, stopped last)."""
-        runner = web.AppRunner(localstripe_app, access_log=None)
-        await runner.setup()
-        inner = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        inner.bind(("127.0.0.1", 0))
-        await web.SockSite(runner, inner).start()
-        proxy.upstream = f"http://127.0.0.1:{inner.getsockname()[1]}"
-        print(f"{RAW_PREFIX}{proxy.upstream}", flush=True)
-        print(f"{READY_PREFIX}http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-        yield
-        await runner.cleanup()
-
-    proxy_app = proxy.app()
-    proxy_app.cleanup_ctx.insert(0, serve_localstripe)
-    web.run_app(proxy_app, sock=sock, access_log=None, print=None)
+    serve_behind_idempotency(localstripe_app, args.port, announce)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,19 @@ def escalated(ticket_id: str, name: str) -> CustomerReply:
     )
 
 
+def disputed(ticket_id: str, name: str) -> CustomerReply:
+    return CustomerReply(
+        subject=f"About your refund request (ticket {ticket_id})",
+        body=(
+            f"Hi {name},\n\nYour bank has opened a dispute (a chargeback) for this payment, so "
+            "the money is being settled through your bank and we cannot refund it a second "
+            "time. We are answering the dispute with your bank directly; you do not need to do "
+            "anything. If you would rather have us refund you, ask your bank to withdraw the "
+            "dispute and reply to this message.\n"
+        ),
+    )
+
+
 def reply_for(
     kind: str,
     ticket_id: str,
@@ -90,4 +103,6 @@ def reply_for(
         return denied(ticket_id, customer_name, resolution)
     if kind == "rejected":
         return rejected(ticket_id, customer_name, reviewer_reason)
+    if kind == "disputed":
+        return disputed(ticket_id, customer_name)
     return escalated(ticket_id, customer_name)

@@ -21,6 +21,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.money_hold import MoneyHold, OrderTaken
     from workflows.case.record import CaseRecord, opened_status
     from workflows.refund.approval import RefundApproval
+    from workflows.refund.chargeback_link import (
+        LINK_CHARGEBACK_PATCH,
+        charge_disputed,
+        chargeback_resolution,
+    )
     from workflows.refund.contract import (
         REFUND_WORKFLOW,
         RefundOutcome,
@@ -244,6 +249,11 @@ class RefundWorkflow:
             step = self._approval.step
             if step is not None and workflow.patched(TELL_APPROVERS_PATCH):
                 await step.tell_no_money_moved(failure_reason(err))
+            if charge_disputed(err) and workflow.patched(LINK_CHARGEBACK_PATCH):
+                linked = await chargeback_resolution(order.charge_id)
+                return await self._finish(
+                    "denied", linked, snapshot, customer, reply_kind="disputed"
+                )
             raise CaseStop("escalated", reason) from None
         return await self._finish(
             "resolved",

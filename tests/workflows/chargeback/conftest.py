@@ -26,9 +26,9 @@ from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_disputes import StripeDisputes
-from tests.local_stack.extras_helpers import open_dispute
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.case_factory import SeededCase, seed_case
+from worker.local_stack.stripe_extras.helpers import open_dispute
 from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
 from workflows.chargeback.contract import (

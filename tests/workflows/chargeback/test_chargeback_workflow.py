@@ -9,9 +9,9 @@ from datetime import timedelta
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_disputes import StripeDisputes
-from tests.local_stack.extras_helpers import extras_call
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.chargeback.conftest import Chargebacks, wait_for_state
+from worker.local_stack.stripe_extras.helpers import extras_call
 from workflows.case.contract import ApprovalDecision, ApprovalReceipt
 
 

@@ -39,6 +39,8 @@ class StripeExtras:
         ]
         if self.state_file is not None:
             command += ["--state-file", str(self.state_file)]
+        # The log is appended to across runs: only what this start wrote counts.
+        offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         with self.log_file.open("ab") as log:
             self._process = subprocess.Popen(
                 command, cwd=_PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
@@ -49,7 +51,10 @@ class StripeExtras:
                 raise RuntimeError(
                     f"Stripe extras exited with code {self._process.returncode}:\n{self._tail()}"
                 )
-            for line in self.log_file.read_text(errors="replace").splitlines():
+            with self.log_file.open("rb") as log:
+                log.seek(offset)
+                written = log.read().decode(errors="replace")
+            for line in written.splitlines():
                 if line.startswith(READY_PREFIX):
                     self.base_url = line.removeprefix(READY_PREFIX).strip()
                     return self.base_url

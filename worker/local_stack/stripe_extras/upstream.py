@@ -10,9 +10,7 @@ from aiohttp import ClientSession, web
 
 from worker.local_stack.stripe_extras.objects import ExtrasState
 from worker.local_stack.stripe_extras.webhooks import EventBus
-
-# Hop-by-hop or recomputed by aiohttp; never copied between the two connections.
-_SKIPPED_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+from worker.local_stack.stripe_idempotency import forward
 
 
 class StripeAnswer(Exception):
@@ -62,14 +60,5 @@ class Extras:
 
     async def forward(self, request: web.Request, body: bytes) -> web.Response:
         assert self.session is not None
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIPPED_HEADERS}
-        async with self.session.request(
-            request.method, self.localstripe + request.path_qs, headers=headers, data=body
-        ) as response:
-            answer = await response.read()
-            kept = {
-                k: v
-                for k, v in response.headers.items()
-                if k.lower() not in _SKIPPED_HEADERS and k.lower() != "content-encoding"
-            }
-            return web.Response(status=response.status, headers=kept, body=answer)
+        status, headers, answer = await forward(self.session, self.localstripe, request, body)
+        return web.Response(status=status, headers=headers, body=answer)
