@@ -1,10 +1,12 @@
 """Stripe dispute webhooks under load: how fast POST /webhooks/stripe answers, and how soon a
 worker starts the case, with 10 and with 1,000 chargebacks open (waiting for review).
 
-One process: the dev server (in memory), the Stripe sandbox with its extras server, a SQLite
-CRM, the production worker and the real API over loopback HTTP. Open cases are real disputes on
-one sandbox charge, handed over through the same endpoint and left awaiting review. Each
-measured event is a signed `charge.dispute.created` for a new dispute:
+As deployed: the dev server (in memory), the Stripe sandbox with its extras server, a SQLite
+CRM, and `supportflow worker` and `supportflow api` as their own processes (started as the
+approval benchmark starts them), so this driver shares no GIL with the endpoint it measures. Open cases are real disputes on one sandbox charge,
+handed over through the same endpoint and left awaiting review. The measured events are sent
+one after another (as Stripe delivers them, not as a burst), each a signed
+`charge.dispute.created` for a new dispute:
 
 - `dispute_webhook_ack_p99_ms`: POST sent → 200 received (signature check, dedupe memory,
   signal-with-start);
@@ -26,30 +28,23 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from activities.chat import ChatActivities
-from activities.disputes import DisputeActivities
-from activities.policy import PolicyActivities
+from bench.approval_latency import free_port, services
 from bench.quiet import install_quiet_runtime, start_dev_server
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
-from integrations.stripe_disputes import StripeDisputes
-from tests.loopback_api import serve_api
 from tests.workflows.case_factory import seed_case
-from worker.api import create_app
 from worker.local_stack.stripe_extras.helpers import open_dispute
 from worker.local_stack.stripe_extras.webhooks import sign
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
-from worker.settings import Settings
-from worker.worker_app import WorkerDeps, build_worker
 from workflows.chargeback.contract import chargeback_workflow_id
 
 SECRET = "whsec_bench"
 MEASURED = 200
-CONCURRENCY = 10
+# Handing the open cases over: a burst; measuring: one event at a time.
+OPENING_CONCURRENCY = 10
 OPEN_COUNTS = (10, 1_000)
 
 
@@ -99,10 +94,10 @@ async def first_task_started(client: Client, workflow_id: str) -> float:
 
 
 async def hand_over(
-    http: httpx.AsyncClient, disputes: list[dict[str, Any]]
+    http: httpx.AsyncClient, disputes: list[dict[str, Any]], concurrency: int
 ) -> list[tuple[str, float, float]]:
-    """POSTs each dispute's created event, CONCURRENCY at a time: (workflow id, sent, ack ms)."""
-    gate = asyncio.Semaphore(CONCURRENCY)
+    """POSTs each dispute's created event, `concurrency` at a time: (workflow id, sent, ack ms)."""
+    gate = asyncio.Semaphore(concurrency)
 
     async def one(dispute: dict[str, Any]) -> tuple[str, float, float]:
         async with gate:
@@ -125,7 +120,7 @@ async def measure(
     client: Client, http: httpx.AsyncClient, stripe: str, charge: str, suffix: str
 ) -> dict[str, float]:
     disputes = await asyncio.to_thread(open_many, stripe, charge, MEASURED)
-    handed = await hand_over(http, disputes)
+    handed = await hand_over(http, disputes, 1)
     starts = await asyncio.gather(*(first_task_started(client, wid) for wid, _, _ in handed))
     acks = [ack for _, _, ack in handed]
     to_start = [(start - sent) * 1000 for (_, sent, _), start in zip(handed, starts, strict=True)]
@@ -137,43 +132,53 @@ async def measure(
     }
 
 
+async def run_phases(
+    client: Client, http: httpx.AsyncClient, stripe: str, charge: str, open_counts: tuple[int, ...]
+) -> dict[str, float | int]:
+    results: dict[str, float | int] = {}
+    waiting = 0
+    for count in sorted(open_counts):
+        progress(f"opening chargebacks until {count} wait for review")
+        more = await asyncio.to_thread(open_many, stripe, charge, count - waiting)
+        await hand_over(http, more, OPENING_CONCURRENCY)
+        await wait_open(client, count)
+        progress(f"measuring {MEASURED} webhooks with {count} open")
+        suffix = "" if count == max(open_counts) else f"_open{count}"
+        results.update(await measure(client, http, stripe, charge, suffix))
+        waiting = count + MEASURED
+        await wait_open(client, waiting)
+    return results
+
+
 async def main(open_counts: tuple[int, ...] = OPEN_COUNTS) -> dict[str, float | int]:
     install_quiet_runtime()
     results: dict[str, float | int] = {}
     with tempfile.TemporaryDirectory() as tmp, StripeSandbox() as sandbox:
-        store = CrmStore(f"sqlite:///{Path(tmp) / 'crm.db'}")
+        database_url = f"sqlite:///{Path(tmp) / 'crm.db'}"
+        store = CrmStore(database_url)
         store.migrate()
         billing = StripeBilling(SANDBOX_API_KEY, sandbox.base_url)
         charge = seed_case(store, billing, amount_cents=40_000).charge_id
-        settings = Settings(_env_file=None, SUPPORTFLOW_TASK_QUEUE="bench-chargebacks")  # type: ignore[call-arg]
-        settings = settings.model_copy(update={"stripe_webhook_secret": SecretStr(SECRET)})
-        deps = WorkerDeps(
-            store=store,
-            billing=billing,
-            chat=ChatActivities(None, api_url="http://bench", temporal_ui_url="http://bench"),
-            policy=PolicyActivities(),
-            disputes=DisputeActivities(StripeDisputes(SANDBOX_API_KEY, sandbox.base_url), store),
-        )
         progress("starting dev server")
         env = await start_dev_server()
-        async with env, build_worker(env.client, settings, deps=deps):
-            app = create_app(settings, temporal_client=env.client, store=store)
-            async with serve_api(app) as api, httpx.AsyncClient(base_url=api, timeout=60) as http:
-                waiting = 0
-                for count in sorted(open_counts):
-                    progress(f"opening chargebacks until {count} wait for review")
-                    more = await asyncio.to_thread(
-                        open_many, sandbox.base_url, charge, count - waiting
-                    )
-                    await hand_over(http, more)
-                    await wait_open(env.client, count)
-                    progress(f"measuring {MEASURED} webhooks with {count} open")
-                    suffix = "" if count == max(open_counts) else f"_open{count}"
-                    results.update(
-                        await measure(env.client, http, sandbox.base_url, charge, suffix)
-                    )
-                    waiting = count + MEASURED
-                    await wait_open(env.client, waiting)
+        api_port = free_port()
+        overrides = {
+            "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+            "TEMPORAL_NAMESPACE": env.client.namespace,
+            "SUPPORTFLOW_TASK_QUEUE": "bench-chargebacks",
+            "SUPPORTFLOW_API_URL": f"http://127.0.0.1:{api_port}",
+            "SUPPORTFLOW_KNOWLEDGE_DB": str(Path(tmp) / "knowledge.db"),
+            "DATABASE_URL": database_url,
+            "STRIPE_API_KEY": SANDBOX_API_KEY,
+            "STRIPE_API_BASE": sandbox.base_url,
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+        }
+        async with (
+            env,
+            services(Path(tmp), env.client, overrides, api_port),
+            httpx.AsyncClient(base_url=overrides["SUPPORTFLOW_API_URL"], timeout=60) as http,
+        ):
+            results = await run_phases(env.client, http, sandbox.base_url, charge, open_counts)
         store.dispose()
     return results
 

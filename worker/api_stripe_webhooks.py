@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import stripe
 from fastapi import APIRouter, Depends, Request
@@ -23,7 +23,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from worker.api_dependencies import api_settings, temporal_gate
-from worker.api_errors import error_body, error_responses
+from worker.api_errors import ErrorBody, error_body, error_responses
 from worker.settings import Settings
 from worker.temporal_gate import TemporalGate
 from workflows.chargeback.contract import (
@@ -43,6 +43,12 @@ router = APIRouter(tags=["webhooks"])
 HANDOVER_TIMEOUT = timedelta(seconds=5)
 RECENT_EVENTS = 10_000
 NOT_CONFIGURED = "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET); Stripe will retry."
+
+
+class WebhookUnavailable(ErrorBody):
+    """503: the event was not handed over; Stripe retries it."""
+
+    error: Literal["temporal_unavailable", "webhooks_not_configured"]
 
 
 class RecentEvents:
@@ -75,9 +81,13 @@ def _bad(message: str) -> JSONResponse:
 @router.post(
     "/webhooks/stripe",
     summary="Receive a signed Stripe event (disputes start or signal a chargeback case)",
-    responses=error_responses(
-        (400, "bad_webhook: missing or invalid signature, or not an event"), 503
-    ),
+    responses={
+        **error_responses((400, "bad_webhook: missing or invalid signature, or not an event")),
+        503: {
+            "model": WebhookUnavailable,
+            "description": "temporal_unavailable or webhooks_not_configured: Stripe retries",
+        },
+    },
 )
 async def stripe_webhook(
     request: Request,

@@ -39,6 +39,7 @@ from workflows.chargeback.contract import (
     ChargebackRequest,
     ChargebackStatus,
     DisputeEvent,
+    chargeback_ticket_id,
     chargeback_workflow_id,
 )
 
@@ -140,7 +141,7 @@ async def assert_submitted_once(
     dispute = StripeDisputes(SANDBOX_API_KEY, stripe).get_dispute(dispute_id)
     assert dispute.submission_count == 1
     assert dispute.metadata[IDEMPOTENCY_METADATA_KEY] == f"{handle.id}:contest"
-    ticket = await asyncio.to_thread(crm_store.get_ticket, dispute_id)
+    ticket = await asyncio.to_thread(crm_store.get_ticket, chargeback_ticket_id(dispute_id))
     assert ticket is not None and ticket.status == "resolved"
     details = [e.detail for e in ticket.audit if e.action == "evidence_submitted"]
     assert len(details) == 1 and ("found existing" in details[0]) is found, details

@@ -23,6 +23,7 @@ from activities.policy import PolicyActivities
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_disputes import StripeDisputes
+from tests.api_keys import CallerKeys
 from tests.loopback_api import serve_api
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.case_factory import seed_case
@@ -31,8 +32,11 @@ from worker.local_stack.stripe_extras.helpers import extras_call, open_dispute
 from worker.local_stack.stripe_extras.webhooks import sign
 from worker.settings import Settings
 from worker.worker_app import WorkerDeps, build_worker
-from workflows.case.contract import ApprovalDecision, ApprovalReceipt
-from workflows.chargeback.contract import ChargebackStatus, chargeback_workflow_id
+from workflows.chargeback.contract import (
+    ChargebackStatus,
+    chargeback_ticket_id,
+    chargeback_workflow_id,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -106,6 +110,7 @@ async def status_when(env: WorkflowEnvironment, dispute_id: str, state: str) -> 
 
 async def test_signed_deliveries_drive_the_case_to_its_close(
     api_url: str,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     crm_store: CrmStore,
     stripe_billing: StripeBilling,
@@ -124,13 +129,15 @@ async def test_signed_deliveries_drive_the_case_to_its_close(
         status = await status_when(dev_server_env, dispute_id, "awaiting_approval")
         assert status.pending_approval is not None
         handle = dev_server_env.client.get_workflow_handle(chargeback_workflow_id(dispute_id))
-        await handle.execute_update(
-            "decide_approval",
-            ApprovalDecision(
-                request_id=status.pending_approval.request_id, approver="alice", decision="approve"
-            ),
-            result_type=ApprovalReceipt,
-        )
+        # The reviewer decides over the same API as refunds, on the case's ticket id.
+        async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+            approved = await http.post(
+                f"/tickets/{chargeback_ticket_id(dispute_id)}/approvals",
+                headers=api_keys.person("alice"),
+                json={"decision": "approve"},
+            )
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["request_id"] == status.pending_approval.request_id
         await status_when(dev_server_env, dispute_id, "in_process")
         disputes = StripeDisputes(SANDBOX_API_KEY, stripe_sandbox)
         for _ in range(200):
@@ -156,7 +163,7 @@ async def test_signed_deliveries_drive_the_case_to_its_close(
         if d["event"] in {e["id"] for e in events_of(stripe_sandbox, dispute_id)}
     ]
     assert delivered and all(d["status"] == 200 for d in delivered)
-    ticket = crm_store.get_ticket(dispute_id)
+    ticket = crm_store.get_ticket(chargeback_ticket_id(dispute_id))
     assert ticket is not None and ticket.status == "resolved"
 
 
@@ -197,9 +204,9 @@ async def test_forged_stale_duplicated_and_out_of_order_events(
         )
     ]
     assert len(runs) == 1
-    assert [(r.refund_id, r.status) for r in crm_store.list_refunds(dispute_id)] == [
-        (dispute_id, "chargeback_lost")
-    ]
+    assert [
+        (r.refund_id, r.status) for r in crm_store.list_refunds(chargeback_ticket_id(dispute_id))
+    ] == [(dispute_id, "chargeback_lost")]
 
 
 async def test_no_2xx_for_an_event_not_handed_over(

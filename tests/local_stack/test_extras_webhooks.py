@@ -70,7 +70,7 @@ def test_events_are_signed_and_retried(
     try:
         dispute = open_dispute(stripe_sandbox, sandbox_charge(stripe_billing))
         deliveries: list[dict[str, object]] = []
-        for _ in range(100):
+        for _ in range(600):  # generous: 2 shared cores
             deliveries = [
                 d
                 for d in extras_call(stripe_sandbox, "/_extras/deliveries")["deliveries"]

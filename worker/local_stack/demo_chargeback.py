@@ -23,7 +23,11 @@ from worker.local_stack.startup import say
 from worker.local_stack.stripe_extras.helpers import extras_call, open_dispute
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY
 from worker.settings import Settings
-from workflows.chargeback.contract import ChargebackStatus, chargeback_workflow_id
+from workflows.chargeback.contract import (
+    ChargebackStatus,
+    chargeback_ticket_id,
+    chargeback_workflow_id,
+)
 
 DEMO_ORDER = "ord_5005"
 DEMO_REASON = "product_unacceptable"
@@ -97,5 +101,9 @@ async def show_demo_chargeback(
         )
     pending = status.pending_approval
     if pending is not None and status.action is None:
-        say(f"  review by {', '.join(pending.approvers)} (request {pending.request_id})")
+        say(f"  review by {', '.join(pending.approvers)} (Approve = contest, Reject = accept)")
+        ticket = chargeback_ticket_id(dispute_id)
+        say(
+            f"  Approve: supportflow approve {ticket} --key-file .data/keys/{pending.approvers[0]}.key"
+        )
     say(f"  {ui_url}/namespaces/default/workflows/{workflow_id}")

@@ -35,6 +35,13 @@ def chargeback_workflow_id(dispute_id: str) -> str:
     return f"{CHARGEBACK_WORKFLOW_PREFIX}{dispute_id}"
 
 
+def chargeback_ticket_id(dispute_id: str) -> str:
+    """The case's ticket in the CRM, API and CLI (`supportflow approve dp-…`): the dispute id
+    with `-` for `_`, which ticket ids do not allow. Stripe ids use only letters, digits and
+    one `_` after the prefix, so the mapping is one to one."""
+    return dispute_id.replace("_", "-")
+
+
 class ChargebackRequest(BaseModel):
     """Input of ChargebackWorkflow: only the dispute id. Everything else is read from Stripe and
     our records, never taken from the event that started the case."""

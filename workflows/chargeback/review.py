@@ -12,6 +12,7 @@ from activities.dispute_models import ChargebackEvidence, DisputeInfo
 from activities.models import ApprovalNotice, ApprovalRequestRecord, CustomerContext
 from policies.chargeback import ChargebackPolicy, Deadlines, Recommendation, opposite
 from workflows.case.contract import PendingApproval
+from workflows.chargeback.contract import chargeback_ticket_id
 
 REQUESTED_BY = "stripe"
 
@@ -52,7 +53,7 @@ def review_request(
     )
     due = f"{dispute.due_by:%Y-%m-%d %H:%M} UTC" if dispute.due_by else "unknown"
     notice = ApprovalNotice(
-        ticket_id=dispute.dispute_id,
+        ticket_id=chargeback_ticket_id(dispute.dispute_id),
         workflow_id=workflow_id,
         request_id=request_id,
         level=level.name,
@@ -82,7 +83,7 @@ def review_request(
         expires_at=deadlines.decide_by,
     )
     record = ApprovalRequestRecord(
-        ticket_id=dispute.dispute_id,
+        ticket_id=chargeback_ticket_id(dispute.dispute_id),
         workflow_id=workflow_id,
         request_id=request_id,
         level=level.name,

@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         ChargebackRequest,
         ChargebackStatus,
         DisputeEvent,
+        chargeback_ticket_id,
     )
     from workflows.chargeback.details import chargeback_details, chargeback_search_attributes
     from workflows.chargeback.review import chosen_action, review_request
@@ -78,8 +79,9 @@ class ChargebackWorkflow:
     @workflow.init
     def __init__(self, request: ChargebackRequest) -> None:
         self._request = request
+        self._ticket = chargeback_ticket_id(request.dispute_id)
         self._status = opened_status(
-            ChargebackStatus, ticket_id=request.dispute_id, customer_id="", order_id=None
+            ChargebackStatus, ticket_id=self._ticket, customer_id="", order_id=None
         )
         self._status.customer_id = None
         self._status.dispute_id = request.dispute_id
@@ -89,7 +91,7 @@ class ChargebackWorkflow:
             details=lambda: chargeback_details(self._status, workflow.now()),
         )
         self._gate = ApprovalGate()
-        self._hold = MoneyHold("chargeback", request.dispute_id)
+        self._hold = MoneyHold("chargeback", self._ticket)
         self._seen: set[str] = set()
         self._closed_by_event: str | None = None
 
@@ -181,7 +183,7 @@ class ChargebackWorkflow:
             return await workflow.execute_activity_method(
                 CrmActivities.open_case,
                 OpenCaseInput(
-                    ticket_id=dispute.dispute_id,
+                    ticket_id=self._ticket,
                     workflow_id=workflow.info().workflow_id,
                     process="chargeback",
                     customer_id=evidence.customer_id or "unknown",
@@ -351,7 +353,7 @@ class ChargebackWorkflow:
         await workflow.execute_activity_method(
             CrmActivities.record_case_outcome,
             CaseOutcomeRecord(
-                ticket_id=dispute.dispute_id,
+                ticket_id=self._ticket,
                 workflow_id=workflow_id,
                 customer_id=s.customer_id,
                 order_id=s.order_id,
@@ -368,7 +370,7 @@ class ChargebackWorkflow:
             await workflow.execute_activity_method(
                 DisputeActivities.notify_chargeback_channel,
                 ChargebackNotice(
-                    ticket_id=dispute.dispute_id,
+                    ticket_id=self._ticket,
                     workflow_id=workflow_id,
                     dedupe_key=f"{workflow_id}:closed",
                     channel=policy.review.slack_channel,

@@ -13,6 +13,7 @@ from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.chargeback.conftest import Chargebacks, wait_for_state
 from worker.local_stack.stripe_extras.helpers import extras_call
 from workflows.case.contract import ApprovalDecision, ApprovalReceipt
+from workflows.chargeback.contract import chargeback_ticket_id
 
 
 async def test_reviewer_contests_and_the_evidence_is_submitted_once(
@@ -55,11 +56,11 @@ async def test_reviewer_contests_and_the_evidence_is_submitted_once(
         "contest",
         "reviewer",
     )
-    ticket = crm_store.get_ticket(disputed.dispute_id)
+    ticket = crm_store.get_ticket(chargeback_ticket_id(disputed.dispute_id))
     assert ticket is not None and ticket.status == "resolved"
     actions = [entry.action for entry in ticket.audit]
     assert "evidence_submitted" in actions and "charge.dispute.funds_withdrawn" in actions
-    assert crm_store.list_refunds(disputed.dispute_id) == []
+    assert crm_store.list_refunds(chargeback_ticket_id(disputed.dispute_id)) == []
 
 
 async def test_without_a_decision_the_policy_default_runs_before_the_deadline(
@@ -86,7 +87,7 @@ async def test_without_a_decision_the_policy_default_runs_before_the_deadline(
         "policy default",
         "lost",
     )
-    ticket = crm_store.get_ticket(disputed.dispute_id)
+    ticket = crm_store.get_ticket(chargeback_ticket_id(disputed.dispute_id))
     assert ticket is not None
     notes = [(e.action, e.detail, e.at) for e in ticket.audit]
     reminders = [detail for action, detail, _ in notes if action == "approval_reminder"]
@@ -99,9 +100,10 @@ async def test_without_a_decision_the_policy_default_runs_before_the_deadline(
         planned = disputed.due_by - timedelta(hours=hours)
         assert planned <= at < planned + timedelta(minutes=1), (hours, at)
     # A lost chargeback counts like a refund on the order.
-    assert [(r.refund_id, r.status) for r in crm_store.list_refunds(disputed.dispute_id)] == [
-        (disputed.dispute_id, "chargeback_lost")
-    ]
+    assert [
+        (r.refund_id, r.status)
+        for r in crm_store.list_refunds(chargeback_ticket_id(disputed.dispute_id))
+    ] == [(disputed.dispute_id, "chargeback_lost")]
 
 
 async def test_rejecting_the_contest_accepts_the_dispute(
