@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from workflows.case.process_spec import ProcessSpec
+from workflows.onboarding.spec import ONBOARDING
 from workflows.refund.spec import REFUND
 from workflows.ticket.spec import TRIAGE
 
-PROCESSES: Mapping[str, ProcessSpec] = {spec.name: spec for spec in (REFUND, TRIAGE)}
+PROCESSES: Mapping[str, ProcessSpec] = {spec.name: spec for spec in (REFUND, TRIAGE, ONBOARDING)}
 
 
 def process_named(

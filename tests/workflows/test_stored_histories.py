@@ -29,6 +29,12 @@ def test_required_histories_are_stored() -> None:
         "ticket_clarified_then_refunded",
         "ticket_escalated",
     } <= names
+    # OnboardingWorkflow, recorded by tests/onboarding/test_signup_workflow.py.
+    assert {
+        "onboarding_completed",
+        "onboarding_abandoned",
+        "onboarding_exception_approved",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -1,0 +1,396 @@
+"""OnboardingWorkflow: one signup, step by step, until an account exists or the signup ends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.crm import CrmActivities
+    from activities.handoff import HandoffActivities
+    from activities.models import CaseOutcomeRecord, CaseState, CustomerReply, ProcessPolicyInput
+    from activities.onboarding import OnboardingActivities
+    from activities.onboarding_models import (
+        CataloguePlanInfo,
+        CloseApplicationInput,
+        OpenApplicationInput,
+        PaymentSetupResult,
+        StepTiming,
+    )
+    from activities.policy import PolicyActivities
+    from activities.ticket_models import CustomerMessageInput
+    from policies.onboarding import OnboardingPolicy
+    from workflows.case.contract import (
+        DECIDE_APPROVAL_UPDATE,
+        STATUS_QUERY,
+        ApprovalDecision,
+        ApprovalReceipt,
+    )
+    from workflows.case.failures import CaseStop, failure_reason
+    from workflows.case.options import READ_OPTIONS, RECORD_OPTIONS
+    from workflows.case.record import CaseRecord
+    from workflows.onboarding import replies
+    from workflows.onboarding.checks import CheckResult, goes_to_person, run_check
+    from workflows.onboarding.contract import (
+        ONBOARDING_WORKFLOW,
+        SUBMIT_STEP_UPDATE,
+        OnboardingOutcome,
+        OnboardingRequest,
+        OnboardingStatus,
+        StepReceipt,
+        StepSubmission,
+    )
+    from workflows.onboarding.details import onboarding_details
+    from workflows.onboarding.exception import SignupException
+    from workflows.onboarding.provisioning import provision
+    from workflows.onboarding.reminders import next_wake
+    from workflows.onboarding.steps import StepBook
+    from workflows.search_attributes import CASE_STATE, PROCESS
+
+ApplicationEnd = dict[CaseState, str]
+_APPLICATION_STATUS: ApplicationEnd = {
+    "resolved": "completed",
+    "expired": "abandoned",
+    "rejected": "closed",
+    "escalated": "expired",
+}
+
+
+@workflow.defn(name=ONBOARDING_WORKFLOW)
+class OnboardingWorkflow:
+    """Collects a signup one step at a time (each step checked field by field at once, then
+    against the backend systems), reminds a stalled applicant and closes an abandoned signup,
+    hands failed eligibility or compatibility checks to a person with a recommendation, and
+    provisions the Stripe subscription and CRM account exactly once."""
+
+    @workflow.init
+    def __init__(self, request: OnboardingRequest) -> None:
+        self._request = request
+        wf_id = workflow.info().workflow_id
+        self._status = OnboardingStatus(
+            ticket_id=wf_id,
+            workflow_id=wf_id,
+            state="received",
+            application_id=request.application_id,
+        )
+        self._record = CaseRecord(
+            self._status, search_attributes=self._attributes, details=self._details
+        )
+        self._book: StepBook | None = None
+        self._exception = SignupException(self._status, self._record)
+        self._version: str | None = None
+        self._last_progress = workflow.now()
+        self._reminded_since_progress = 0
+        self._plan: CataloguePlanInfo | None = None
+        self._payment: PaymentSetupResult | None = None
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self) -> OnboardingStatus:
+        return self._status
+
+    @workflow.update(name=SUBMIT_STEP_UPDATE)
+    async def submit_step(self, submission: StepSubmission) -> StepReceipt:
+        # Only an Update that arrives before the policy is loaded waits here; its data is then
+        # checked in the handler (the validator had nothing to check it against).
+        await workflow.wait_condition(lambda: self._book is not None)
+        book = self._book
+        assert book is not None
+        refusal = book.refusal(submission)
+        if refusal is not None:
+            raise refusal
+        again = book.accept(submission, workflow.now())
+        self._last_progress = workflow.now()
+        self._reminded_since_progress = 0
+        self._exception.withdraw(submission.submitted_by)
+        self._record.note(
+            submission.submitted_by,
+            "step_submitted",
+            submission.step + (f" (re-checking {', '.join(again)})" if again else ""),
+        )
+        self._refresh()
+        return StepReceipt(
+            step=submission.step,
+            submission=book.progress[submission.step].submissions,
+            next_step=book.next_for_customer(),
+            rechecking=again,
+        )
+
+    @submit_step.validator
+    def _check_submission(self, submission: StepSubmission) -> None:
+        if self._book is not None:
+            refusal = self._book.refusal(submission)
+            if refusal is not None:
+                raise refusal
+
+    @workflow.update(name=DECIDE_APPROVAL_UPDATE)
+    def decide_approval(self, decision: ApprovalDecision) -> ApprovalReceipt:
+        return self._exception.decide(decision)
+
+    @decide_approval.validator
+    def _validate_decision(self, decision: ApprovalDecision) -> None:
+        self._exception.validate(decision)
+
+    @workflow.run
+    async def run(self, request: OnboardingRequest) -> OnboardingOutcome:
+        document = await workflow.execute_local_activity_method(
+            PolicyActivities.load_process_policy,
+            ProcessPolicyInput(name="onboarding"),
+            **READ_OPTIONS,
+        )
+        self._version = self._status.policy_version = document.version_tag
+        self._book = book = StepBook(OnboardingPolicy.model_validate(document.data))
+        await workflow.execute_activity_method(
+            OnboardingActivities.open_application,
+            OpenApplicationInput(
+                application_id=request.application_id,
+                workflow_id=workflow.info().workflow_id,
+                at=workflow.now(),
+            ),
+            summary="Record the application",
+            **RECORD_OPTIONS,
+        )
+        self._record.set_state("awaiting_customer")
+        self._refresh()
+        try:
+            await self._collect(book)
+            outcome = await self._provision(book)
+        except CaseStop as stop:
+            outcome = await self._finish(stop.state, stop.reason, self._stop_reply(stop))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return outcome
+
+    async def _collect(self, book: StepBook) -> None:
+        while True:
+            step = book.next_to_check()
+            if step is not None:
+                await self._check(book, step)
+                continue
+            if book.complete:
+                return
+            wake, abandon = next_wake(
+                book.policy, self._last_progress, self._reminded_since_progress
+            )
+            try:
+                await workflow.wait_condition(
+                    lambda: book.next_to_check() is not None,
+                    timeout=max(wake - workflow.now(), timedelta(0)),
+                    timeout_summary="abandonment" if abandon else "reminder",
+                )
+            except TimeoutError:
+                if abandon:
+                    raise CaseStop("expired", self._abandoned_reason(book)) from None
+                await self._remind(book)
+
+    async def _check(self, book: StepBook, step: str) -> None:
+        version = book.version[step]
+        self._record.set_state("in_process")
+        result = await run_check(book, step, self._request.application_id)
+        if book.version[step] != version or book.progress[step].state != "submitted":
+            return  # the applicant changed the step meanwhile: its new data is checked next
+        if result.errors:
+            book.refused(step, result.errors)
+            await self._timing(book, step, "refused")
+        elif result.problem and goes_to_person(book.policy, step):
+            await self._timing(book, step, "escalated")
+            await self._escalate(book, step, result)
+        elif result.problem:
+            book.refused(step, {step: result.problem})
+            await self._timing(book, step, "refused")
+        else:
+            self._keep(result)
+            book.passed(step, workflow.now())
+            await self._timing(book, step, "done")
+        self._record.set_state("awaiting_customer")
+        self._refresh()
+
+    async def _escalate(self, book: StepBook, step: str, result: CheckResult) -> None:
+        book.escalated(step)
+        rule = book.policy.step(step)
+        assert rule is not None and result.problem is not None
+        self._status.failed_check = rule.check
+        self._status.recommendation = result.recommendation
+        version = book.version[step]
+        gate_status = await self._exception.ask_and_wait(
+            book.policy,
+            self._version or "",
+            check=rule.check,
+            problem=result.problem,
+            recommendation=result.recommendation,
+            facts=[f"{s}.{k}: {v}" for s, fields in book.data.items() for k, v in fields.items()],
+            requested_by="supportflow",
+            applicant=book.field("contact", "full_name") or self._request.application_id,
+        )
+        self._status.failed_check = self._status.recommendation = None
+        gate = self._exception.gate
+        last = gate.decisions[-1][0] if gate.decisions else None
+        by = last.approver if last else "a person"
+        if gate_status == "rejected":
+            raise CaseStop(
+                "rejected", f"Closed by {by}: {(last and last.reason) or result.problem}"
+            )
+        if gate_status == "expired":
+            raise CaseStop("escalated", f"No decision on the {rule.check} exception in time.")
+        if gate_status == "approved" and book.version[step] == version:
+            self._keep(result)
+            book.passed(step, workflow.now(), exception_by=by)
+            await self._timing(book, step, "done")
+
+    async def _provision(self, book: StepBook) -> OnboardingOutcome:
+        book.frozen = True
+        self._record.set_state("in_process")
+        assert self._plan is not None and self._payment is not None
+        self._status.stripe_customer_id = self._payment.stripe_customer_id
+        try:
+            done = await provision(book, self._request.application_id, self._plan, self._payment)
+        except ActivityError as err:
+            raise CaseStop("escalated", f"Provisioning failed: {failure_reason(err)}") from None
+        self._status.subscription_id = done.subscription.subscription_id
+        self._status.account_id = done.account.account_id
+        self._status.customer_id = done.account.customer_id
+        self._record.note("billing", "subscribed", done.subscription.subscription_id)
+        reply = replies.welcome(
+            self._request.application_id,
+            book.field("contact", "full_name"),
+            self._plan.name,
+            book.policy.trial_days,
+        )
+        return await self._finish(
+            "resolved", f"Account {done.account.account_id} on {self._plan.plan_id}.", reply
+        )
+
+    async def _finish(
+        self, state: CaseState, resolution: str, reply: CustomerReply | None
+    ) -> OnboardingOutcome:
+        book = self._book
+        stopped_at = None
+        if book is not None:
+            book.frozen = True
+            stopped_at = None if state == "resolved" else book.next_for_customer()
+        self._status.resolution = resolution
+        self._record.note("workflow", f"case_{state}", resolution)
+        wf_id = workflow.info().workflow_id
+        await workflow.execute_activity_method(
+            OnboardingActivities.close_application,
+            CloseApplicationInput(
+                application_id=self._request.application_id,
+                status=_APPLICATION_STATUS.get(state, "closed"),  # type: ignore[arg-type]
+                stopped_at=stopped_at,
+                resolution=resolution,
+                at=workflow.now(),
+            ),
+            summary="Close the application",
+            **RECORD_OPTIONS,
+        )
+        await workflow.execute_activity_method(
+            CrmActivities.record_case_outcome,
+            CaseOutcomeRecord(
+                ticket_id=wf_id,
+                workflow_id=wf_id,
+                customer_id=self._status.customer_id,
+                order_id=None,
+                status=state,
+                resolution=resolution,
+                policy_version=self._version,
+                audit=self._record.take_audit(),
+                reply=reply,
+            ),
+            summary="Record the outcome",
+            **RECORD_OPTIONS,
+        )
+        self._record.set_state(state)
+        self._refresh()
+        return OnboardingOutcome(
+            application_id=self._request.application_id,
+            state=state,
+            resolution=resolution,
+            stopped_at=stopped_at,
+            account_id=self._status.account_id,
+            subscription_id=self._status.subscription_id,
+            policy_version=self._version,
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _keep(self, result: CheckResult) -> None:
+        self._plan = result.plan or self._plan
+        self._payment = result.payment or self._payment
+
+    async def _remind(self, book: StepBook) -> None:
+        self._reminded_since_progress += 1
+        self._status.reminders_sent += 1
+        step = book.next_for_customer() or book.policy.step_names[0]
+        rule = book.policy.step(step)
+        self._record.note("workflow", "reminded", step)
+        await self._send(
+            f"reminder:{self._status.reminders_sent}",
+            replies.reminder(
+                self._request.application_id,
+                rule.title if rule else step,
+                self._link(book),
+                self._reminded_since_progress,
+            ),
+        )
+        self._refresh()
+
+    def _abandoned_reason(self, book: StepBook) -> str:
+        return f"Abandoned at step {book.next_for_customer()} after no progress."
+
+    def _stop_reply(self, stop: CaseStop) -> CustomerReply | None:
+        app = self._request.application_id
+        book = self._book
+        if stop.state == "expired" and book is not None:
+            step = book.next_for_customer() or ""
+            rule = book.policy.step(step)
+            return replies.abandoned(app, rule.title if rule else step, self._link(book))
+        if stop.state == "rejected":
+            return replies.closed(app, stop.reason)
+        return replies.under_review(app)
+
+    def _link(self, book: StepBook) -> str:
+        return book.policy.continue_url.replace("{application_id}", self._request.application_id)
+
+    async def _timing(self, book: StepBook, step: str, event: str) -> None:
+        progress = book.progress[step]
+        await workflow.execute_activity_method(
+            OnboardingActivities.record_step,
+            StepTiming(
+                application_id=self._request.application_id,
+                step=step,
+                event=event,  # type: ignore[arg-type]
+                at=workflow.now(),
+                submitted_at=progress.submitted_at,
+                next_step=book.next_for_customer(),
+                email=book.field("contact", "email") or None,
+            ),
+            summary=f"Record step {step} {event}",
+            **RECORD_OPTIONS,
+        )
+
+    async def _send(self, key: str, reply: CustomerReply) -> None:
+        wf_id = workflow.info().workflow_id
+        await workflow.execute_activity_method(
+            HandoffActivities.queue_customer_message,
+            CustomerMessageInput(
+                ticket_id=wf_id, workflow_id=wf_id, dedupe_key=f"{wf_id}:{key}", reply=reply
+            ),
+            summary="Message the applicant",
+            **RECORD_OPTIONS,
+        )
+
+    def _refresh(self) -> None:
+        book = self._book
+        if book is not None:
+            self._status.steps = [p.model_copy() for p in book.progress.values()]
+            self._status.next_step = book.next_for_customer()
+            self._status.field_errors = {k: dict(v) for k, v in book.errors.items()}
+        self._record.show_details()
+
+    def _attributes(self, state: CaseState) -> list[SearchAttributeUpdate[Any]]:
+        return [CASE_STATE.value_set(state), PROCESS.value_set("onboarding")]
+
+    def _details(self) -> str:
+        return onboarding_details(self._status)
