@@ -156,3 +156,24 @@ async def signups(
     ):
         yield runner
     await runner.replay_all()
+
+
+@pytest_asyncio.fixture
+async def dev_worker(
+    dev_server_env: WorkflowEnvironment,
+    crm_store: CrmStore,
+    worker_deps: WorkerDeps,  # noqa: F811
+    signup_stripe: StripeOnboarding,
+    catalogue: None,
+    task_queue: str,
+) -> AsyncIterator[None]:
+    """The production workflows and activities on the dev server, for the API and CLI tests."""
+    deps = replace(worker_deps, signup_billing=signup_stripe)
+    async with Worker(
+        dev_server_env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[*activity_list(deps), HandoffActivities(crm_store).queue_customer_message],
+        activity_executor=ThreadPoolExecutor(8),
+    ):
+        yield

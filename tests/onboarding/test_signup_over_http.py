@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +14,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.handoff import HandoffActivities
 from integrations.crm_onboarding import OnboardingCrm
 from integrations.crm_store import CrmStore
 from integrations.crm_store.keys import ONBOARDING_WRITE
@@ -28,7 +24,6 @@ from tests.loopback_api import serve_api
 from tests.onboarding.conftest import ADDRESS, CONTACT, PAYMENT
 from worker.api import create_app
 from worker.settings import Settings
-from worker.worker_app import WORKFLOWS, WorkerDeps, activity_list
 
 pytestmark = pytest.mark.slow
 DEADLINE_SECONDS = 60.0
@@ -49,25 +44,14 @@ async def http(
     dev_server_env: WorkflowEnvironment,
     settings: Settings,
     crm_store: CrmStore,
-    worker_deps: WorkerDeps,
-    signup_stripe: StripeOnboarding,
-    catalogue: None,
+    dev_worker: None,
     api_keys: CallerKeys,
-    task_queue: str,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    deps = replace(worker_deps, signup_billing=signup_stripe)
     key = crm_store.create_api_key(
         "signup-web", "system", scopes=[ONBOARDING_WRITE], created_by="tests"
     ).key
     app = create_app(settings, temporal_client=dev_server_env.client, store=crm_store)
     async with (
-        Worker(
-            dev_server_env.client,
-            task_queue=task_queue,
-            workflows=WORKFLOWS,
-            activities=[*activity_list(deps), HandoffActivities(crm_store).queue_customer_message],
-            activity_executor=ThreadPoolExecutor(8),
-        ),
         serve_api(app) as base_url,
         httpx.AsyncClient(base_url=base_url, timeout=30, headers=CallerKeys.bearer(key)) as client,
     ):
