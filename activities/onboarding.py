@@ -40,7 +40,9 @@ class OnboardingActivities:
     @activity.defn(name="check_signup_email")
     def check_signup_email(self, data: SignupEmailInput) -> SignupEmailCheck:
         with crm_errors("check_signup_email"):
-            return SignupEmailCheck(problem=self._crm.email_in_use(data.email, data.application_id))
+            return SignupEmailCheck(
+                problem=self._crm.email_in_use(data.email, data.application_id, data.customer_id)
+            )
 
     @activity.defn(name="record_onboarding_step")
     def record_step(self, data: StepTiming) -> None:

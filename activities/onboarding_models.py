@@ -20,6 +20,7 @@ class OpenApplicationInput(BaseModel):
 class SignupEmailInput(BaseModel):
     application_id: str
     email: str
+    customer_id: str | None = None
 
 
 class SignupEmailCheck(BaseModel):

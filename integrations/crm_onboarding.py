@@ -61,15 +61,17 @@ class OnboardingCrm:
                 ["application_id"],
             )
 
-    def email_in_use(self, email: str, application_id: str) -> str | None:
-        """Why this email cannot start a signup: an existing customer, or another open
-        application. None when it is free."""
+    def email_in_use(
+        self, email: str, application_id: str, customer_id: str | None = None
+    ) -> str | None:
+        """Why this email cannot start a signup: another customer's, or another open
+        application's. None when it is free, or is `customer_id`'s own (an upgrade)."""
         wanted = email.strip().lower()
         with self._store.session() as session:
             customer = session.exec(
                 select(Customer).where(Customer.email == wanted).limit(1)
             ).first()
-            if customer is not None:
+            if customer is not None and customer.id != customer_id:
                 return "already a customer; sign in to change your plan"
             other = session.exec(
                 select(OnboardingApplication)

@@ -23,6 +23,7 @@ Intent = Literal[
     "billing_question",
     "account_access",
     "how_to",
+    "signup",
     "complaint",
     "legal",
     "security",

@@ -68,10 +68,10 @@ class Signups:
         self.task_queue = task_queue
         self.handles: list[WorkflowHandle] = []
 
-    async def start(self, application_id: str) -> WorkflowHandle:
+    async def start(self, application_id: str, customer_id: str | None = None) -> WorkflowHandle:
         handle = await self.env.client.start_workflow(
             OnboardingWorkflow.run,
-            OnboardingRequest(application_id=application_id),
+            OnboardingRequest(application_id=application_id, customer_id=customer_id),
             id=onboarding_workflow_id(application_id),
             task_queue=self.task_queue,
         )

@@ -212,3 +212,22 @@ async def test_backend_refusals_are_field_errors_the_applicant_can_fix(
     status = await signups.settled(handle)
     assert status.field_errors == {"payment": {"payment_method": "declined; try another card"}}
     assert status.next_step == "payment"
+
+
+async def test_an_existing_customer_upgrading_keeps_their_email_and_customer(
+    signups: Signups, crm_store: CrmStore
+) -> None:
+    crm_store.add_customer(
+        CustomerView(id="c-upgrade", name="Uma", email="uma@example.com", tier="gold")
+    )
+    handle = await signups.start("APP-UP", customer_id="c-upgrade")
+    await signups.submit(handle, "contact", CONTACT | {"email": "uma@example.com"})
+    await signups.submit(handle, "address", ADDRESS)
+    await signups.submit(handle, "plan", PLAN)
+    await signups.submit(handle, "payment", PAYMENT)
+    outcome: OnboardingOutcome = await handle.result()
+    assert outcome.state == "resolved"
+    [account] = OnboardingCrm(crm_store).accounts_for("APP-UP")
+    assert account.customer_id == "c-upgrade"
+    customer = crm_store.get_customer("c-upgrade")
+    assert customer is not None and customer.tier == "gold"  # the customer row is unchanged

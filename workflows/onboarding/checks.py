@@ -41,11 +41,13 @@ class CheckResult:
     payment: PaymentSetupResult | None = None
 
 
-async def run_check(book: StepBook, step: str, application_id: str) -> CheckResult:
+async def run_check(
+    book: StepBook, step: str, application_id: str, customer_id: str | None
+) -> CheckResult:
     rule = book.policy.step(step)
     assert rule is not None
     if rule.check == "identity":
-        return await _identity(book, application_id)
+        return await _identity(book, application_id, customer_id)
     if rule.check == "eligibility":
         problem = eligibility_problem(book.policy, book.data.get(step, {}))
         return CheckResult(
@@ -62,10 +64,14 @@ def goes_to_person(policy: OnboardingPolicy, step: str) -> bool:
     return rule is not None and rule.check in policy.to_person
 
 
-async def _identity(book: StepBook, application_id: str) -> CheckResult:
+async def _identity(book: StepBook, application_id: str, customer_id: str | None) -> CheckResult:
     found = await workflow.execute_activity_method(
         OnboardingActivities.check_signup_email,
-        SignupEmailInput(application_id=application_id, email=book.field("contact", "email")),
+        SignupEmailInput(
+            application_id=application_id,
+            email=book.field("contact", "email"),
+            customer_id=customer_id,
+        ),
         summary="Is this email free to sign up?",
         **READ_OPTIONS,
     )

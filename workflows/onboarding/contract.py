@@ -32,6 +32,8 @@ class OnboardingRequest(BaseModel):
     requested_by: str = Field("customer", min_length=1, max_length=64)
     # The ticket that asked to sign up, when triage started the signup.
     source_ticket_id: str | None = Field(None, max_length=64)
+    # An existing customer adding a line or upgrading: their own email is not "in use".
+    customer_id: str | None = Field(None, max_length=64)
 
 
 class StepSubmission(BaseModel):

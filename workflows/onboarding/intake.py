@@ -19,4 +19,5 @@ def signup_request(ticket: TicketRequest, triage: TriageResult) -> OnboardingReq
         channel=ticket.channel,
         requested_by=ticket.requested_by,
         source_ticket_id=ticket.ticket_id,
+        customer_id=ticket.customer_id,
     )

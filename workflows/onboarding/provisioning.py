@@ -31,8 +31,13 @@ class Provisioned:
 
 
 async def provision(
-    book: StepBook, application_id: str, plan: CataloguePlanInfo, payment: PaymentSetupResult
+    book: StepBook,
+    application_id: str,
+    customer_id: str | None,
+    plan: CataloguePlanInfo,
+    payment: PaymentSetupResult,
 ) -> Provisioned:
+    """`customer_id`: the existing CRM customer an upgrade belongs to; a new one otherwise."""
     wf_id = workflow.info().workflow_id
     trial_days = book.policy.trial_days
     trial_end = (
@@ -54,7 +59,7 @@ async def provision(
         OnboardingActivities.create_account,
         AccountInput(
             application_id=application_id,
-            customer_id=f"cust-{application_id}",
+            customer_id=customer_id or f"cust-{application_id}",
             name=book.field("contact", "full_name"),
             email=book.field("contact", "email"),
             plan_id=plan.plan_id,

@@ -188,7 +188,9 @@ class OnboardingWorkflow:
     async def _check(self, book: StepBook, step: str) -> None:
         version = book.version[step]
         self._record.set_state("in_process")
-        result = await run_check(book, step, self._request.application_id)
+        result = await run_check(
+            book, step, self._request.application_id, self._request.customer_id
+        )
         if book.version[step] != version or book.progress[step].state != "submitted":
             return  # the applicant changed the step meanwhile: its new data is checked next
         if result.errors:
@@ -245,7 +247,13 @@ class OnboardingWorkflow:
         assert self._plan is not None and self._payment is not None
         self._status.stripe_customer_id = self._payment.stripe_customer_id
         try:
-            done = await provision(book, self._request.application_id, self._plan, self._payment)
+            done = await provision(
+                book,
+                self._request.application_id,
+                self._request.customer_id,
+                self._plan,
+                self._payment,
+            )
         except ActivityError as err:
             raise CaseStop("escalated", f"Provisioning failed: {failure_reason(err)}") from None
         self._status.subscription_id = done.subscription.subscription_id
