@@ -25,6 +25,7 @@ from temporalio.client import Client
 
 from worker.local_stack import INSTALL_LOCAL_EXTRA, demo_stripe
 from worker.local_stack.demo_keys import DemoKeys
+from worker.local_stack.demo_onboarding import run_demo_signups
 from worker.local_stack.demo_setup import (
     approval_path,
     file_and_report_demo_tickets,
@@ -254,6 +255,9 @@ class DevStack:
     async def _demo(self) -> None:
         assert self.keys is not None
         await file_and_report_demo_tickets(self.api_url, self.keys)
+        await run_demo_signups(
+            self.settings, self._child_overrides(), self.api_url, self.keys.keys_dir
+        )
 
     # -- helpers -----------------------------------------------------------------------------
 
