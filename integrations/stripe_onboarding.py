@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import stripe
 
+from integrations.stripe_billing import DEFAULT_TIMEOUT_SECONDS, stripe_client
+
 APPLICATION_METADATA_KEY = "supportflow_application"
 IDEMPOTENCY_METADATA_KEY = "supportflow_key"
-DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,7 @@ class StripeOnboarding:
         page_size: int = 100,
     ) -> None:
         self._page_size = page_size
-        self._client = stripe.StripeClient(
-            api_key,
-            base_addresses={"api": api_base} if api_base else None,
-            max_network_retries=0,
-            http_client=stripe.RequestsClient(timeout=timeout_seconds),
-        )
+        self._client = stripe_client(api_key, api_base, timeout_seconds)
 
     def customers_for(self, application_id: str, email: str) -> list[str]:
         """Customers carrying our application id, among those with this email (Stripe filters

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from integrations.temporal_links import workflow_url
+from worker.cases import _newly_started
 from worker.settings import Settings
 from workflows import search_attributes as sa
 from workflows.case.contract import STATUS_QUERY
@@ -72,8 +73,7 @@ async def start_signup(
             ),
             static_summary=f"Signup {request.application_id}",
         )
-        response = getattr(handle, "_start_workflow_response", None)
-        existing = not bool(getattr(response, "started", True))
+        existing = not _newly_started(handle)
     except WorkflowAlreadyStartedError:
         existing = True
     return SignupStarted(

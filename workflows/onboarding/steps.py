@@ -13,6 +13,7 @@ from datetime import datetime
 from temporalio.exceptions import ApplicationError
 
 from policies.onboarding import OnboardingPolicy, dependents, field_errors
+from workflows.case.customer_input import field_errors_refusal
 from workflows.onboarding.contract import StepProgress, StepSubmission
 
 
@@ -50,15 +51,7 @@ class StepBook:
                 non_retryable=True,
             )
         errors = field_errors(self.policy, rule, submission.fields)
-        if errors:
-            return ApplicationError(
-                "Some fields need another look: "
-                + "; ".join(f"{f}: {why}" for f, why in sorted(errors.items())),
-                errors,
-                type="InvalidStep",
-                non_retryable=True,
-            )
-        return None
+        return field_errors_refusal(errors, "InvalidStep") if errors else None
 
     def accept(self, submission: StepSubmission, now: datetime) -> list[str]:
         """Keeps the data; returns the dependent steps that must be checked again."""
