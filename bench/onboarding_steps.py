@@ -4,13 +4,11 @@ What a signup form feels is the time from submitting a step to the answer (accep
 errors): the Update's round trip. It must not grow with the number of signups in flight (target
 p99 <= 150 ms, the 1,000-open figure within 1.5x of the 10-open one).
 
-Setup, in one process on loopback: the packaged dev server (in memory), the production worker
-(`build_worker`, default workflow cache of 1,000, so with 1,000 open some Updates land on an
-evicted workflow and replay it, as in production) on a fresh SQLite CRM. For each W, W signups
+Setup on loopback: the packaged dev server (in memory) and `supportflow worker` in its own
+process (the production worker, workflow cache of 1,000) on a fresh SQLite CRM. For each W, W signups
 are started and brought to `awaiting_customer`; then a signup is picked at random and its
 `contact` step submitted (a valid one, so the backend check and the CRM write that follow load
-the worker like real traffic), sequentially, a few warm-up samples discarded. The worker shares
-the process (and its GIL) with this driver, which can only make the figures worse.
+the worker like real traffic), sequentially, a few warm-up samples discarded.
 
 Prints key=value lines: onboarding_submit_step_p50_ms_w10, ..._p99_ms_w10, the same with
 _w1000, and onboarding_submit_step_p99_ratio_w1000_w10; progress goes to stderr.
@@ -25,19 +23,16 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.worker import Worker
 
-from activities.chat import ChatActivities
-from activities.handoff import HandoffActivities
-from activities.policy import PolicyActivities
+from bench.approval_latency import FOREIGN_ENV_PREFIXES
 from bench.quiet import install_quiet_runtime, start_dev_server
-from integrations.crm_store.store import CrmStore
-from integrations.stripe_billing import StripeBilling
-from worker.worker_app import WORKFLOWS, WorkerDeps, activity_list
+from worker.local_stack.processes import ChildProcess, child_env
+from worker.local_stack.startup import has_poller
 from workflows.case.contract import STATUS_QUERY
 from workflows.onboarding.contract import (
     ONBOARDING_WORKFLOW,
@@ -106,39 +101,50 @@ def _p(samples: list[float], q: float) -> float:
     return round(statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1], 1)
 
 
+@asynccontextmanager
+async def production_worker(tmp: Path, client: Client, task_queue: str) -> AsyncIterator[None]:
+    """`supportflow worker` as deployed, configured only through its environment, in its own
+    process: neither this driver nor the 1,000 cached signups share a GIL with the other."""
+    env = child_env(
+        {
+            "TEMPORAL_ADDRESS": client.service_client.config.target_host,
+            "TEMPORAL_NAMESPACE": client.namespace,
+            "SUPPORTFLOW_TASK_QUEUE": task_queue,
+            "DATABASE_URL": f"sqlite:///{tmp / 'crm.db'}",
+            # Never called: the benchmark submits the contact step only.
+            "STRIPE_API_KEY": "sk_test_unused",
+            "STRIPE_API_BASE": "http://127.0.0.1:9",
+        },
+        drop_prefixes=FOREIGN_ENV_PREFIXES,
+    )
+    command = [sys.executable, "-m", "worker.cli", "worker"]
+    worker = ChildProcess("worker", command, tmp / "worker.log", env=env, cwd=tmp)
+    worker.start()
+    try:
+        give_up = time.monotonic() + 90
+        while not await has_poller(client, task_queue, worker.pid):
+            if worker.exit_code() is not None or time.monotonic() > give_up:
+                raise SystemExit(f"bench: the worker did not start:\n{worker.log_tail()}")
+            await asyncio.sleep(0.1)
+        yield
+    finally:
+        worker.stop()
+
+
 async def main() -> dict[str, float | int]:
     install_quiet_runtime()
     env = await start_dev_server()
     figures: dict[str, float | int] = {}
+    task_queue = f"bench-onboarding-{uuid.uuid4().hex[:8]}"
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            store = CrmStore(f"sqlite:///{Path(scratch) / 'crm.db'}")
-            store.migrate()
-            deps = WorkerDeps(
-                store=store,
-                # Never called: the benchmark submits the contact step only.
-                billing=StripeBilling("sk_test_unused", "http://127.0.0.1:9"),
-                chat=ChatActivities(None, api_url="http://api.bench", temporal_ui_url="http://ui"),
-                policy=PolicyActivities(),
-            )
-            task_queue = f"bench-onboarding-{uuid.uuid4().hex[:8]}"
-            async with Worker(
-                env.client,
-                task_queue=task_queue,
-                workflows=WORKFLOWS,
-                activities=[*activity_list(deps), HandoffActivities(store).queue_customer_message],
-                activity_executor=ThreadPoolExecutor(16),
-                max_concurrent_activities=16,
-                # The production worker's cache (build_worker's default).
-                max_cached_workflows=1000,
-            ):
+            async with production_worker(Path(scratch), env.client, task_queue):
                 handles: list[WorkflowHandle] = []
                 for count in OPEN:
                     handles += await _open_signups(env.client, task_queue, count - len(handles))
                     samples = await _round_trips(handles)
                     figures[f"onboarding_submit_step_p50_ms_w{count}"] = _p(samples, 50)
                     figures[f"onboarding_submit_step_p99_ms_w{count}"] = _p(samples, 99)
-            store.dispose()
     finally:
         await env.shutdown()
     w10 = figures["onboarding_submit_step_p99_ms_w10"]
