@@ -33,6 +33,10 @@ async def test_multi_day_signup_is_provisioned_once(
     refused = await signups.refused(handle, "contact", {"email": "not-an-email", "full_name": ""})
     assert refused.type == "InvalidStep"
     assert refused.details == ({"email": "not a valid email", "full_name": "required"},)
+    card = await signups.refused(handle, "contact", CONTACT | {"full_name": "4242 4242 4242 4242"})
+    assert card.details == (
+        {"full_name": "looks like a card number; cards go in the payment form only"},
+    )
     out_of_order = await signups.refused(handle, "plan", PLAN)
     assert out_of_order.type == "StepOutOfOrder"
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from temporalio.exceptions import ApplicationError
 
+from integrations.card_numbers import card_spans
 from policies.onboarding import OnboardingPolicy, dependents, field_errors
 from workflows.case.customer_input import field_errors_refusal
 from workflows.onboarding.contract import StepProgress, StepSubmission
@@ -51,6 +52,10 @@ class StepBook:
                 non_retryable=True,
             )
         errors = field_errors(self.policy, rule, submission.fields)
+        # Refused here, a card number typed into any field never reaches history or the CRM.
+        for name, value in submission.fields.items():
+            if card_spans(value):
+                errors[name] = "looks like a card number; cards go in the payment form only"
         return field_errors_refusal(errors, "InvalidStep") if errors else None
 
     def accept(self, submission: StepSubmission, now: datetime) -> list[str]:
