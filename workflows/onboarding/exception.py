@@ -20,9 +20,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.approval_gate import ApprovalGate, GateStatus
     from workflows.case.approval_step import ApprovalStep
     from workflows.case.contract import ApprovalDecision, ApprovalReceipt, PendingApproval
+    from workflows.case.failures import CaseStop
     from workflows.case.options import RECORD_OPTIONS
     from workflows.case.record import CaseRecord
+    from workflows.onboarding.checks import CheckResult
     from workflows.onboarding.contract import OnboardingStatus
+    from workflows.onboarding.steps import StepBook
 
 
 class SignupException:
@@ -51,7 +54,48 @@ class SignupException:
             self.gate.superseded_reason = f"corrected by {by}"
             self._record.note(canonical_person_id(by), "exception_withdrawn", "field corrected")
 
-    async def ask_and_wait(
+    async def escalate(
+        self,
+        book: StepBook,
+        step: str,
+        result: CheckResult,
+        policy_version: str,
+        *,
+        applicant: str,
+    ) -> str | None:
+        """Asks a person about a step's failed check and waits. Returns who approved the
+        exception (the step then counts as passed), None when a correction withdrew the request
+        (the step is checked again); a rejection or an expiry ends the case (CaseStop)."""
+        book.escalated(step)
+        rule = book.policy.step(step)
+        assert rule is not None and result.problem is not None
+        self._status.failed_check = rule.check
+        self._status.recommendation = result.recommendation
+        version = book.version[step]
+        gate_status = await self._ask_and_wait(
+            book.policy,
+            policy_version,
+            check=rule.check,
+            problem=result.problem,
+            recommendation=result.recommendation,
+            facts=[f"{s}.{k}: {v}" for s, fields in book.data.items() for k, v in fields.items()],
+            requested_by="supportflow",
+            applicant=applicant,
+        )
+        self._status.failed_check = self._status.recommendation = None
+        last = self.gate.decisions[-1][0] if self.gate.decisions else None
+        by = last.approver if last else "a person"
+        if gate_status == "rejected":
+            raise CaseStop(
+                "rejected", f"Closed by {by}: {(last and last.reason) or result.problem}"
+            )
+        if gate_status == "expired":
+            raise CaseStop("escalated", f"No decision on the {rule.check} exception in time.")
+        if gate_status == "approved" and book.version[step] == version:
+            return by
+        return None
+
+    async def _ask_and_wait(
         self,
         policy: OnboardingPolicy,
         policy_version: str,

@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from activities.models import CustomerReply
+from activities.models import CaseState, CustomerReply
+from policies.onboarding import OnboardingPolicy
+from workflows.onboarding.steps import StepBook
+
+
+def continue_link(policy: OnboardingPolicy, application_id: str) -> str:
+    return policy.continue_url.replace("{application_id}", application_id)
+
+
+def on_stop(
+    state: CaseState, reason: str, application_id: str, book: StepBook | None
+) -> CustomerReply:
+    """The reply when a signup ends without an account: abandoned, closed by a person, or
+    left with a person."""
+    if state == "expired" and book is not None:
+        step = book.next_for_customer() or ""
+        rule = book.policy.step(step)
+        link = continue_link(book.policy, application_id)
+        return abandoned(application_id, rule.title if rule else step, link)
+    if state == "rejected":
+        return closed(application_id, reason)
+    return under_review(application_id)
 
 
 def reminder(application_id: str, step_title: str, link: str, number: int) -> CustomerReply:

@@ -10,19 +10,14 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.crm import CrmActivities
-    from activities.handoff import HandoffActivities
-    from activities.models import CaseOutcomeRecord, CaseState, CustomerReply, ProcessPolicyInput
+    from activities.models import CaseState, CustomerReply, ProcessPolicyInput
     from activities.onboarding import OnboardingActivities
     from activities.onboarding_models import (
         CataloguePlanInfo,
-        CloseApplicationInput,
         OpenApplicationInput,
         PaymentSetupResult,
-        StepTiming,
     )
     from activities.policy import PolicyActivities
-    from activities.ticket_models import CustomerMessageInput
     from policies.onboarding import OnboardingPolicy
     from workflows.case.contract import (
         DECIDE_APPROVAL_UPDATE,
@@ -47,17 +42,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.onboarding.details import onboarding_details
     from workflows.onboarding.exception import SignupException
     from workflows.onboarding.provisioning import provision
+    from workflows.onboarding.records import message_applicant, record_closing, record_timing
     from workflows.onboarding.reminders import next_wake
     from workflows.onboarding.steps import StepBook
     from workflows.search_attributes import CASE_STATE, PROCESS
-
-ApplicationEnd = dict[CaseState, str]
-_APPLICATION_STATUS: ApplicationEnd = {
-    "resolved": "completed",
-    "expired": "abandoned",
-    "rejected": "closed",
-    "escalated": "expired",
-}
 
 
 @workflow.defn(name=ONBOARDING_WORKFLOW)
@@ -159,7 +147,11 @@ class OnboardingWorkflow:
             await self._collect(book)
             outcome = await self._provision(book)
         except CaseStop as stop:
-            outcome = await self._finish(stop.state, stop.reason, self._stop_reply(stop))
+            outcome = await self._finish(
+                stop.state,
+                stop.reason,
+                replies.on_stop(stop.state, stop.reason, request.application_id, self._book),
+            )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return outcome
 
@@ -195,51 +187,32 @@ class OnboardingWorkflow:
             return  # the applicant changed the step meanwhile: its new data is checked next
         if result.errors:
             book.refused(step, result.errors)
-            await self._timing(book, step, "refused")
+            await record_timing(self._request.application_id, book, step, "refused")
         elif result.problem and goes_to_person(book.policy, step):
-            await self._timing(book, step, "escalated")
+            await record_timing(self._request.application_id, book, step, "escalated")
             await self._escalate(book, step, result)
         elif result.problem:
             book.refused(step, {step: result.problem})
-            await self._timing(book, step, "refused")
+            await record_timing(self._request.application_id, book, step, "refused")
         else:
             self._keep(result)
             book.passed(step, workflow.now())
-            await self._timing(book, step, "done")
+            await record_timing(self._request.application_id, book, step, "done")
         self._record.set_state("awaiting_customer")
         self._refresh()
 
     async def _escalate(self, book: StepBook, step: str, result: CheckResult) -> None:
-        book.escalated(step)
-        rule = book.policy.step(step)
-        assert rule is not None and result.problem is not None
-        self._status.failed_check = rule.check
-        self._status.recommendation = result.recommendation
-        version = book.version[step]
-        gate_status = await self._exception.ask_and_wait(
-            book.policy,
+        approved_by = await self._exception.escalate(
+            book,
+            step,
+            result,
             self._version or "",
-            check=rule.check,
-            problem=result.problem,
-            recommendation=result.recommendation,
-            facts=[f"{s}.{k}: {v}" for s, fields in book.data.items() for k, v in fields.items()],
-            requested_by="supportflow",
             applicant=book.field("contact", "full_name") or self._request.application_id,
         )
-        self._status.failed_check = self._status.recommendation = None
-        gate = self._exception.gate
-        last = gate.decisions[-1][0] if gate.decisions else None
-        by = last.approver if last else "a person"
-        if gate_status == "rejected":
-            raise CaseStop(
-                "rejected", f"Closed by {by}: {(last and last.reason) or result.problem}"
-            )
-        if gate_status == "expired":
-            raise CaseStop("escalated", f"No decision on the {rule.check} exception in time.")
-        if gate_status == "approved" and book.version[step] == version:
+        if approved_by is not None:
             self._keep(result)
-            book.passed(step, workflow.now(), exception_by=by)
-            await self._timing(book, step, "done")
+            book.passed(step, workflow.now(), exception_by=approved_by)
+            await record_timing(self._request.application_id, book, step, "done")
 
     async def _provision(self, book: StepBook) -> OnboardingOutcome:
         book.frozen = True
@@ -280,34 +253,14 @@ class OnboardingWorkflow:
             stopped_at = None if state == "resolved" else book.next_for_customer()
         self._status.resolution = resolution
         self._record.note("workflow", f"case_{state}", resolution)
-        wf_id = workflow.info().workflow_id
-        await workflow.execute_activity_method(
-            OnboardingActivities.close_application,
-            CloseApplicationInput(
-                application_id=self._request.application_id,
-                status=_APPLICATION_STATUS.get(state, "closed"),  # type: ignore[arg-type]
-                stopped_at=stopped_at,
-                resolution=resolution,
-                at=workflow.now(),
-            ),
-            summary="Close the application",
-            **RECORD_OPTIONS,
-        )
-        await workflow.execute_activity_method(
-            CrmActivities.record_case_outcome,
-            CaseOutcomeRecord(
-                ticket_id=wf_id,
-                workflow_id=wf_id,
-                customer_id=self._status.customer_id,
-                order_id=None,
-                status=state,
-                resolution=resolution,
-                policy_version=self._version,
-                audit=self._record.take_audit(),
-                reply=reply,
-            ),
-            summary="Record the outcome",
-            **RECORD_OPTIONS,
+        await record_closing(
+            self._request.application_id,
+            self._status,
+            self._record,
+            state=state,
+            resolution=resolution,
+            stopped_at=stopped_at,
+            reply=reply,
         )
         self._record.set_state(state)
         self._refresh()
@@ -333,12 +286,12 @@ class OnboardingWorkflow:
         step = book.next_for_customer() or book.policy.step_names[0]
         rule = book.policy.step(step)
         self._record.note("workflow", "reminded", step)
-        await self._send(
+        await message_applicant(
             f"reminder:{self._status.reminders_sent}",
             replies.reminder(
                 self._request.application_id,
                 rule.title if rule else step,
-                self._link(book),
+                replies.continue_link(book.policy, self._request.application_id),
                 self._reminded_since_progress,
             ),
         )
@@ -346,48 +299,6 @@ class OnboardingWorkflow:
 
     def _abandoned_reason(self, book: StepBook) -> str:
         return f"Abandoned at step {book.next_for_customer()} after no progress."
-
-    def _stop_reply(self, stop: CaseStop) -> CustomerReply | None:
-        app = self._request.application_id
-        book = self._book
-        if stop.state == "expired" and book is not None:
-            step = book.next_for_customer() or ""
-            rule = book.policy.step(step)
-            return replies.abandoned(app, rule.title if rule else step, self._link(book))
-        if stop.state == "rejected":
-            return replies.closed(app, stop.reason)
-        return replies.under_review(app)
-
-    def _link(self, book: StepBook) -> str:
-        return book.policy.continue_url.replace("{application_id}", self._request.application_id)
-
-    async def _timing(self, book: StepBook, step: str, event: str) -> None:
-        progress = book.progress[step]
-        await workflow.execute_activity_method(
-            OnboardingActivities.record_step,
-            StepTiming(
-                application_id=self._request.application_id,
-                step=step,
-                event=event,  # type: ignore[arg-type]
-                at=workflow.now(),
-                submitted_at=progress.submitted_at,
-                next_step=book.next_for_customer(),
-                email=book.field("contact", "email") or None,
-            ),
-            summary=f"Record step {step} {event}",
-            **RECORD_OPTIONS,
-        )
-
-    async def _send(self, key: str, reply: CustomerReply) -> None:
-        wf_id = workflow.info().workflow_id
-        await workflow.execute_activity_method(
-            HandoffActivities.queue_customer_message,
-            CustomerMessageInput(
-                ticket_id=wf_id, workflow_id=wf_id, dedupe_key=f"{wf_id}:{key}", reply=reply
-            ),
-            summary="Message the applicant",
-            **RECORD_OPTIONS,
-        )
 
     def _refresh(self) -> None:
         book = self._book
