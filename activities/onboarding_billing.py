@@ -18,7 +18,7 @@ from activities.onboarding_models import (
     SubscriptionInput,
     SubscriptionResult,
 )
-from integrations.stripe_onboarding import StripeOnboarding
+from integrations.stripe_onboarding import StripeOnboarding, StripeSignupCustomer
 
 # Two customers or subscriptions carry one application: a server ignored our key. Never retried;
 # a person removes the duplicate.
@@ -32,12 +32,17 @@ class OnboardingBillingActivities:
 
     @activity.defn(name="set_up_signup_payment")
     def set_up_payment(self, data: PaymentSetupInput) -> PaymentSetupResult:
-        with stripe_errors("find_or_create_customer"):
-            customer = self._stripe.find_or_create_customer(
-                data.application_id, data.email, data.name, data.customer_key
-            )
-            found = self._stripe.customers_for(data.application_id, data.email)
-        _exactly_one("customer", data.application_id, found)
+        if data.stripe_customer_id is not None:
+            with stripe_errors("update_customer"):
+                self._stripe.keep_customer_email(data.stripe_customer_id, data.email, data.name)
+            customer = StripeSignupCustomer(data.stripe_customer_id, found_existing=True)
+        else:
+            with stripe_errors("find_or_create_customer"):
+                customer = self._stripe.find_or_create_customer(
+                    data.application_id, data.email, data.name, data.customer_key
+                )
+                found = self._stripe.customers_for(data.application_id, data.email)
+            _exactly_one("customer", data.application_id, found)
         with stripe_errors("set_up_payment_method"):
             setup = self._stripe.set_up_payment_method(
                 customer.customer_id, data.payment_method, data.setup_key

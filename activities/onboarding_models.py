@@ -62,6 +62,8 @@ class PaymentSetupInput(BaseModel):
     payment_method: str
     customer_key: str
     setup_key: str
+    # The customer an earlier check of this signup made: found by id, not looked up again.
+    stripe_customer_id: str | None = None
 
 
 class PaymentSetupResult(BaseModel):

@@ -84,6 +84,12 @@ class StripeOnboarding:
         )
         return StripeSignupCustomer(customer.id, found_existing=False)
 
+    def keep_customer_email(self, customer_id: str, email: str, name: str) -> None:
+        """A back-edit of the contact step changes the customer Stripe already has."""
+        customer = self._client.v1.customers.retrieve(customer_id)
+        if customer.email != email or customer.name != name:
+            self._client.v1.customers.update(customer_id, params={"email": email, "name": name})
+
     def set_up_payment_method(
         self, customer_id: str, payment_method: str, key: str
     ) -> StripePaymentSetup:

@@ -68,7 +68,6 @@ async def post_onboarding(
     response: Response,
     principal: Annotated[Principal, scoped(ONBOARDING_WRITE)],
     temporal: Annotated[TemporalGate, Depends(temporal_gate)],
-    store: Annotated[CaseStore, Depends(case_store)],
     settings: Annotated[Settings, Depends(api_settings)],
 ) -> SignupStarted:
     """Starts the application's signup; the same application id again returns it (200)."""

@@ -235,3 +235,25 @@ async def test_an_existing_customer_upgrading_keeps_their_email_and_customer(
     assert account.customer_id == "c-upgrade"
     customer = crm_store.get_customer("c-upgrade")
     assert customer is not None and customer.tier == "gold"  # the customer row is unchanged
+
+
+async def test_changing_the_email_after_payment_keeps_one_stripe_customer(
+    signups: Signups, signup_stripe: StripeOnboarding
+) -> None:
+    handle = await signups.start("APP-MAIL")
+    await signups.submit(handle, "contact", CONTACT | {"email": "old@example.com"})
+    await signups.submit(handle, "address", ADDRESS)
+    await signups.submit(handle, "payment", PAYMENT)
+    status = await signups.settled(handle)
+    assert [s.state for s in status.steps] == ["done", "done", "pending", "done"]
+
+    receipt = await signups.submit(handle, "contact", CONTACT | {"email": "new@example.com"})
+    assert receipt.rechecking == ["address", "payment"]
+    status = await signups.settled(handle)
+    assert [s.state for s in status.steps] == ["done", "done", "pending", "done"]
+    await signups.submit(handle, "plan", PLAN)
+    outcome: OnboardingOutcome = await handle.result()
+    assert outcome.state == "resolved"
+    assert signup_stripe.customers_for("APP-MAIL", "old@example.com") == []
+    [customer] = signup_stripe.customers_for("APP-MAIL", "new@example.com")
+    assert signup_stripe.subscriptions_for(customer, "APP-MAIL") == [outcome.subscription_id]

@@ -42,8 +42,13 @@ class CheckResult:
 
 
 async def run_check(
-    book: StepBook, step: str, application_id: str, customer_id: str | None
+    book: StepBook,
+    step: str,
+    application_id: str,
+    customer_id: str | None,
+    payment: PaymentSetupResult | None = None,
 ) -> CheckResult:
+    """`payment`: what an earlier payment check of this signup set up (its Stripe customer)."""
     rule = book.policy.step(step)
     assert rule is not None
     if rule.check == "identity":
@@ -56,7 +61,7 @@ async def run_check(
         )
     if rule.check == "compatibility":
         return await _compatibility(book, step)
-    return await _payment(book, step, application_id)
+    return await _payment(book, step, application_id, payment)
 
 
 def goes_to_person(policy: OnboardingPolicy, step: str) -> bool:
@@ -106,7 +111,9 @@ async def _compatibility(book: StepBook, step: str) -> CheckResult:
     )
 
 
-async def _payment(book: StepBook, step: str, application_id: str) -> CheckResult:
+async def _payment(
+    book: StepBook, step: str, application_id: str, known: PaymentSetupResult | None
+) -> CheckResult:
     wf_id = workflow.info().workflow_id
     try:
         payment = await workflow.execute_activity_method(
@@ -117,7 +124,8 @@ async def _payment(book: StepBook, step: str, application_id: str) -> CheckResul
                 name=book.field("contact", "full_name"),
                 payment_method=book.field(step, "payment_method"),
                 customer_key=f"{wf_id}:stripe-customer",
-                setup_key=f"{wf_id}:payment-setup:{book.version[step]}",
+                setup_key=f"{wf_id}:payment-setup:{book.checks[step]}",
+                stripe_customer_id=known.stripe_customer_id if known else None,
             ),
             summary="Set up the payment method in Stripe",
             **MONEY_OPTIONS,

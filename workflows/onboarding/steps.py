@@ -24,6 +24,9 @@ class StepBook:
         self.progress = {s.name: StepProgress(name=s.name, title=s.title) for s in policy.steps}
         self.data: dict[str, dict[str, str]] = {}
         self.version: dict[str, int] = {s.name: 0 for s in policy.steps}
+        # How many times each step's check started: keys of a check's side effects use it, so
+        # a re-check (after a back-edit elsewhere) never replays an earlier check's request.
+        self.checks: dict[str, int] = {s.name: 0 for s in policy.steps}
         self.errors: dict[str, dict[str, str]] = {}
         self.frozen = False
 

@@ -179,10 +179,15 @@ class OnboardingWorkflow:
 
     async def _check(self, book: StepBook, step: str) -> None:
         version = book.version[step]
+        book.checks[step] += 1
         self._record.set_state("in_process")
-        result = await run_check(
-            book, step, self._request.application_id, self._request.customer_id
-        )
+        try:
+            result = await run_check(
+                book, step, self._request.application_id, self._request.customer_id, self._payment
+            )
+        except ActivityError as err:
+            # Only failures no retry can fix get here (a refused request, a duplicate object).
+            raise CaseStop("escalated", f"The {step} check failed: {failure_reason(err)}") from None
         if book.version[step] != version or book.progress[step].state != "submitted":
             return  # the applicant changed the step meanwhile: its new data is checked next
         if result.errors:
