@@ -14,7 +14,7 @@ import importlib
 
 import typer
 
-from worker import cli_decisions, cli_processes, cli_replay, cli_tickets
+from worker import cli_decisions, cli_processes, cli_registry, cli_replay, cli_tickets
 from worker.cli_keys import keys_app
 from worker.cli_onboarding import onboarding_app
 
@@ -36,6 +36,7 @@ for command in (
     cli_decisions.approve,
     cli_decisions.reject,
     cli_replay.replay,
+    cli_registry.processes,
 ):
     app.command()(command)
 app.add_typer(keys_app, name="keys")
