@@ -116,6 +116,7 @@ async def test_back_edit_rechecks_the_plan_and_a_person_corrects_it(
     await signups.submit(handle, "plan", {"plan_id": "max_5g", "device_model": "iphone-16"})
     status = await signups.settled(handle)
     assert [s.state for s in status.steps] == ["done", "done", "done", "pending"]
+    assert status.workflow_type == "OnboardingWorkflow"  # how generic readers tell it apart
 
     receipt = await signups.submit(handle, "address", ADDRESS | {"region": "north"})
     assert receipt.rechecking == ["plan"]

@@ -62,6 +62,8 @@ class OnboardingWorkflow:
         self._status = OnboardingStatus(
             ticket_id=wf_id,
             workflow_id=wf_id,
+            # Tells this status apart from other processes' where statuses are read generically.
+            workflow_type=workflow.info().workflow_type,
             state="received",
             application_id=request.application_id,
         )
