@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import approval_latency, chargeback_webhooks, refund_throughput, triage_knowledge
+from bench import (
+    approval_latency,
+    chargeback_webhooks,
+    onboarding_steps,
+    refund_throughput,
+    triage_knowledge,
+)
 
 
 def main() -> None:
-    for benchmark in (refund_throughput, approval_latency, chargeback_webhooks):
+    for benchmark in (refund_throughput, approval_latency, chargeback_webhooks, onboarding_steps):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
     for key, text in triage_knowledge.main().items():

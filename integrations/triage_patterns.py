@@ -103,6 +103,14 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
             3.0,
         ),
     ],
+    "signup": [
+        _p(r"\b(sign|signing) (me |us )?up\b|\bsign-?up\b|\bbecome a customer\b", 3.0),
+        _p(r"\b(upgrade|switch) (me |my |our )?(to|plan|line|contract|account)\b", 2.5),
+        _p(
+            r"\b(open|start|get|add) (a |an )?(new |second |another )?(account|line|sim|contract)\b",
+            2.5,
+        ),
+    ],
     "order_status": [
         _p(r"\bwhere('?s| is)\b[^.?!]{0,20}\b(order|package|parcel|stuff|delivery)\b", 3.0),
         _p(r"\border status\b|\bstatus of (my|the) order\b", 3.0),

@@ -59,6 +59,7 @@ INTENT_LABELS: dict[Intent, str] = {
     "billing_dispute": "Billing dispute",
     "account_access": "Account access",
     "how_to": "How-to question",
+    "signup": "Sign up or upgrade",
     "complaint": "Complaint",
     "legal": "Legal matter",
     "security": "Security concern",

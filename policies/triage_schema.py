@@ -24,6 +24,7 @@ Intent = Literal[
     "billing_dispute",
     "account_access",
     "how_to",
+    "signup",
     "complaint",
     "legal",
     "security",

@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from integrations.crm_store.keys import (
     APPROVALS_WRITE,
     KEY_PREFIX,
+    ONBOARDING_WRITE,
     TICKETS_ON_BEHALF,
     TICKETS_READ,
     TICKETS_WRITE,
@@ -30,6 +31,7 @@ from worker.oidc import OidcRejected, OidcVerifier
 
 __all__ = [
     "APPROVALS_WRITE",
+    "ONBOARDING_WRITE",
     "TICKETS_ON_BEHALF",
     "TICKETS_READ",
     "TICKETS_WRITE",

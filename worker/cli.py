@@ -16,6 +16,7 @@ import typer
 
 from worker import cli_decisions, cli_processes, cli_registry, cli_replay, cli_tickets
 from worker.cli_keys import keys_app
+from worker.cli_onboarding import onboarding_app
 
 app = typer.Typer(
     name="supportflow",
@@ -39,6 +40,7 @@ for command in (
 ):
     app.command()(command)
 app.add_typer(keys_app, name="keys")
+app.add_typer(onboarding_app, name="onboarding")
 
 
 def _mount_optional_commands() -> None:

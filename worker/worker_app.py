@@ -18,12 +18,17 @@ from activities.chat import ChatActivities
 from activities.commerce import CommerceActivities
 from activities.crm import CrmActivities
 from activities.disputes import DisputeActivities
+from activities.onboarding import OnboardingActivities
+from activities.onboarding_billing import OnboardingBillingActivities
 from activities.policy import PolicyActivities
 from integrations.commerce import SqlCommerce
+from integrations.commerce_catalogue import SqlCatalogue
+from integrations.crm_onboarding import OnboardingCrm
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_billing_history import StripeBillingHistory
 from integrations.stripe_credits import StripeCredits
+from integrations.stripe_onboarding import StripeOnboarding
 from policies.loader import load_refund_policy
 from worker.activity_wiring import chat_activities, dispute_activities, slack_approvals
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
@@ -52,6 +57,9 @@ class WorkerDeps:
     disputes: DisputeActivities | None = None
     # Customer balance credits for billing disputes (policy: what is credited, not refunded).
     credits: StripeCredits | None = None
+    # Stripe for signups (customer, payment set-up, subscription); tests of other processes
+    # leave it out, and the onboarding's Stripe activities with it.
+    signup_billing: StripeOnboarding | None = None
 
 
 def stripe_credentials(settings: Settings) -> tuple[str, str | None]:
@@ -69,11 +77,19 @@ def stripe_from_settings(settings: Settings) -> StripeBilling:
     return StripeBilling(*stripe_credentials(settings))
 
 
+def signup_stripe_from_settings(settings: Settings) -> StripeOnboarding:
+    key = settings.stripe_api_key
+    return StripeOnboarding(
+        key.get_secret_value() if key else STRIPE_API_BASE_DEFAULT_KEY, settings.stripe_api_base
+    )
+
+
 def deps_from_settings(settings: Settings) -> WorkerDeps:
     store = CrmStore(settings.database_url)
     store.migrate()
     policy = load_refund_policy(settings.policy_path).policy
     return WorkerDeps(
+        signup_billing=signup_stripe_from_settings(settings),
         store=store,
         billing=stripe_from_settings(settings),
         # Slack user-group members decide as the person their account is linked to.
@@ -114,7 +130,24 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
         *deps.ticket,
         *(deps.disputes.all() if deps.disputes else []),
         *([BillingCreditActivities(deps.credits).issue_credit] if deps.credits else []),
+        *onboarding_activities(deps),
     ]
+
+
+def onboarding_activities(deps: WorkerDeps) -> list[Any]:
+    signup = OnboardingActivities(OnboardingCrm(deps.store), SqlCatalogue(deps.store))
+    found: list[Any] = [
+        signup.open_application,
+        signup.check_signup_email,
+        signup.record_step,
+        signup.close_application,
+        signup.check_plan_compatibility,
+        signup.create_account,
+    ]
+    if deps.signup_billing is not None:
+        stripe = OnboardingBillingActivities(deps.signup_billing)
+        found += [stripe.set_up_payment, stripe.start_subscription]
+    return found
 
 
 def build_worker(

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from workflows.billing_dispute.spec import BILLING_DISPUTE
 from workflows.case.process_spec import ProcessSpec
 from workflows.chargeback.spec import CHARGEBACK
+from workflows.onboarding.spec import ONBOARDING
 from workflows.refund.spec import REFUND
 from workflows.ticket.spec import TRIAGE
 
 PROCESSES: Mapping[str, ProcessSpec] = {
-    spec.name: spec for spec in (REFUND, TRIAGE, CHARGEBACK, BILLING_DISPUTE)
+    spec.name: spec for spec in (REFUND, TRIAGE, CHARGEBACK, BILLING_DISPUTE, ONBOARDING)
 }
 
 

@@ -28,7 +28,9 @@ TICKETS_WRITE = "tickets:write"
 TICKETS_READ = "tickets:read"
 APPROVALS_WRITE = "approvals:write"
 TICKETS_ON_BEHALF = "tickets:on_behalf"
-ALL_SCOPES = (TICKETS_WRITE, TICKETS_READ, APPROVALS_WRITE, TICKETS_ON_BEHALF)
+# A signup front end starts onboardings and submits steps; opt-in for every key.
+ONBOARDING_WRITE = "onboarding:write"
+ALL_SCOPES = (TICKETS_WRITE, TICKETS_READ, APPROVALS_WRITE, TICKETS_ON_BEHALF, ONBOARDING_WRITE)
 DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     # A helpdesk files and reads cases; asserting an agent or deciding is opt-in.
     "system": (TICKETS_WRITE, TICKETS_READ),

@@ -93,7 +93,8 @@ async def test_run_twice(
     assert "ok  API keys" in first and "created" in first and "New keys, shown once" in first
     assert alice_key.stat().st_mode & 0o777 == 0o600
     assert (layout.data_dir / "keys").stat().st_mode & 0o777 == 0o700
-    assert len(list((layout.data_dir / "keys").glob("*.key"))) == 6  # helpdesk + 5 approvers
+    # helpdesk + 5 approvers + the signup front end of the onboarding demo
+    assert len(list((layout.data_dir / "keys").glob("*.key"))) == 7
     assert "Ticket demo-denied-old-order: denied" in first
     assert f"http://localhost:{layout.ui_port}/namespaces/default/workflows/ticket-demo-" in first
     assert "Approvals: API / CLI" in first
@@ -172,6 +173,12 @@ def _assert_triage_demos(out: str, layout: StackLayout) -> None:
     assert "Hand-off package stored on the ticket (CRM note)" in out
     assert "Next step: " in out
     assert "(still " not in out
+    # The three signups: completed, stalled with its reminder, blocked and waiting for a person.
+    assert "DEMO-COMPLETE   resolved: Account acct-DEMO-COMPLETE on plus_5g." in out
+    assert "DEMO-STALLED    awaiting_customer at step address" in out
+    assert "Reminder: [DEMO-STALLED] Finish your signup" in out
+    assert "DEMO-BLOCKED    awaiting_approval: compatibility failed" in out
+    assert f"http://localhost:{layout.ui_port}/namespaces/default/workflows/onboarding-DEMO-" in out
 
 
 async def test_busy_port_fails_fast_without_leftovers(

@@ -32,6 +32,7 @@ from tests.triage.ticket_harness import TicketRunner, demo_knowledge, ticket_wor
 from worker.worker_app import WorkerDeps, activity_list
 from workflows.billing_dispute.workflow import BillingDisputeWorkflow
 from workflows.case.contract import STATUS_QUERY
+from workflows.onboarding.workflow import OnboardingWorkflow
 from workflows.refund.contract import RefundStatus
 from workflows.refund.workflow import RefundWorkflow
 from workflows.ticket.workflow import TicketWorkflow
@@ -66,7 +67,8 @@ async def tickets(
         task_queue,
         store,
         demo_knowledge(tmp_path),
-        workflows=[RefundWorkflow, TicketWorkflow, BillingDisputeWorkflow],
+        # Signup tickets start an onboarding, which moves no money before its own checks.
+        workflows=[RefundWorkflow, TicketWorkflow, BillingDisputeWorkflow, OnboardingWorkflow],
         extra_activities=lambda: activity_list(deps),
     ) as runner:
         yield runner
@@ -183,6 +185,11 @@ async def test_no_eval_ticket_moves_money_without_approval(
         # answers with the itemised charges (no refund, asserted above).
         if child is not None and child.process == "billing_dispute":
             assert child.state == "resolved" and child.decision_rule == "nothing_found", case.id
+        elif child is not None and child.process == "onboarding":
+            assert case.expected_intent == "signup" and child.state in (
+                "awaiting_customer",
+                "expired",
+            )
         elif child is not None:
             assert child.state == "awaiting_approval", (
                 case.id,
@@ -200,7 +207,7 @@ async def test_no_eval_ticket_moves_money_without_approval(
             await handle.terminate("test finished")
 
 
-CHILD_SETTLED = ("awaiting_approval", "denied", "resolved", "escalated")
+CHILD_SETTLED = ("awaiting_approval", "denied", "resolved", "escalated", "awaiting_customer")
 
 
 async def _child_status(tickets: TicketRunner, workflow_id: str) -> RefundStatus | None:

@@ -42,6 +42,12 @@ def test_required_histories_are_stored() -> None:
         "chargeback_accepted",
         "chargeback_refund_linked",
     } <= names
+    # OnboardingWorkflow, recorded by tests/onboarding/test_signup_workflow.py.
+    assert {
+        "onboarding_completed",
+        "onboarding_abandoned",
+        "onboarding_exception_approved",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -71,6 +71,7 @@ def _issue(
     *,
     person: str | None = None,
     slack_user_id: str | None = None,
+    scopes: list[str] | None = None,
 ) -> Path:
     path = keys_dir / f"{name}.key"
     if _usable(store, path) is not None:
@@ -79,7 +80,7 @@ def _issue(
         store.revoke_api_key(name)  # its plaintext is lost: nobody can use it any more
     if person is None:
         issued = store.create_api_key(
-            name, "system", scopes=[TICKETS_WRITE, TICKETS_READ], created_by="make run"
+            name, "system", scopes=scopes or [TICKETS_WRITE, TICKETS_READ], created_by="make run"
         )
     else:
         issued = store.create_api_key(

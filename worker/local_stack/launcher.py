@@ -26,6 +26,7 @@ from temporalio.client import Client
 from worker.local_stack import INSTALL_LOCAL_EXTRA, demo_stripe
 from worker.local_stack.demo_chargeback import show_demo_chargeback
 from worker.local_stack.demo_keys import DemoKeys
+from worker.local_stack.demo_onboarding import run_demo_signups
 from worker.local_stack.demo_setup import (
     approval_path,
     file_and_report_demo_tickets,
@@ -257,6 +258,9 @@ class DevStack:
         await file_and_report_demo_tickets(self.api_url, self.keys)
         await show_demo_chargeback(
             self.settings, self.stripe, self.temporal_address, self.ui_url, self.api_url
+        )
+        await run_demo_signups(
+            self.settings, self._child_overrides(), self.api_url, self.keys.keys_dir
         )
 
     # -- helpers -----------------------------------------------------------------------------

@@ -52,6 +52,11 @@ class PendingApproval(BaseModel):
     reason: str
     expires_at: datetime
     reminded: bool = False
+    # What is approved when it is not a refund (an onboarding exception), what it acts on, and
+    # the facts the approver must see; refunds leave the defaults.
+    action: str = "refund"
+    target: str | None = None
+    lines: list[str] = []
 
 
 class CaseStatus(BaseModel):

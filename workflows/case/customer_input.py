@@ -25,6 +25,20 @@ SendMessage = Callable[[str, CustomerReply], Awaitable[None]]
 FieldCheck = Callable[[Answer], dict[str, str]]
 
 
+def field_errors_refusal(
+    errors: dict[str, str], error_type: str = "InvalidAnswer"
+) -> ApplicationError:
+    """The validator's refusal of an answer with field-level errors: the message for people,
+    the errors (field -> why) as details for a form or chat to show next to each field."""
+    return ApplicationError(
+        "Some fields need another look: "
+        + "; ".join(f"{field}: {why}" for field, why in sorted(errors.items())),
+        errors,
+        type=error_type,
+        non_retryable=True,
+    )
+
+
 @dataclass(frozen=True)
 class InputQuestion:
     """What to ask, the reminder, and how long each wait lasts (hours from the question)."""
@@ -59,13 +73,7 @@ class CustomerInputStep(Generic[Answer]):
             )
         errors = check(answer) if check is not None else {}
         if errors:
-            raise ApplicationError(
-                "Some fields need another look: "
-                + "; ".join(f"{field}: {why}" for field, why in sorted(errors.items())),
-                errors,
-                type="InvalidAnswer",
-                non_retryable=True,
-            )
+            raise field_errors_refusal(errors)
 
     def accept(self, answer: Answer) -> int:
         """The Update handler: keeps the answer; returns its round (1 for the first)."""
