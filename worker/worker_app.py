@@ -16,11 +16,14 @@ from activities.chat import ChatActivities
 from activities.commerce import CommerceActivities
 from activities.crm import CrmActivities
 from activities.policy import PolicyActivities
-from integrations.commerce import SqlCommerce
+from activities.shopify_refunds import ShopifyRefundActivities
+from integrations.commerce import CommercePort, OrdersByShop, SqlCommerce
 from integrations.crm_store.store import CrmStore
+from integrations.shopify_orders import ShopifyCommerce
+from integrations.shopify_refunds import ShopifyRefunds
 from integrations.stripe_billing import StripeBilling
 from policies.loader import load_refund_policy
-from worker.activity_wiring import chat_activities, slack_approvals
+from worker.activity_wiring import chat_activities, shopify_admin, slack_approvals
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
 from worker.temporal_client import connect_temporal
 from worker.ticket_activities import ticket_activity_list
@@ -43,6 +46,9 @@ class WorkerDeps:
     # Triage, knowledge, routing and hand-off activities for TicketWorkflow; tests of the refund
     # process alone leave them out.
     ticket: list[Any] = field(default_factory=list)
+    # Shopify's orders and refunds (issue 11); None: the store's orders only.
+    commerce: CommercePort | None = None
+    shopify_refunds: ShopifyRefunds | None = None
 
 
 def stripe_from_settings(settings: Settings) -> StripeBilling:
@@ -61,6 +67,7 @@ def deps_from_settings(settings: Settings) -> WorkerDeps:
     store = CrmStore(settings.database_url)
     store.migrate()
     policy = load_refund_policy(settings.policy_path).policy
+    sql, shopify = SqlCommerce(store), shopify_admin(settings)
     return WorkerDeps(
         store=store,
         billing=stripe_from_settings(settings),
@@ -68,12 +75,17 @@ def deps_from_settings(settings: Settings) -> WorkerDeps:
         chat=chat_activities(settings, policy, person_for_slack_user=store.person_for_slack_user),
         policy=PolicyActivities(settings.policy_path),
         ticket=ticket_activity_list(store, settings, slack=slack_approvals(settings)),
+        commerce=OrdersByShop(ShopifyCommerce(shopify, sql.customer_id_for_email), sql)
+        if shopify
+        else None,
+        shopify_refunds=ShopifyRefunds(shopify) if shopify else None,
     )
 
 
 def activity_list(deps: WorkerDeps) -> list[Any]:
     crm = CrmActivities(deps.store)
-    commerce = CommerceActivities(SqlCommerce(deps.store))
+    commerce = CommerceActivities(deps.commerce or SqlCommerce(deps.store))
+    shopify = ShopifyRefundActivities(deps.shopify_refunds)
     billing = BillingActivities(deps.billing)
     chat = deps.chat
     return [
@@ -89,6 +101,8 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
         commerce.load_order,
         billing.get_charge_state,
         billing.issue_refund,
+        shopify.get_shopify_refundable,
+        shopify.issue_shopify_refund,
         chat.post_approval_request,
         chat.update_approval_message,
         chat.post_approval_reminder,

@@ -196,7 +196,6 @@ class RefundWorkflow:
         customer: CustomerContext,
         order: OrderInfo,
     ) -> RefundOutcome:
-        assert order.charge_id is not None
         if decision.verdict is Verdict.DENY:
             return await self._finish(
                 "denied", decision.reason, snapshot, customer, reply_kind="denied"
@@ -237,7 +236,7 @@ class RefundWorkflow:
                 snapshot, customer, order, await load_charge(order, self._refunds_since)
             )
         try:
-            refund = await self._issue_refund(decision, order, approval_id)
+            refund = await self._issue_refund(decision, order, approval_id, snapshot)
         except ActivityError as err:
             # Only non-retryable failures get here (declined, over-refund, auth): no money moved.
             reason = f"The refund could not be issued: {failure_reason(err)}"
@@ -255,11 +254,17 @@ class RefundWorkflow:
         )
 
     async def _issue_refund(
-        self, decision: RefundDecision, order: OrderInfo, approval_id: str | None
+        self,
+        decision: RefundDecision,
+        order: OrderInfo,
+        approval_id: str | None,
+        snap: PolicySnapshot,
     ) -> RefundResult:
         self._record.set_state("refunding")
         currency = self._status.currency or order.currency
-        refund = await issue_refund(self._request, decision, order, currency, approval_id)
+        refund = await issue_refund(
+            self._request, decision, order, currency, approval_id, snap.policy
+        )
         self._status.refund_id = refund.refund_id
         self._record.note(
             "billing",

@@ -1,0 +1,163 @@
+"""A refund ticket for a Shopify order, end to end on a real worker and the fake Shopify.
+
+The order lives in Shopify, so the case reads what it still allows from Shopify and refunds it
+there, exactly once, under the same policy, approvals and records as a Stripe-paid order. The
+worker's Stripe client points at a closed port: any call to Stripe would fail the case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from activities.chat import ChatActivities
+from activities.policy import PolicyActivities
+from integrations.commerce import OrdersByShop, SqlCommerce
+from integrations.crm_store.store import CrmStore
+from integrations.crm_store.views import CustomerView
+from integrations.shopify_orders import ShopifyCommerce
+from integrations.shopify_refunds import ShopifyRefunds
+from integrations.stripe_billing import StripeBilling
+from tests.commerce.shopify_fake import FakeShopify
+from tests.workflows.conftest import CaseRunner, wait_for_state
+from worker.settings import Settings
+from worker.worker_app import WorkerDeps, build_worker
+from workflows.case.contract import ApprovalDecision
+from workflows.refund.contract import RefundRequest
+
+# Nothing listens here: the case must never reach Stripe for a Shopify order.
+NO_STRIPE = "http://127.0.0.1:9"
+MAYA = CustomerView(id="cus_maya", name="Maya Patel", email="maya@example.com", tier="standard")
+
+
+class ShopifyCases(CaseRunner):
+    def __init__(self, env: WorkflowEnvironment, task_queue: str, fake: FakeShopify) -> None:
+        super().__init__(env, task_queue)
+        self.fake = fake
+
+    async def order(self, total_cents: int, ticket_id: str) -> RefundRequest:
+        now = await self.env.get_current_time()
+        order = self.fake.shop.add_order(
+            MAYA.email, [("BOOT", "Trail boots", 1, total_cents)], now - timedelta(days=3)
+        )
+        return RefundRequest(
+            ticket_id=ticket_id,
+            customer_id=MAYA.id,
+            order_id=order.order_id,
+            subject="Boots fell apart",
+            body="Please refund my order.",
+        )
+
+
+@pytest_asyncio.fixture
+async def shopify_cases(
+    time_skipping_env: WorkflowEnvironment,
+    task_queue: str,
+    crm_store: CrmStore,
+    fake_shopify: FakeShopify,
+    shopify_admin: object,
+) -> AsyncIterator[ShopifyCases]:
+    crm_store.add_customer(MAYA)
+    sql = SqlCommerce(crm_store)
+    deps = WorkerDeps(
+        store=crm_store,
+        billing=StripeBilling("sk_test_unused", NO_STRIPE, timeout_seconds=1.0),
+        chat=ChatActivities(None, api_url="http://api.test", temporal_ui_url="http://ui.test"),
+        policy=PolicyActivities(),
+        commerce=OrdersByShop(ShopifyCommerce(shopify_admin, sql.customer_id_for_email), sql),  # type: ignore[arg-type]
+        shopify_refunds=ShopifyRefunds(shopify_admin),  # type: ignore[arg-type]
+    )
+    worker = build_worker(
+        time_skipping_env.client,
+        Settings(),
+        deps=deps,
+        task_queue=task_queue,
+        max_cached_workflows=0,
+    )
+    runner = ShopifyCases(time_skipping_env, task_queue, fake_shopify)
+    async with worker:
+        yield runner
+    await runner.replay_all()
+
+
+def assert_one_refund(fake: FakeShopify, crm_store: CrmStore, request: RefundRequest, cents: int):  # type: ignore[no-untyped-def]
+    assert request.order_id is not None
+    refunds = fake.shop.refunds(request.order_id)
+    assert [r.amount_cents for r in refunds] == [cents]
+    assert f"[supportflow-key:ticket-{request.ticket_id}:refund]" in refunds[0].note
+    ticket = crm_store.get_ticket(request.ticket_id)
+    assert ticket is not None and ticket.status == "resolved"
+    assert [(r.refund_id, r.amount_cents) for r in ticket.refunds] == [
+        (refunds[0].refund_id, cents)
+    ]
+    return refunds[0]
+
+
+async def test_auto_approved_refund_happens_in_shopify_once(
+    shopify_cases: ShopifyCases, fake_shopify: FakeShopify, crm_store: CrmStore
+) -> None:
+    request = await shopify_cases.order(3_400, "T-shop-auto")
+    handle = await shopify_cases.start(request)
+
+    outcome = await handle.result()
+
+    assert (outcome.state, outcome.amount_cents) == ("resolved", 3_400)
+    refund = await asyncio.to_thread(assert_one_refund, fake_shopify, crm_store, request, 3_400)
+    assert outcome.refund_id == refund.refund_id and refund.notify
+    await shopify_cases.keep(handle, "shopify_auto_approved")
+
+
+async def test_refund_above_the_limit_waits_for_approval_then_refunds_in_shopify(
+    shopify_cases: ShopifyCases, fake_shopify: FakeShopify, crm_store: CrmStore
+) -> None:
+    request = await shopify_cases.order(18_000, "T-shop-approval")
+    handle = await shopify_cases.start(request)
+    pending = (await wait_for_state(handle, "awaiting_approval")).pending_approval
+    assert pending is not None
+    assert fake_shopify.shop.refunds(request.order_id or "") == []
+
+    await handle.execute_update(
+        "decide_approval",
+        ApprovalDecision(
+            request_id=pending.request_id,
+            approver="alice",
+            decision="approve",
+            amount_cents=18_000,
+        ),
+    )
+    outcome = await handle.result()
+
+    assert (outcome.state, outcome.amount_cents) == ("resolved", 18_000)
+    await asyncio.to_thread(assert_one_refund, fake_shopify, crm_store, request, 18_000)
+    await shopify_cases.keep(handle, "shopify_approved")
+
+
+async def test_throttled_refund_is_retried_after_the_wait_and_made_once(
+    shopify_cases: ShopifyCases, fake_shopify: FakeShopify, crm_store: CrmStore
+) -> None:
+    request = await shopify_cases.order(2_000, "T-shop-throttled")
+    fake_shopify.throttle(times=2, operation="SupportRefund")
+    fake_shopify.fail(503, times=1)
+
+    outcome = await (await shopify_cases.start(request)).result()
+
+    assert outcome.state == "resolved"
+    await asyncio.to_thread(assert_one_refund, fake_shopify, crm_store, request, 2_000)
+    assert fake_shopify.shop.refund_creates == 1
+
+
+async def test_an_order_staff_already_refunded_in_full_is_not_refunded_again(
+    shopify_cases: ShopifyCases, fake_shopify: FakeShopify, crm_store: CrmStore
+) -> None:
+    request = await shopify_cases.order(2_000, "T-shop-staff")
+    fake_shopify.shop.add_staff_refund(request.order_id or "", 2_000, note="refunded at the till")
+
+    outcome = await (await shopify_cases.start(request)).result()
+
+    assert outcome.state != "resolved" and outcome.refund_id is None
+    assert fake_shopify.shop.refund_creates == 0
+    assert len(fake_shopify.shop.refunds(request.order_id or "")) == 1
