@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from temporalio.client import Client
 
-from worker import api_approvals, api_health, api_tickets
+from worker import api_approvals, api_health, api_shopify_webhooks, api_tickets
 from worker.api_dependencies import CaseStore
 from worker.api_errors import install_error_handlers
 from worker.api_slack import start_slack
@@ -84,3 +84,5 @@ def _add_routes(app: FastAPI) -> None:
     cases.include_router(api_approvals.router)
     app.include_router(cases)
     app.include_router(api_health.router)
+    # Signed by Shopify (X-Shopify-Hmac-Sha256), not by a supportflow credential.
+    app.include_router(api_shopify_webhooks.router)
