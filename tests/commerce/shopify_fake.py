@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from integrations.shopify_admin import API_VERSION
+from tests.commerce.shopify_fake_graphql import UnknownField, prune, selection_set
 from tests.commerce.shopify_fake_shop import FakeShop, UserErrors, variables_fingerprint
 
 TOKEN = "shpat_fake_token"
@@ -100,15 +101,19 @@ class FakeShopify:
         fault = self._take_fault(name)
         if fault is not None:
             return self._fault(fault)
-        if name in ("SupportOrder", "RefundableOrder"):
-            return (
-                200,
-                {},
-                self._with_cost({"data": {"order": self.shop.order_node(variables["id"])}}),
-            )
-        if name == "SupportRefund":
-            return 200, {}, self._with_cost(self._refund_create(query, variables))
-        return 200, {}, self._with_cost({"errors": [{"message": f"unknown operation {name}"}]})
+        selection = selection_set(query)
+        if "order" in selection:
+            body = {"data": {"order": self.shop.order_node(variables["id"])}}
+        elif "refundCreate" in selection:
+            body = self._refund_create(query, variables)
+        else:
+            body = _error(f"the fake serves no {', '.join(selection)}", "BAD_REQUEST")
+        if "data" in body:
+            try:
+                body = {"data": prune(body["data"], selection)}
+            except UnknownField as unknown:
+                body = _error(str(unknown), "undefinedField")
+        return 200, {}, self._with_cost(body)
 
     def _refund_create(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         directive = _IDEMPOTENT.search(query)
@@ -189,8 +194,7 @@ def _handler(fake: FakeShopify) -> type[BaseHTTPRequestHandler]:
             status, headers, answer = fake.answer(
                 self.path, self.headers.get("X-Shopify-Access-Token"), body
             )
-            name = _OPERATION.match(json.loads(body).get("query", "")) if status != 400 else None
-            fake.calls.append((name.group(2) if name else "?", status))
+            fake.calls.append((_operation_name(body), status))
             held = fake.held
             if held is not None and "refundCreate" in json.dumps(answer) and _made(answer):
                 fake.held = None
@@ -201,8 +205,8 @@ def _handler(fake: FakeShopify) -> type[BaseHTTPRequestHandler]:
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
-            for name_, value in headers.items():
-                self.send_header(name_, value)
+            for header, value in headers.items():
+                self.send_header(header, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -211,6 +215,14 @@ def _handler(fake: FakeShopify) -> type[BaseHTTPRequestHandler]:
             return
 
     return Handler
+
+
+def _operation_name(body: bytes) -> str:
+    try:
+        found = _OPERATION.match(json.loads(body).get("query", ""))
+    except (ValueError, AttributeError):
+        return "?"
+    return found.group(2) if found else "?"
 
 
 def _made(answer: Any) -> bool:
