@@ -23,6 +23,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from temporalio.service import RPCError, RPCStatusCode
 
 from integrations.commerce_cases import OpenCase, open_cases_for_order
@@ -32,7 +33,7 @@ from integrations.shopify_webhooks import (
     refund_created,
     verify_signature,
 )
-from worker.api_errors import error_body
+from worker.api_errors import error_body, error_responses
 from worker.settings import Settings
 from worker.temporal_gate import TemporalGate
 from workflows.refund.staff_refunds import STAFF_REFUND_SIGNAL, StaffRefundNotice
@@ -64,12 +65,32 @@ class _RecentDeliveries:
 _recent = _RecentDeliveries()
 
 
+class WebhookReceipt(BaseModel):
+    """How a delivery was handled: `staff_refund_signalled`, `order_cancelled_noted`,
+    `own_refund`, `no_open_case`, `ignored` or `duplicate`."""
+
+    status: str
+    webhook_id: str
+    topic: str = ""
+
+
 def _refuse(status: int, error: str, message: str) -> JSONResponse:
     return JSONResponse(error_body(error, message), status)
 
 
-@router.post(WEBHOOK_PATH, tags=["webhooks"])
-async def shopify_webhook(request: Request) -> JSONResponse:
+@router.post(
+    WEBHOOK_PATH,
+    response_model=WebhookReceipt,
+    responses=error_responses(
+        (400, "bad_payload, missing_webhook_id"),
+        (401, "bad_signature, stale_webhook"),
+        (404, "not_configured: SHOPIFY_WEBHOOK_SECRET is not set"),
+        413,
+        503,
+    ),
+    tags=["webhooks"],
+)
+async def shopify_webhook(request: Request) -> WebhookReceipt | JSONResponse:
     """Receives a Shopify webhook; 200 once handled (or already handled)."""
     settings: Settings = request.app.state.settings
     secret = settings.shopify_webhook_secret
@@ -86,7 +107,7 @@ async def shopify_webhook(request: Request) -> JSONResponse:
     if not webhook_id:
         return _refuse(400, "missing_webhook_id", "X-Shopify-Webhook-Id is required.")
     if webhook_id in _recent:
-        return JSONResponse({"status": "duplicate", "webhook_id": webhook_id})
+        return WebhookReceipt(status="duplicate", webhook_id=webhook_id, topic=topic)
     try:
         payload = json.loads(body)
         if not isinstance(payload, dict):
@@ -95,7 +116,7 @@ async def shopify_webhook(request: Request) -> JSONResponse:
     except (ValueError, WebhookPayloadError) as error:
         return _refuse(400, "bad_payload", str(error)[:300])
     _recent.add(webhook_id)
-    return JSONResponse({"status": status, "webhook_id": webhook_id, "topic": topic})
+    return WebhookReceipt(status=status, webhook_id=webhook_id, topic=topic)
 
 
 def _stale(triggered_at: str | None) -> bool:
