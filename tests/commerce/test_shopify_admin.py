@@ -4,7 +4,6 @@ exception the error mapping classifies."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 import threading
 
 import pytest
@@ -23,6 +22,7 @@ from integrations.shopify_orders import ORDER_QUERY
 from integrations.shopify_refunds import ShopifyRefunds
 from tests.commerce.conftest import SHOP, add_shopify_order
 from tests.commerce.shopify_fake import TOKEN, FakeShopify
+from tests.triage.fake_openai import free_port
 from workflows.case.options import MONEY_OPTIONS
 
 
@@ -53,10 +53,7 @@ def test_a_field_outside_the_schema_is_rejected(
 
 
 def test_an_unreachable_shop_is_unavailable() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    admin = ShopifyAdmin(SHOP, TOKEN, base_url=f"http://127.0.0.1:{port}")
+    admin = ShopifyAdmin(SHOP, TOKEN, base_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ShopifyUnavailable):
         admin.execute(ORDER_QUERY, {"id": "gid://shopify/Order/1"})
 

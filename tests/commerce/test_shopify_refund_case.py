@@ -99,3 +99,21 @@ async def test_an_order_staff_already_refunded_in_full_is_not_refunded_again(
     assert outcome.state != "resolved" and outcome.refund_id is None
     assert fake_shopify.shop.refund_creates == 0
     assert len(fake_shopify.shop.refunds(request.order_id or "")) == 1
+
+
+async def test_refunds_already_made_in_shopify_count_toward_the_approval_limit(
+    shopify_cases: ShopifyCases, fake_shopify: FakeShopify
+) -> None:
+    """A refund split over two tickets needs the approval the whole would: the second case reads
+    the first refund from the order in Shopify (up to 50.00 is refunded without a human)."""
+    first = await shopify_cases.order(9_000, "T-shop-split-1")
+    first = first.model_copy(update={"requested_amount_cents": 4_000})
+    assert (await (await shopify_cases.start(first)).result()).state == "resolved"
+
+    second = first.model_copy(update={"ticket_id": "T-shop-split-2"})
+    handle = await shopify_cases.start(second)
+    status = await wait_for_state(handle, "awaiting_approval")
+
+    assert status.pending_approval is not None, status
+    assert status.decision_reason is not None and "80.00" in status.decision_reason
+    assert [r.amount_cents for r in fake_shopify.shop.refunds(first.order_id or "")] == [4_000]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from integrations.crm_store.store import CrmStore
 from integrations.shopify_webhooks import signature
 from tests.commerce.case_harness import MAYA, ShopifyCases, shopify_cases
 from tests.commerce.shopify_fake import FakeShopify
+from tests.triage.fake_openai import free_port
 from tests.workflows.conftest import wait_for_state
 from worker.api import create_app
 from worker.settings import Settings
@@ -83,6 +83,18 @@ async def webhook_app(
         transport=httpx.ASGITransport(app=app), base_url="http://api.test"
     ) as client:
         yield client
+
+
+def open_refund_case(store: CrmStore, ticket_id: str, order_id: str) -> None:
+    """A refund case's ticket on the order, as the running case records it."""
+    store.add_customer(MAYA)
+    store.upsert_ticket(
+        ticket_id=ticket_id,
+        customer_id=MAYA.id,
+        process="refund",
+        workflow_id=f"ticket-{ticket_id}",
+        order_id=order_id,
+    )
 
 
 async def post(client: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -171,14 +183,7 @@ async def test_a_signed_body_that_is_not_a_refund_is_400(webhook_app: httpx.Asyn
 async def test_order_cancelled_is_noted_on_the_open_case(
     webhook_app: httpx.AsyncClient, crm_store: CrmStore
 ) -> None:
-    crm_store.add_customer(MAYA)
-    crm_store.upsert_ticket(
-        ticket_id="T-cancel",
-        customer_id=MAYA.id,
-        process="refund",
-        workflow_id="ticket-T-cancel",
-        order_id="gid://shopify/Order/4242",
-    )
+    open_refund_case(crm_store, "T-cancel", "gid://shopify/Order/4242")
     payload = {
         "id": 4242,
         "admin_graphql_api_id": "gid://shopify/Order/4242",
@@ -191,25 +196,12 @@ async def test_order_cancelled_is_noted_on_the_open_case(
     assert ticket is not None and any("cancelled in Shopify" in n.body for n in ticket.notes)
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_temporal_down_is_503_so_shopify_delivers_again(
     crm_store: CrmStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    monkeypatch.setenv("TEMPORAL_ADDRESS", f"127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
     monkeypatch.setenv("TEMPORAL_CONFIG_FILE", str(tmp_path / "none.toml"))
-    crm_store.add_customer(MAYA)
-    crm_store.upsert_ticket(
-        ticket_id="T-down",
-        customer_id=MAYA.id,
-        process="refund",
-        workflow_id="ticket-T-down",
-        order_id="gid://shopify/Order/5151",
-    )
+    open_refund_case(crm_store, "T-down", "gid://shopify/Order/5151")
     app: FastAPI = create_app(settings(), store=crm_store)
     body, headers = delivery(
         refund_payload("gid://shopify/Order/5151", "gid://shopify/Refund/9", 700)

@@ -9,7 +9,6 @@ refundCreate) and the order must hold exactly one refund.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from integrations.crm_store.views import CustomerView
 from tests.commerce.conftest import fake_shopify
 from tests.commerce.shopify_fake import TOKEN, FakeShopify
 from tests.crash.worker_process import WorkerProcesses, poll_until, worker_environment
+from tests.triage.fake_openai import free_port
 from worker.worker_app import WORKFLOWS
 from workflows.case.contract import case_workflow_id
 from workflows.refund.contract import REFUND_WORKFLOW, RefundOutcome, RefundRequest
@@ -34,12 +34,6 @@ pytestmark = pytest.mark.slow
 
 DEADLINE_SECONDS = 180.0
 MAYA = CustomerView(id="cus_maya", name="Maya Patel", email="maya@example.com", tier="standard")
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -59,7 +53,7 @@ def shopify_workers(
             "SUPPORTFLOW_TASK_QUEUE": task_queue,
             "DATABASE_URL": database_url,
             # Shopify orders never reach Stripe; a closed port makes sure of it.
-            "STRIPE_API_BASE": f"http://127.0.0.1:{closed_port()}",
+            "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
             "SHOPIFY_SHOP": "supportflow-test.myshopify.com",
             "SHOPIFY_ACCESS_TOKEN": TOKEN,
             "SHOPIFY_API_BASE": fake_shopify.base_url,
