@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import approval_latency, refund_throughput, triage_knowledge
+from bench import approval_latency, refund_throughput, shopify_refunds, triage_knowledge
 
 
 def main() -> None:
     for benchmark in (refund_throughput, approval_latency):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
-    for key, text in triage_knowledge.main().items():
-        print(f"{key}={text}", flush=True)
+    for synchronous in (triage_knowledge, shopify_refunds):
+        for key, text in synchronous.main().items():
+            print(f"{key}={text}", flush=True)
 
 
 if __name__ == "__main__":

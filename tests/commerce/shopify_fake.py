@@ -103,17 +103,17 @@ class FakeShopify:
             return self._fault(fault)
         selection = selection_set(query)
         if "order" in selection:
-            body = {"data": {"order": self.shop.order_node(variables["id"])}}
+            reply: dict[str, Any] = {"data": {"order": self.shop.order_node(variables["id"])}}
         elif "refundCreate" in selection:
-            body = self._refund_create(query, variables)
+            reply = self._refund_create(query, variables)
         else:
-            body = _error(f"the fake serves no {', '.join(selection)}", "BAD_REQUEST")
-        if "data" in body:
+            reply = _error(f"the fake serves no {', '.join(selection)}", "BAD_REQUEST")
+        if "data" in reply:
             try:
-                body = {"data": prune(body["data"], selection)}
+                reply = {"data": prune(reply["data"], selection)}
             except UnknownField as unknown:
-                body = _error(str(unknown), "undefinedField")
-        return 200, {}, self._with_cost(body)
+                reply = _error(str(unknown), "undefinedField")
+        return 200, {}, self._with_cost(reply)
 
     def _refund_create(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         directive = _IDEMPOTENT.search(query)
