@@ -62,7 +62,12 @@ class _RecentDeliveries:
             self._ids.popitem(last=False)
 
 
-_recent = _RecentDeliveries()
+def _recent(request: Request) -> _RecentDeliveries:
+    state = request.app.state
+    if getattr(state, "shopify_deliveries", None) is None:
+        state.shopify_deliveries = _RecentDeliveries()
+    recent: _RecentDeliveries = state.shopify_deliveries
+    return recent
 
 
 class WebhookReceipt(BaseModel):
@@ -106,7 +111,7 @@ async def shopify_webhook(request: Request) -> WebhookReceipt | JSONResponse:
     topic = headers.get("x-shopify-topic", "")
     if not webhook_id:
         return _refuse(400, "missing_webhook_id", "X-Shopify-Webhook-Id is required.")
-    if webhook_id in _recent:
+    if webhook_id in _recent(request):
         return WebhookReceipt(status="duplicate", webhook_id=webhook_id, topic=topic)
     try:
         payload = json.loads(body)
@@ -115,7 +120,7 @@ async def shopify_webhook(request: Request) -> WebhookReceipt | JSONResponse:
         status = await _handle(request, topic, webhook_id, payload)
     except (ValueError, WebhookPayloadError) as error:
         return _refuse(400, "bad_payload", str(error)[:300])
-    _recent.add(webhook_id)
+    _recent(request).add(webhook_id)
     return WebhookReceipt(status=status, webhook_id=webhook_id, topic=topic)
 
 

@@ -102,6 +102,7 @@ async def post(client: httpx.AsyncClient, body: bytes, headers: dict[str, str]) 
 
 
 async def test_staff_refund_closes_the_case_awaiting_approval_without_a_second_refund(
+    time_skipping_env: WorkflowEnvironment,
     shopify_cases: ShopifyCases,
     webhook_app: httpx.AsyncClient,
     fake_shopify: FakeShopify,
@@ -116,17 +117,28 @@ async def test_staff_refund_closes_the_case_awaiting_approval_without_a_second_r
 
     first = await post(webhook_app, body, headers)
     again = await post(webhook_app, body, headers)
+    # Another API process (or this one restarted) has no memory of it: the note's dedupe key
+    # tells it, and the case ignores a refund id it already has.
+    other_app = create_app(settings(), temporal_client=time_skipping_env.client, store=crm_store)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=other_app), base_url="http://api.test"
+    ) as other:
+        elsewhere = await post(other, body, headers)
     outcome = await handle.result()
 
     assert (first.status_code, first.json()["status"]) == (200, "staff_refund_signalled")
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    assert (elsewhere.status_code, elsewhere.json()["status"]) == (200, "duplicate")
     assert (outcome.state, outcome.refund_id) == ("resolved", staff.refund_id)
     assert fake_shopify.shop.refund_creates == 0
     assert [r.refund_id for r in fake_shopify.shop.refunds(request.order_id)] == [staff.refund_id]
     ticket = await asyncio.to_thread(crm_store.get_ticket, request.ticket_id)
     assert ticket is not None and ticket.status == "resolved"
     assert [(r.refund_id, r.amount_cents) for r in ticket.refunds] == [(staff.refund_id, 18_000)]
-    assert any(staff.refund_id in note.body for note in ticket.notes)
+    assert [n.body for n in ticket.notes if staff.refund_id in n.body] == [
+        f"Shopify refund {staff.refund_id}: 18000 usd"
+    ]
+    assert sum(e.action == "staff_refund_recorded" for e in ticket.audit) == 1
     await shopify_cases.keep(handle, "shopify_staff_refunded")
 
 

@@ -206,6 +206,8 @@ class RefundWorkflow:
                 )
         if self._staff.refund is not None:
             resolution, refund = self._staff.resolution(), self._staff.refund
+            if self._approval.step is not None:  # approvers must not approve a paid refund
+                await self._approval.step.tell_no_money_moved(resolution)
             return await self._finish(
                 "resolved", resolution, snapshot, customer, reply_kind="refunded", refund=refund
             )
