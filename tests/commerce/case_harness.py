@@ -4,6 +4,7 @@ would fail the case."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -41,7 +42,8 @@ class ShopifyCases(CaseRunner):
             MAYA.email, [("BOOT", "Trail boots", 1, total_cents)], now - timedelta(days=3)
         )
         return RefundRequest(
-            ticket_id=ticket_id,
+            # Unique per run: the time-skipping server is shared by the whole session.
+            ticket_id=f"{ticket_id}-{uuid.uuid4().hex[:6]}",
             customer_id=MAYA.id,
             order_id=order.order_id,
             subject="Boots fell apart",

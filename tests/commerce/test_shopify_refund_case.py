@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
 from integrations.crm_store.store import CrmStore
 from integrations.shopify_orders import ShopifyRefund
+from tests.api_keys import CallerKeys
 from tests.commerce.case_harness import ShopifyCases, shopify_cases
 from tests.commerce.shopify_fake import FakeShopify
 from tests.workflows.conftest import wait_for_state
+from worker.api import create_app
+from worker.settings import Settings
 from workflows.case.contract import ApprovalDecision
 from workflows.refund.contract import RefundRequest
 
@@ -108,7 +114,9 @@ async def test_refunds_already_made_in_shopify_count_toward_the_approval_limit(
     the first refund from the order in Shopify (up to 50.00 is refunded without a human)."""
     first = await shopify_cases.order(9_000, "T-shop-split-1")
     first = first.model_copy(update={"requested_amount_cents": 4_000})
-    assert (await (await shopify_cases.start(first)).result()).state == "resolved"
+    # Polled, not awaited: waiting on a result lets the shared time-skipping server jump ahead,
+    # and the second case's refund window is measured on its clock.
+    await wait_for_state(await shopify_cases.start(first), "resolved")
 
     second = first.model_copy(update={"ticket_id": "T-shop-split-2"})
     handle = await shopify_cases.start(second)
@@ -117,3 +125,39 @@ async def test_refunds_already_made_in_shopify_count_toward_the_approval_limit(
     assert status.pending_approval is not None, status
     assert status.decision_reason is not None and "80.00" in status.decision_reason
     assert [r.amount_cents for r in fake_shopify.shop.refunds(first.order_id or "")] == [4_000]
+
+
+async def test_a_ticket_filed_over_the_api_for_a_shopify_order_is_refunded_once(
+    shopify_cases: ShopifyCases,
+    fake_shopify: FakeShopify,
+    crm_store: CrmStore,
+    api_keys: CallerKeys,
+    time_skipping_env: WorkflowEnvironment,
+    task_queue: str,
+) -> None:
+    request = await shopify_cases.order(2_500, "T-shop-api")
+    settings = Settings(_env_file=None, SUPPORTFLOW_TASK_QUEUE=task_queue)  # type: ignore[call-arg]
+    app = create_app(settings, temporal_client=time_skipping_env.client, store=crm_store)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api.test"
+    ) as api:
+        filed = await api.post(
+            "/tickets",
+            headers=api_keys.system_headers,
+            json={
+                "ticket_id": request.ticket_id,
+                "process": "refund",
+                "customer_id": request.customer_id,
+                "order_id": request.order_id,
+                "subject": "Boots fell apart",
+                "body": "Please refund my order.",
+            },
+        )
+        assert filed.status_code == 202, filed.text
+        handle = time_skipping_env.client.get_workflow_handle(filed.json()["workflow_id"])
+        shopify_cases.handles.append(handle)
+        await handle.result()
+        shown = await api.get(f"/tickets/{request.ticket_id}", headers=api_keys.system_headers)
+
+    refund = await asyncio.to_thread(assert_one_refund, fake_shopify, crm_store, request, 2_500)
+    assert shown.status_code == 200 and refund.refund_id in shown.text
