@@ -71,7 +71,8 @@ def cost_wait_seconds(extensions: dict[str, Any] | None) -> int | None:
 
 class ShopifyAdmin:
     """One shop's GraphQL Admin endpoint (`https://<shop>/admin/api/<version>/graphql.json`);
-    `base_url` points it elsewhere (the loopback fake in tests)."""
+    `base_url` points it elsewhere (the loopback fake in tests). The timeout keeps the three
+    calls of a refund attempt inside the money step's start-to-close (30 s)."""
 
     def __init__(
         self,
@@ -80,7 +81,7 @@ class ShopifyAdmin:
         *,
         api_version: str = API_VERSION,
         base_url: str | None = None,
-        timeout_seconds: float = 10.0,
+        timeout_seconds: float = 5.0,
     ) -> None:
         root = (base_url or f"https://{shop}").rstrip("/")
         self.endpoint = f"{root}/admin/api/{api_version}/graphql.json"
