@@ -17,10 +17,11 @@ from worker.api_dependencies import (
 from worker.api_errors import error_responses
 from worker.auth import TICKETS_READ, TICKETS_WRITE, Principal, requester_for, scoped
 from worker.case_status import CaseView, read_ticket
-from worker.cases import CaseStarted, TicketSubmission, file_ticket
+from worker.cases import CaseStarted, file_ticket
 from worker.customer_replies import ReplyAccepted, ReplySubmission, send_reply
 from worker.settings import Settings
 from worker.temporal_gate import TemporalGate
+from worker.ticket_submission import TicketSubmission
 
 # Mounted by worker/api.py under the router that requires a credential.
 router = APIRouter()

@@ -28,9 +28,9 @@ from workflows.case.contract import (
     STATUS_QUERY,
     ApprovalDecision,
     ApprovalReceipt,
+    CaseStatus,
     case_workflow_id,
 )
-from workflows.refund.contract import RefundStatus
 
 log = logging.getLogger("supportflow.approvals")
 
@@ -85,7 +85,7 @@ async def pending_request_id(client: Client, store: ApprovalStore, ticket_id: st
     try:
         status = await handle.query(
             STATUS_QUERY,
-            result_type=RefundStatus,
+            result_type=CaseStatus,
             reject_condition=QueryRejectCondition.NOT_OPEN,
             rpc_timeout=QUERY_RPC_TIMEOUT,
         )

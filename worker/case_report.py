@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from worker.case_status import CaseView
-from workflows.case.contract import PendingApproval
-from workflows.refund.contract import RefundStatus
+from workflows.case.contract import CaseStatus, PendingApproval
 from workflows.ticket.contract import TicketStatus
 
 # How handoff_markdown (integrations/handoff_text.py) starts the note and names the next step.
@@ -83,7 +82,7 @@ def describe_case(view: CaseView, key_files: KeyFiles | None = None) -> list[str
 
 
 def _live_lines(
-    ticket_id: str, status: RefundStatus, indent: str = "  ", key_files: KeyFiles | None = None
+    ticket_id: str, status: CaseStatus, indent: str = "  ", key_files: KeyFiles | None = None
 ) -> list[str]:
     lines = []
     if status.amount_cents is not None:
@@ -102,8 +101,7 @@ def _live_lines(
             f"Approve: {approve_command(ticket_id, pending, key_files)}",
             f"Reject:  {reject_command(ticket_id, pending, key_files)}",
         ]
-    if status.refund_id:
-        lines.append(f"Refund: {status.refund_id}")
+    lines += status.summary_lines()
     if status.resolution:
         lines.append(f"Resolution: {status.resolution}")
     return [indent + line for line in lines]
@@ -112,7 +110,7 @@ def _live_lines(
 def _ticket_lines(
     ticket_id: str,
     status: TicketStatus,
-    child: RefundStatus | None,
+    child: CaseStatus | None,
     key_files: KeyFiles | None = None,
 ) -> list[str]:
     lines = []

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, field_validator
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -29,8 +29,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from integrations.temporal_links import workflow_url
 from worker.approval_refusals import CaseUnavailable
 from worker.settings import Settings
+from worker.status_views import ALWAYS_EMITTED, LiveStatus, as_view, live_status
 from workflows.case.contract import STATUS_QUERY, CaseStatus, case_workflow_id
-from workflows.refund.contract import RefundStatus
 from workflows.search_attributes import CASE_STATE, PROCESS
 from workflows.ticket.contract import TicketStatus
 
@@ -45,65 +45,17 @@ class TicketReader(Protocol):
     def get_ticket(self, ticket_id: str) -> BaseModel | None: ...
 
 
-# Fields only a triaged ticket's status has: how a workflow's raw `status` answer (which carries
-# no kind of its own) says which model it is.
-TICKET_ONLY_FIELDS = frozenset(TicketStatus.model_fields) - frozenset(RefundStatus.model_fields)
-
-
-def _status_kind(value: Any) -> str:
-    if isinstance(value, BaseModel):
-        return "ticket" if isinstance(value, TicketStatus) else "case"
-    return "ticket" if isinstance(value, dict) and TICKET_ONLY_FIELDS & value.keys() else "case"
-
-
-# The API always emits every field, so the response schema says so: a client generated from it
-# may rely on `kind` (and the rest) being present.
-_ALWAYS_EMITTED = ConfigDict(json_schema_serialization_defaults_required=True)
-
-
-class CaseStatusView(RefundStatus):
-    """A process case's live status (a refund filed directly, or the process a ticket started).
-
-    `kind` is the discriminator: TicketStatus is a superset of RefundStatus, so without a field
-    whose value differs every ticket status would also match this schema."""
-
-    model_config = _ALWAYS_EMITTED
-    kind: Literal["case"] = "case"
-
-
-class TicketStatusView(TicketStatus):
-    """A triaged ticket's live status: the route, why, triage, answer and hand-off."""
-
-    model_config = _ALWAYS_EMITTED
-    kind: Literal["ticket"] = "ticket"
-
-
-def _as_view(value: Any) -> Any:
-    """Workflows answer plain RefundStatus / TicketStatus (their contract has no `kind`); the view
-    adds the discriminator so each answer matches exactly one schema alternative."""
-    if isinstance(value, CaseStatusView | TicketStatusView) or value is None:
-        return value
-    kind = _status_kind(value)
-    if isinstance(value, BaseModel):
-        value = value.model_dump()
-    if isinstance(value, dict) and "kind" not in value:
-        value = {**value, "kind": kind}
-    return value
-
-
-LiveStatus = Annotated[TicketStatusView | CaseStatusView, Field(discriminator="kind")]
-
-
 class CaseView(BaseModel):
     """`source` says which system answered: `workflow` (live query), `database` (CRM record of a
     closed case) or `search_attributes` (running case whose worker did not answer).
 
-    For a triaged ticket `status` is a TicketStatus (`kind: ticket`: route, why, triage, answer,
-    hand-off); for a refund filed directly a RefundStatus (`kind: case`). `process_status` is the
-    live status of the process a ticket started (the refund child, with its pending approval),
-    while that process runs."""
+    `status` is the live status of the ticket's workflow as its process declares it, told apart
+    by `kind`: `ticket` for a triaged ticket (route, why, triage, answer, hand-off), `case` for
+    a refund filed directly, the process's name for the others. `process_status` is the live
+    status of the process a ticket started (with its pending approval), while that process
+    runs."""
 
-    model_config = _ALWAYS_EMITTED
+    model_config = ALWAYS_EMITTED
 
     ticket_id: str
     workflow_id: str
@@ -112,13 +64,13 @@ class CaseView(BaseModel):
     workflow_status: str | None = None
     temporal_ui_url: str
     status: LiveStatus | None = None
-    process_status: CaseStatusView | None = None
+    process_status: LiveStatus | None = None
     record: dict[str, Any] | None = None
 
     @field_validator("status", "process_status", mode="before")
     @classmethod
     def _add_kind(cls, value: Any) -> Any:
-        return _as_view(value)
+        return as_view(value)
 
 
 async def read_ticket(
@@ -171,29 +123,22 @@ async def read_ticket(
     return await _from_search_attributes(client, workflow_id, base)
 
 
-def live_status(raw: dict[str, Any]) -> CaseStatus:
-    """The `status` query's answer as the model the workflow returned (TicketStatus or
-    RefundStatus), told apart by the fields only a triaged ticket reports."""
-    if _status_kind(raw) == "ticket":
-        return TicketStatus.model_validate(raw)
-    return RefundStatus.model_validate(raw)
-
-
-async def _process_status(client: Client, status: CaseStatus) -> RefundStatus | None:
+async def _process_status(client: Client, status: CaseStatus) -> CaseStatus | None:
     """The child process's live status, or None: no child, or it has not started yet, already
     closed, or does not answer. Best effort: the ticket's own status is the answer either way."""
     child_id = status.process_workflow_id if isinstance(status, TicketStatus) else None
     if child_id is None:
         return None
     try:
-        return await client.get_workflow_handle(child_id).query(
+        raw = await client.get_workflow_handle(child_id).query(
             STATUS_QUERY,
-            result_type=RefundStatus,
+            result_type=dict[str, Any],
             reject_condition=QueryRejectCondition.NOT_OPEN,
             rpc_timeout=QUERY_RPC_TIMEOUT,
         )
     except (WorkflowQueryRejectedError, WorkflowQueryFailedError, RPCError):
         return None
+    return live_status(raw)
 
 
 async def _from_search_attributes(

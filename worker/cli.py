@@ -14,7 +14,7 @@ import importlib
 
 import typer
 
-from worker import cli_decisions, cli_processes, cli_replay, cli_tickets
+from worker import cli_decisions, cli_processes, cli_registry, cli_replay, cli_tickets
 from worker.cli_keys import keys_app
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ for command in (
     cli_decisions.approve,
     cli_decisions.reject,
     cli_replay.replay,
+    cli_registry.processes,
 ):
     app.command()(command)
 app.add_typer(keys_app, name="keys")

@@ -11,11 +11,12 @@ from pydantic import ValidationError
 from worker.auth import TICKETS_READ, TICKETS_WRITE, requester_for
 from worker.case_report import describe_case
 from worker.case_status import read_ticket
-from worker.cases import TicketSubmission, file_ticket
+from worker.cases import file_ticket
 from worker.cli_credentials import KeyFile, KeyOption, audit, authenticated_caller
 from worker.cli_exits import EXIT_REFUSED, fail, input_error, load_settings, open_store, run_async
 from worker.customer_replies import ReplySubmission, send_reply
 from worker.temporal_gate import connect_or_explain
+from worker.ticket_submission import TicketSubmission
 
 
 def ticket(
@@ -42,7 +43,8 @@ def ticket(
         str,
         typer.Option(
             help="triage: triage picks the route (a process, a cited answer, a question, a "
-            "person); refund: start the refund process directly"
+            "person); or the name of a process that takes tickets (refund, …) to start it "
+            "directly (`supportflow processes` lists them)"
         ),
     ] = "triage",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
@@ -55,7 +57,7 @@ def ticket(
     try:
         submission = TicketSubmission(
             ticket_id=ticket_id,
-            process=process,  # type: ignore[arg-type]  # validated by the model
+            process=process,
             customer_id=customer,
             order_id=order,
             subject=subject,

@@ -94,7 +94,7 @@ async def test_field_level_messages(
         ({"ticket_id": 123}, "ticket_id", "valid string"),
         ({"ticket_id": "has space"}, "ticket_id", "pattern"),
         ({"ticket_id": "x" * 65}, "ticket_id", "at most 64"),
-        ({"process": "chargeback"}, "process", "'refund'"),
+        ({"process": "warranty"}, "process", "'refund'"),
         ({"subject": "s" * 301}, "subject", "at most 300"),
         ({"order_id": ["o1"]}, "order_id", "valid string"),
     ],

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from worker.api import create_app
 from worker.case_status import CaseView
-from worker.cases import TicketSubmission
 from worker.settings import Settings
+from worker.ticket_submission import TicketSubmission
 from workflows.case.contract import PendingApproval
 from workflows.refund.contract import RefundStatus
 from workflows.ticket.contract import TicketStatus

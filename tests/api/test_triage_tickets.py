@@ -175,7 +175,8 @@ async def test_reply_without_a_worker_is_503(
 
 
 async def test_unknown_process_is_422(api: httpx.AsyncClient) -> None:
-    body = {**triage_body(new_ticket_id()), "process": "chargeback"}
+    body = {**triage_body(new_ticket_id()), "process": "warranty"}
     response = await api.post("/tickets", json=body)
     assert response.status_code == 422
-    assert "'refund' or 'triage'" in _fields(response)["process"]
+    message = _fields(response)["process"]
+    assert "no process 'warranty' takes tickets" in message and "'refund', 'triage'" in message

@@ -143,7 +143,7 @@ async def test_reject_with_blank_reason_is_a_usage_error(cli_env: None) -> None:
     ("extra", "fragment"),
     [
         (["--amount-cents", "-5"], "requested_amount_cents: Input should be greater than 0"),
-        (["--process", "chargeback"], "process: Input should be 'refund'"),
+        (["--process", "warranty"], "process: Value error, no process 'warranty' takes tickets"),
         (["--amount-cents", "abc"], "Invalid value for '--amount-cents'"),
     ],
 )

@@ -13,9 +13,10 @@ from policies.loader import load_routing_policy
 from policies.routing_policy import RoutingFacts
 from policies.ticket_routing import route_ticket
 from worker.case_report import describe_case
-from worker.case_status import CaseStatusView, CaseView, live_status
+from worker.case_status import CaseView
 from worker.local_stack.demo_data import DEMO_CUSTOMERS
 from worker.local_stack.demo_triage import TRIAGE_DEMOS, TriageDemo
+from worker.status_views import CaseStatusView, live_status
 from workflows.case.contract import PendingApproval
 from workflows.refund.contract import RefundStatus
 from workflows.ticket.contract import TicketStatus

@@ -17,8 +17,9 @@ from temporalio.testing import WorkflowEnvironment
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.workflows.case_factory import seed_case
-from worker.cases import TicketSubmission, file_ticket
+from worker.cases import file_ticket
 from worker.settings import Settings
+from worker.ticket_submission import TicketSubmission
 from workflows.refund.contract import RefundStatus
 
 pytestmark = pytest.mark.slow

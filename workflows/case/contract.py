@@ -71,6 +71,14 @@ class CaseStatus(BaseModel):
     pending_approval: PendingApproval | None = None
     resolution: str | None = None
     updated_at: datetime | None = None
+    # The workflow type that answered (set when the case opens): how a reader picks the
+    # process's status model. Absent on cases opened before it existed.
+    workflow_type: str | None = None
+
+    def summary_lines(self) -> list[str]:
+        """The process's own facts, one line each, for people at a terminal (`supportflow
+        status`); the kernel's fields (state, amount, policy, approval) are shown by the reader."""
+        return []
 
 
 class ApprovalDecision(BaseModel):

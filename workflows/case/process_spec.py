@@ -23,7 +23,13 @@ class ProcessSpec:
     Process search attribute; `workflow_path` names the workflow class as `module:Class` (the
     triage workflow reads the registry to find its children, so specs must not import workflow
     modules); `from_ticket` builds its input from a triaged ticket (None: triage cannot start
-    it)."""
+    it).
+
+    `filed_as_ticket` says whether a backend may name the process when it files a ticket
+    (`POST /tickets` with `process`): its request must then take only ticket fields. Processes
+    started by other entry points (a webhook, a signup form) leave it False. `status_kind` is
+    the value of `kind` that tells this process's status apart in API answers (default: the
+    name; the first two processes keep the values they shipped with)."""
 
     name: str
     title: str
@@ -34,6 +40,12 @@ class ProcessSpec:
     status: type[BaseModel]
     outcome: type[BaseModel]
     from_ticket: ChildInput | None = None
+    filed_as_ticket: bool = False
+    status_kind: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.status_kind or self.name
 
     def workflow_class(self) -> type:
         module, _, name = self.workflow_path.partition(":")

@@ -75,6 +75,7 @@ def opened_status(
         {
             "ticket_id": ticket_id,
             "workflow_id": workflow.info().workflow_id,
+            "workflow_type": workflow.info().workflow_type,
             "state": "received",
             "customer_id": customer_id,
             "order_id": order_id,

@@ -37,6 +37,9 @@ class RefundStatus(CaseStatus):
     process: str = "refund"
     refund_id: str | None = None
 
+    def summary_lines(self) -> list[str]:
+        return [f"Refund: {self.refund_id}"] if self.refund_id else []
+
 
 class RefundOutcome(BaseModel):
     ticket_id: str

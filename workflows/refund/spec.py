@@ -14,6 +14,8 @@ REFUND = ProcessSpec(
     workflow_path="workflows.refund.workflow:RefundWorkflow",
     request=RefundRequest,
     status=RefundStatus,
+    filed_as_ticket=True,
+    status_kind="case",
     outcome=RefundOutcome,
     from_ticket=refund_request,
 )

@@ -15,5 +15,7 @@ TRIAGE = ProcessSpec(
     workflow_path="workflows.ticket.workflow:TicketWorkflow",
     request=TicketRequest,
     status=TicketStatus,
+    filed_as_ticket=True,
+    status_kind="ticket",
     outcome=TicketOutcome,
 )
