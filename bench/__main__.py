@@ -9,6 +9,7 @@ from bench import (
     chargeback_webhooks,
     onboarding_steps,
     refund_throughput,
+    shopify_refunds,
     triage_knowledge,
 )
 
@@ -17,8 +18,9 @@ def main() -> None:
     for benchmark in (refund_throughput, approval_latency, chargeback_webhooks, onboarding_steps):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
-    for key, text in triage_knowledge.main().items():
-        print(f"{key}={text}", flush=True)
+    for synchronous in (triage_knowledge, shopify_refunds):
+        for key, text in synchronous.main().items():
+            print(f"{key}={text}", flush=True)
 
 
 if __name__ == "__main__":

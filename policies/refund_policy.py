@@ -40,6 +40,10 @@ class RefundPolicy(BaseModel):
     escalation_level: ApprovalLevel | None = None
     approval_reminder_after_hours: float = Field(gt=0)
     approval_expiry_hours: float = Field(gt=0)
+    # Orders refunded in Shopify: whether Shopify emails the customer, and whether a full refund
+    # puts the items back in stock (Shopify restocks; Stripe-paid orders have no stock).
+    shopify_notify_customer: bool = True
+    shopify_restock_full_refunds: bool = False
 
     def level(self, name: str) -> ApprovalLevel:
         for level in (self.single_approval, self.dual_approval, self.escalation_level):

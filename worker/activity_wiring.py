@@ -16,6 +16,7 @@ from integrations.knowledge.factory import open_knowledge_base
 from integrations.openai_answer import OpenAIAnswerDrafter
 from integrations.openai_llm import LlmConfig, make_client
 from integrations.openai_triage import OpenAITriage
+from integrations.shopify_admin import ShopifyAdmin
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_directory import ApproverDirectory, PersonForSlackUser
 from integrations.stripe_disputes import StripeDisputes
@@ -93,3 +94,12 @@ def dispute_activities(
 ) -> DisputeActivities:
     """Chargebacks on the worker's Stripe (key, api_base), CRM and Slack (None: CRM notes only)."""
     return DisputeActivities(StripeDisputes(*stripe), store, slack)
+def shopify_admin(settings: Settings) -> ShopifyAdmin | None:
+    """The Shopify client when SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN are set; None keeps the
+    CRM store as the only commerce system."""
+    token = settings.shopify_access_token
+    if not settings.shopify_shop or token is None:
+        return None
+    return ShopifyAdmin(
+        settings.shopify_shop, token.get_secret_value(), base_url=settings.shopify_api_base
+    )

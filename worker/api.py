@@ -19,6 +19,7 @@ from worker import (
     api_approvals,
     api_health,
     api_onboarding,
+    api_shopify_webhooks,
     api_stripe_webhooks,
     api_tickets,
 )
@@ -93,3 +94,5 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(api_health.router)
     # Authenticated by Stripe's signature, not an API key.
     app.include_router(api_stripe_webhooks.router)
+    # Signed by Shopify (X-Shopify-Hmac-Sha256), not by a supportflow credential.
+    app.include_router(api_shopify_webhooks.router)

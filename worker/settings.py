@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
     openai_model: str = Field("gpt-4o-mini", alias="OPENAI_MODEL")
 
+    # Shopify as the commerce system of record (off when unset: the CRM store's orders only).
+    # SHOPIFY_API_BASE points the client at another host (a loopback fake in tests).
+    shopify_shop: str | None = Field(None, alias="SHOPIFY_SHOP")
+    shopify_access_token: SecretStr | None = Field(None, alias="SHOPIFY_ACCESS_TOKEN")
+    shopify_webhook_secret: SecretStr | None = Field(None, alias="SHOPIFY_WEBHOOK_SECRET")
+    shopify_api_base: str | None = Field(None, alias="SHOPIFY_API_BASE")
+
     weaviate_url: str | None = Field(None, alias="WEAVIATE_URL")
     weaviate_api_key: SecretStr | None = Field(None, alias="WEAVIATE_API_KEY")
     knowledge_db_path: Path = Field(DATA_DIR / "knowledge.db", alias="SUPPORTFLOW_KNOWLEDGE_DB")

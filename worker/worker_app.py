@@ -24,13 +24,18 @@ from activities.policy import PolicyActivities
 from integrations.commerce import SqlCommerce
 from integrations.commerce_catalogue import SqlCatalogue
 from integrations.crm_onboarding import OnboardingCrm
+from activities.shopify_refunds import ShopifyRefundActivities
+from integrations.commerce import CommercePort, OrdersByShop, SqlCommerce
 from integrations.crm_store.store import CrmStore
+from integrations.shopify_orders import ShopifyCommerce
+from integrations.shopify_refunds import ShopifyRefunds
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_billing_history import StripeBillingHistory
 from integrations.stripe_credits import StripeCredits
 from integrations.stripe_onboarding import StripeOnboarding
 from policies.loader import load_refund_policy
 from worker.activity_wiring import chat_activities, dispute_activities, slack_approvals
+from worker.activity_wiring import chat_activities, shopify_admin, slack_approvals
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
 from worker.temporal_client import connect_temporal
 from worker.ticket_activities import ticket_activity_list
@@ -60,6 +65,9 @@ class WorkerDeps:
     # Stripe for signups (customer, payment set-up, subscription); tests of other processes
     # leave it out, and the onboarding's Stripe activities with it.
     signup_billing: StripeOnboarding | None = None
+    # Shopify's orders and refunds (issue 11); None: the store's orders only.
+    commerce: CommercePort | None = None
+    shopify_refunds: ShopifyRefunds | None = None
 
 
 def stripe_credentials(settings: Settings) -> tuple[str, str | None]:
@@ -78,16 +86,14 @@ def stripe_from_settings(settings: Settings) -> StripeBilling:
 
 
 def signup_stripe_from_settings(settings: Settings) -> StripeOnboarding:
-    key = settings.stripe_api_key
-    return StripeOnboarding(
-        key.get_secret_value() if key else STRIPE_API_BASE_DEFAULT_KEY, settings.stripe_api_base
-    )
+    return StripeOnboarding(*stripe_credentials(settings))
 
 
 def deps_from_settings(settings: Settings) -> WorkerDeps:
     store = CrmStore(settings.database_url)
     store.migrate()
     policy = load_refund_policy(settings.policy_path).policy
+    sql, shopify = SqlCommerce(store), shopify_admin(settings)
     return WorkerDeps(
         signup_billing=signup_stripe_from_settings(settings),
         store=store,
@@ -98,12 +104,17 @@ def deps_from_settings(settings: Settings) -> WorkerDeps:
         ticket=ticket_activity_list(store, settings, slack=slack_approvals(settings)),
         disputes=dispute_activities(stripe_credentials(settings), store, slack_approvals(settings)),
         credits=StripeCredits(*stripe_credentials(settings)),
+        commerce=OrdersByShop(ShopifyCommerce(shopify, sql.customer_id_for_email), sql)
+        if shopify
+        else None,
+        shopify_refunds=ShopifyRefunds(shopify) if shopify else None,
     )
 
 
 def activity_list(deps: WorkerDeps) -> list[Any]:
     crm = CrmActivities(deps.store)
-    commerce = CommerceActivities(SqlCommerce(deps.store))
+    commerce = CommerceActivities(deps.commerce or SqlCommerce(deps.store))
+    shopify = ShopifyRefundActivities(deps.shopify_refunds)
     billing = BillingActivities(deps.billing)
     history = BillingHistoryActivities(StripeBillingHistory(deps.billing.client))
     chat = deps.chat
@@ -121,6 +132,8 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
         billing.get_charge_state,
         billing.issue_refund,
         history.load_billing_history,
+        shopify.get_shopify_refundable,
+        shopify.issue_shopify_refund,
         chat.post_approval_request,
         chat.update_approval_message,
         chat.post_approval_reminder,

@@ -22,6 +22,12 @@ HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("
 def test_required_histories_are_stored() -> None:
     names = {p.stem for p in HISTORIES}
     assert {"refund_auto_approved", "refund_approved", "refund_rejected"} <= names
+    # Orders refunded in Shopify, recorded by tests/commerce on the fake Shopify.
+    assert {
+        "refund_shopify_auto_approved",
+        "refund_shopify_approved",
+        "refund_shopify_staff_refunded",
+    } <= names
     # TicketWorkflow, recorded by tests/e2e/test_triage_over_http.py over the real API.
     assert {
         "ticket_refund_routed",

@@ -135,6 +135,13 @@ class ApprovalGate:
             self.status = "superseded"
             self.superseded_reason = problem
 
+    def supersede(self, reason: str) -> None:
+        """Ends a request still open because the action happened elsewhere; later decisions are
+        refused."""
+        if self.status in ("pending", "confirming"):
+            self.status = "superseded"
+            self.superseded_reason = reason
+
     def receipt(self, decision: ApprovalDecision) -> ApprovalReceipt:
         assert self.pending is not None
         status: Literal["pending", "approved", "rejected", "superseded"] = "pending"

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.record import CaseRecord
     from workflows.refund.approval_request import approval_no_longer_holds, refund_approval
     from workflows.refund.contract import RefundRequest, RefundStatus
+    from workflows.refund.system_of_record import read_shopify_refundable, refunded_in_shopify
 
 # Gates for command-order changes, so cases already running keep replaying.
 CONFIRM_APPROVAL_PATCH = "confirm-approval-against-charge"
@@ -127,14 +128,22 @@ class RefundApproval:
             return None
         snapshot, customer, order, approved = self._basis
         try:
-            charge = await workflow.execute_local_activity_method(
-                BillingActivities.get_charge_state,
-                ChargeStateInput(
-                    charge_id=order.charge_id or "", refunds_since=self._refunds_since()
-                ),
-                summary="Re-check the charge before approving",
-                **RECHECK_OPTIONS,
-            )
+            if refunded_in_shopify(order):
+                charge = await read_shopify_refundable(
+                    order,
+                    self._refunds_since(),
+                    summary="Re-check the order in Shopify before approving",
+                    options=RECHECK_OPTIONS,
+                )
+            else:
+                charge = await workflow.execute_local_activity_method(
+                    BillingActivities.get_charge_state,
+                    ChargeStateInput(
+                        charge_id=order.charge_id or "", refunds_since=self._refunds_since()
+                    ),
+                    summary="Re-check the charge before approving",
+                    **RECHECK_OPTIONS,
+                )
         except (ActivityError, ApplicationError):
             return None  # the refund step checks the charge again and escalates if it must
         fresh = self._redecide(snapshot, customer, order, charge)

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.money_hold import MoneyHold
     from workflows.case.options import READ_OPTIONS
     from workflows.refund.contract import RefundRequest
+    from workflows.refund.system_of_record import read_shopify_refundable, refunded_in_shopify
 
 
 async def load_refund_policy() -> PolicySnapshot:
@@ -98,6 +99,14 @@ async def load_order(request: RefundRequest) -> OrderInfo:
 
 
 async def load_charge(order: OrderInfo, refunds_since: datetime | None) -> ChargeState:
+    if refunded_in_shopify(order):
+        try:
+            return await read_shopify_refundable(
+                order, refunds_since, summary="Read order from Shopify", options=READ_OPTIONS
+            )
+        except (ActivityError, ApplicationError) as err:
+            reason = failure_reason(err)
+            raise CaseStop("escalated", f"Could not read the order in Shopify: {reason}") from None
     if not order.charge_id:
         raise CaseStop("escalated", f"Order {order.order_id} has no card payment to refund.")
     try:

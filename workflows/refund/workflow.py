@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
         ApprovalReceipt,
     )
     from workflows.case.failures import CaseStop, failure_reason
-    from workflows.case.money_hold import MoneyHold, OrderTaken
+    from workflows.case.money_hold import MoneyHold
     from workflows.case.record import CaseRecord, opened_status
     from workflows.refund.approval import RefundApproval
     from workflows.refund.chargeback_link import (
@@ -41,15 +41,14 @@ with workflow.unsafe.imports_passed_through():
         refund_facts,
     )
     from workflows.refund.money import issue_refund
+    from workflows.refund.order_hold import hold_order
     from workflows.refund.outcome import record_refund_outcome
+    from workflows.refund.staff_refunds import STAFF_REFUND_SIGNAL, StaffRefundNotice, StaffRefunds
 
 
 # Gates for command-order changes, so cases already running keep replaying.
 TELL_APPROVERS_PATCH = "tell-approvers-when-no-refund"
 MONEY_COUNTED_PATCH = "count-money-on-the-order"
-# A hold outlives any live case (approval expiry plus the money step's two-day retry bound), so
-# only a case that was terminated without releasing it is ever taken over.
-HOLD_MARGIN_HOURS = 72
 
 
 @workflow.defn(name=REFUND_WORKFLOW)
@@ -83,6 +82,7 @@ class RefundWorkflow:
             redecide=self._decide,
             refunds_since=lambda: self._refunds_since,
         )
+        self._staff = StaffRefunds(self._record)
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> RefundStatus:
@@ -91,6 +91,10 @@ class RefundWorkflow:
     @workflow.update(name=DECIDE_APPROVAL_UPDATE)
     async def decide_approval(self, decision: ApprovalDecision) -> ApprovalReceipt:
         return await self._approval.decide(decision)
+
+    @workflow.signal(name=STAFF_REFUND_SIGNAL)
+    def commerce_refund_recorded(self, notice: StaffRefundNotice) -> None:
+        self._staff.receive(notice, self._approval.gate)
 
     @decide_approval.validator
     def _validate_decision(self, decision: ApprovalDecision) -> None:
@@ -113,7 +117,9 @@ class RefundWorkflow:
                 )
             charge = await load_charge(order, self._refunds_since)
             if counted:
-                await self._hold_order(snapshot, customer, order, charge)
+                await hold_order(
+                    self._hold, self._record, self._request, snapshot, customer, order, charge
+                )
             decision = self._evaluate(snapshot, customer, order, charge)
             outcome = await self._carry_out(decision, snapshot, customer, order)
         except CaseStop as stop:
@@ -128,38 +134,6 @@ class RefundWorkflow:
     async def _load_policy(self) -> PolicySnapshot:
         self._record.set_state("evaluating")
         return await load_refund_policy()
-
-    async def _hold_order(
-        self,
-        snapshot: PolicySnapshot,
-        customer: CustomerContext,
-        order: OrderInfo,
-        charge: ChargeState,
-    ) -> None:
-        """Takes (or renews) the order's money hold; another case holding it stops this one."""
-        amount = self._request.requested_amount_cents or max(
-            charge.amount_cents - charge.amount_refunded_cents, 0
-        )
-        try:
-            hold = await self._hold.take(
-                order_id=order.order_id,
-                customer_id=customer.customer_id,
-                amount_cents=amount,
-                stale_after_hours=snapshot.policy.approval_expiry_hours + HOLD_MARGIN_HOURS,
-            )
-        except OrderTaken as taken:
-            raise CaseStop(
-                "escalated",
-                f"Order {order.order_id} already has a case moving money "
-                f"(ticket {taken.holder_ticket_id}); one money case per order runs at a time, "
-                "so a person will look at this ticket. No refund was made.",
-            ) from None
-        if hold.taken_over_from_workflow_id:
-            self._record.note(
-                "workflow",
-                "money_hold_taken_over",
-                f"stale hold of {hold.taken_over_from_workflow_id} on {order.order_id}",
-            )
 
     def _decide(
         self,
@@ -201,13 +175,12 @@ class RefundWorkflow:
         customer: CustomerContext,
         order: OrderInfo,
     ) -> RefundOutcome:
-        assert order.charge_id is not None
         if decision.verdict is Verdict.DENY:
             return await self._finish(
                 "denied", decision.reason, snapshot, customer, reply_kind="denied"
             )
         approval_id: str | None = None
-        if decision.verdict is Verdict.NEEDS_APPROVAL:
+        if decision.verdict is Verdict.NEEDS_APPROVAL and self._staff.refund is None:
             approval_id = await self._approval.ask_and_wait(decision, snapshot, customer, order)
             gate = self._approval.gate
             if gate.status == "rejected":
@@ -230,19 +203,27 @@ class RefundWorkflow:
                     customer,
                     reply_kind="escalated",
                 )
-            if gate.status == "superseded":
+            if gate.status == "superseded" and self._staff.refund is None:
                 raise CaseStop(
                     "escalated",
                     "Approved, but the refund can no longer follow: "
                     f"{gate.superseded_reason}. No refund was made.",
                 )
+        if self._staff.refund is not None:
+            resolution, refund = self._staff.resolution(), self._staff.refund
+            if self._approval.step is not None:  # approvers must not approve a paid refund
+                await self._approval.step.tell_no_money_moved(resolution)
+            return await self._finish(
+                "resolved", resolution, snapshot, customer, reply_kind="refunded", refund=refund
+            )
         if self._hold.current is not None:
             # Renewing right before paying also tells a case whose stale hold was taken over.
-            await self._hold_order(
-                snapshot, customer, order, await load_charge(order, self._refunds_since)
+            charge = await load_charge(order, self._refunds_since)
+            await hold_order(
+                self._hold, self._record, self._request, snapshot, customer, order, charge
             )
         try:
-            refund = await self._issue_refund(decision, order, approval_id)
+            refund = await self._issue_refund(decision, order, approval_id, snapshot)
         except ActivityError as err:
             # Only non-retryable failures get here (declined, over-refund, auth): no money moved.
             reason = f"The refund could not be issued: {failure_reason(err)}"
@@ -265,11 +246,18 @@ class RefundWorkflow:
         )
 
     async def _issue_refund(
-        self, decision: RefundDecision, order: OrderInfo, approval_id: str | None
+        self,
+        decision: RefundDecision,
+        order: OrderInfo,
+        approval_id: str | None,
+        snap: PolicySnapshot,
     ) -> RefundResult:
         self._record.set_state("refunding")
+        self._staff.money_moved = True
         currency = self._status.currency or order.currency
-        refund = await issue_refund(self._request, decision, order, currency, approval_id)
+        refund = await issue_refund(
+            self._request, decision, order, currency, approval_id, snap.policy
+        )
         self._status.refund_id = refund.refund_id
         self._record.note(
             "billing",
