@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.contract import STATUS_QUERY
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.case.failures import failure_reason
+    from workflows.case.process_spec import ProcessSpec
     from workflows.case.record import CaseRecord, opened_status
     from workflows.refund.contract import RefundOutcome
     from workflows.registry import process_named
@@ -31,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
     )
     from workflows.ticket.details import ticket_details, ticket_search_attributes
-    from workflows.ticket.endings import TicketEndings
     from workflows.ticket.lookups import (
         child_workflow_id,
         draft_cited_answer,
@@ -40,15 +40,18 @@ with workflow.unsafe.imports_passed_through():
         search_help_center,
         triage_text,
     )
+    from workflows.ticket.review import TicketReview
+    from workflows.ticket.review_desk import HandoffDesk
 
 
 @workflow.defn(name=TICKET_WORKFLOW)
-class TicketWorkflow(TicketEndings):
+class TicketWorkflow(TicketReview):
     """Handles one incoming ticket: reads the customer, triages the text, and follows the routing
     policy to start a process as a child workflow, answer from the help center with citations,
     ask the customer for a missing detail and wait for the reply, or hand the ticket to a person
     with everything they need. Nothing in the ticket text can set an amount, an approver or a
-    policy; the status query always says which route was taken and why."""
+    policy; the status query always says which route was taken and why. A hand-off stays open
+    until a person ends it (workflows/ticket/review.py)."""
 
     @workflow.init
     def __init__(self, request: TicketRequest) -> None:
@@ -59,6 +62,8 @@ class TicketWorkflow(TicketEndings):
         self._snapshot: RoutingPolicySnapshot | None = None
         self._triage: TriageResult | None = None
         self._decision: RouteDecision | None = None
+        self._desk = HandoffDesk()
+        self._action_count = 0
         self._status = opened_status(
             TicketStatus,
             ticket_id=request.ticket_id,
@@ -205,24 +210,39 @@ class TicketWorkflow(TicketEndings):
                 f"The {process!r} process is not available on this worker.",
                 decision.recommended_next_step,
             )
-        child_id = child_workflow_id(process)
+        next_step = decision.recommended_next_step
+        return await self._run_child(
+            child, self._request, child_workflow_id(process), next_step, triage=triage
+        )
+
+    async def _run_child(
+        self,
+        child: ProcessSpec,
+        request: TicketRequest,
+        child_id: str,
+        next_step: str,
+        *,
+        triage: TriageResult | None = None,
+        audit_step: str = "routed",
+    ) -> TicketOutcome:
+        """Runs a registered process as this case's child; its outcome is the case's."""
+        process = child.name
+        assert child.from_ticket is not None
         self._status.process = process
         self._status.process_workflow_id = child_id
         self._tried(f"Started {child.workflow_name} as {child_id}")
-        await self._write_audit("routed")
+        await self._write_audit(audit_step)
         self._record.set_state("in_process")
         try:
             outcome = await workflow.execute_child_workflow(
                 child.workflow_name,
-                child.from_ticket(self._request, triage),
+                child.from_ticket(request, triage or self._triage),
                 id=child_id,
                 result_type=child.outcome,
             )
         except ChildWorkflowError as err:
             self._tried(f"{child.workflow_name} failed: {failure_reason(err)}")
-            return await self._escalate(
-                f"The {process} process failed.", decision.recommended_next_step
-            )
+            return await self._escalate(f"The {process} process failed.", next_step)
         resolution = getattr(outcome, "resolution", f"{process} process finished")
         state: CaseState = getattr(outcome, "state", "resolved")
         self._record.set_state(state)
