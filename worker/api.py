@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from temporalio.client import Client
 
-from worker import api_approvals, api_health, api_tickets
+from worker import api_approvals, api_handoffs, api_health, api_tickets
 from worker.api_dependencies import CaseStore
 from worker.api_errors import install_error_handlers
 from worker.api_slack import start_slack
@@ -82,5 +82,6 @@ def _add_routes(app: FastAPI) -> None:
     cases = APIRouter(dependencies=[Depends(authenticated)])
     cases.include_router(api_tickets.router)
     cases.include_router(api_approvals.router)
+    cases.include_router(api_handoffs.router)
     app.include_router(cases)
     app.include_router(api_health.router)

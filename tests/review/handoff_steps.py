@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
 from tests.triage.ticket_harness import TicketRunner
 from workflows.ticket.contract import TicketStatus
@@ -37,11 +40,26 @@ async def refused(handle: WorkflowHandle[Any, Any], action: str, person: str, **
 
 
 async def waiting_for_person(
-    tickets: TicketRunner, handle: WorkflowHandle[Any, Any]
+    tickets: TicketRunner, handle: WorkflowHandle[Any, Any], timeout_s: float = 60
 ) -> TicketStatus:
-    """The status once the hand-off is open and recorded."""
-    for _ in range(3):
-        status = await tickets.wait_for_state(handle, "escalated")
-        if status.review is not None:
-            return status
-    raise AssertionError("the hand-off never opened")
+    """The status once the hand-off waits for a person and the CRM has recorded it so."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    status: TicketStatus | None = None
+    while loop.time() < deadline:
+        status = await tickets.try_status(handle)
+        review = status.review if status is not None else None
+        if status is not None and review is not None and status.state == "escalated":
+            rows = {r.handoff_id: r for r in tickets.store.list_handoffs(status.ticket_id)}
+            row = rows.get(review.handoff_id)
+            if row is not None and row.state == review.state:
+                return status
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the hand-off never opened; last status {status}")
+
+
+async def end_open_cases(tickets: TicketRunner) -> None:
+    """Open hand-offs keep SLA timers; ended, they cannot fire on a server other tests use."""
+    for handle in tickets.handles:
+        with contextlib.suppress(RPCError):
+            await handle.terminate("test ended")

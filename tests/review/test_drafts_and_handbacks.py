@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.knowledge import KnowledgeActivities
 from integrations.crm_store import CrmStore
-from tests.review.handoff_steps import act, refused, waiting_for_person
+from tests.review.handoff_steps import act, end_open_cases, refused, waiting_for_person
 from tests.triage.ticket_harness import TicketRunner, demo_knowledge, seeded_store, ticket_worker
 from workflows.ticket.contract import CUSTOMER_REPLY_UPDATE, CustomerReplyInput, ReplyReceipt
 from workflows.ticket.review_contract import HANDOFF_CARD_QUERY, HandoffCard
@@ -41,6 +41,7 @@ async def tickets(
 ) -> AsyncIterator[TicketRunner]:
     async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
         yield runner
+    await end_open_cases(runner)
 
 
 async def test_review_card_and_edit_and_send(tickets: TicketRunner, store: CrmStore) -> None:

@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.knowledge import KnowledgeActivities
 from integrations.crm_store import CrmStore
-from tests.review.handoff_steps import act, refused, waiting_for_person
+from tests.review.handoff_steps import act, end_open_cases, refused, waiting_for_person
 from tests.triage.ticket_harness import TicketRunner, demo_knowledge, seeded_store, ticket_worker
 from workflows.ticket.review_contract import REOPEN_UPDATE, ReopenReceipt, ReopenRequest
 
@@ -40,6 +40,7 @@ async def tickets(
 ) -> AsyncIterator[TicketRunner]:
     async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
         yield runner
+    await end_open_cases(runner)
 
 
 async def test_claim_resolve_and_the_window_closes(tickets: TicketRunner, store: CrmStore) -> None:

@@ -29,6 +29,8 @@ def test_required_histories_are_stored() -> None:
         "ticket_clarified_then_refunded",
         "ticket_escalated",
     } <= names
+    # Hand-offs that stay open for a person, recorded by tests/e2e/test_handoff_over_http.py.
+    assert {"ticket_handoff_resolved", "ticket_handoff_refund"} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -177,6 +177,7 @@ class TicketReview(TicketSla, TicketHandback):
             )
         except TimeoutError:
             return None
+        review.reopen_until = None  # one reopen at a time: the next waits for a resolution
         return self._desk.reopens.pop(0)
 
     async def _close_resolved(self) -> TicketOutcome:

@@ -1,0 +1,177 @@
+"""A hand-off worked to the end over HTTP: the real API on a loopback socket, the production
+worker (no workflow cache), the dev server and the Stripe sandbox. People act with their own
+keys; refusals are 4xx with a stable code; outcomes are asserted in the CRM and in Stripe.
+
+Two of these runs are kept as stored histories (SUPPORTFLOW_RECORD_HISTORIES=1):
+`ticket_handoff_resolved` and `ticket_handoff_refund`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from integrations.crm_store.store import CrmStore
+from integrations.stripe_billing import StripeBilling
+from tests.api_keys import CallerKeys
+from tests.e2e.triage_stack import (
+    replay_and_keep,
+    seed_customer,
+    seed_paid_order,
+    triage_settings,
+    triage_worker_deps,
+)
+from worker.settings import Settings
+from worker.worker_app import build_worker
+from workflows.case.contract import case_workflow_id
+
+pytestmark = pytest.mark.slow
+
+DEADLINE_SECONDS = 60.0
+HUMAN = "Let me talk to a human please, not a bot."
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    return triage_settings(settings, tmp_path)
+
+
+@pytest_asyncio.fixture
+async def case_worker(
+    dev_server_env: WorkflowEnvironment,
+    settings: Settings,
+    task_queue: str,
+    crm_store: CrmStore,
+    stripe_billing: StripeBilling,
+) -> AsyncIterator[None]:
+    deps = triage_worker_deps(crm_store, stripe_billing, settings)
+    worker = build_worker(
+        dev_server_env.client, settings, deps=deps, task_queue=task_queue, max_cached_workflows=0
+    )
+    async with worker:
+        yield
+
+
+async def file_and_wait(http: httpx.AsyncClient, crm_store: CrmStore, customer_id: str) -> str:
+    ticket_id = f"T-handoff-{time.monotonic_ns() % 10**10}"
+    response = await http.post(
+        "/tickets",
+        json={"ticket_id": ticket_id, "customer_id": customer_id, "subject": "Help", "body": HUMAN},
+    )
+    assert response.status_code == 202, response.text
+    give_up = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < give_up:
+        response = await http.get(f"/tickets/{ticket_id}/handoff")
+        if response.status_code == 200 and crm_store.list_handoffs(ticket_id):
+            return ticket_id
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"ticket {ticket_id} was never handed off: {response.text}")
+
+
+async def post(
+    http: httpx.AsyncClient, path: str, headers: dict[str, str], body: dict[str, Any] | None = None
+) -> httpx.Response:
+    return await http.post(path, json=body, headers=headers)
+
+
+async def test_claim_refusals_resolve_and_reopen(
+    http: httpx.AsyncClient,
+    api_keys: CallerKeys,
+    dev_server_env: WorkflowEnvironment,
+    crm_store: CrmStore,
+) -> None:
+    ticket_id = await file_and_wait(http, crm_store, seed_customer(crm_store))
+    card = (await http.get(f"/tickets/{ticket_id}/handoff")).json()
+    assert card["state"] == "waiting" and card["escalation_reason"]
+    assert "claim" in card["allowed_actions"] and HUMAN in card["customer_message"]
+
+    base = f"/tickets/{ticket_id}/handoff"
+    system = await post(http, f"{base}/claim", api_keys.system_headers)
+    assert (system.status_code, system.json()["error"]) == (403, "person_required")
+    outsider = await post(http, f"{base}/claim", api_keys.person("mallory"))
+    assert (outsider.status_code, outsider.json()["error"]) == (403, "not_an_agent")
+    claimed = await post(http, f"{base}/claim", api_keys.person("alice"))
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["claimed_by"] == "alice"
+    other = await post(http, f"{base}/resolve", api_keys.person("bob"), {"note": "done"})
+    assert (other.status_code, other.json()["error"]) == (409, "claimed_by_other")
+    missing = await post(http, f"{base}/resolve", api_keys.person("alice"), {})
+    assert (missing.status_code, missing.json()["error"]) == (422, "invalid_action")
+    unknown = await post(http, f"{base}/resolve", api_keys.person("alice"), {"whom": "x"})
+    assert unknown.status_code == 422
+    resolved = await post(
+        http,
+        f"{base}/resolve",
+        api_keys.person("alice"),
+        {"note": "Called the customer", "reply": "We have sorted this out for you."},
+    )
+    assert resolved.status_code == 200 and resolved.json()["state"] == "resolved"
+    again = await post(http, f"{base}/claim", api_keys.person("bob"))
+    assert (again.status_code, again.json()["error"]) == (409, "not_waiting_for_person")
+
+    reopened = await post(
+        http, f"/tickets/{ticket_id}/reopen", api_keys.system_headers, {"text": "Still broken."}
+    )
+    assert reopened.status_code == 200, reopened.text
+    assert reopened.json()["reopens"] == 1
+    twice = await post(
+        http, f"/tickets/{ticket_id}/reopen", api_keys.system_headers, {"text": "Hello?"}
+    )
+    assert (twice.status_code, twice.json()["error"]) == (409, "not_reopenable")
+    give_up = time.monotonic() + DEADLINE_SECONDS
+    while len(crm_store.list_handoffs(ticket_id)) < 2 and time.monotonic() < give_up:
+        await asyncio.sleep(0.1)
+    assert crm_store.reopen_count(ticket_id) == 1
+    record = crm_store.get_ticket(ticket_id)
+    assert record is not None
+    bodies = [m.body for m in record.outbox]
+    assert "We have sorted this out for you.\n" in bodies
+    actors = {(e.actor, e.action) for e in record.audit}
+    assert ("alice", "api_handoff_action") in actors and ("bob", "api_handoff_refused") in actors
+    assert ("system:helpdesk", "api_ticket_reopened") in actors
+    await replay_and_keep(
+        dev_server_env.client, [case_workflow_id(ticket_id)], "ticket_handoff_resolved"
+    )
+    await dev_server_env.client.get_workflow_handle(case_workflow_id(ticket_id)).terminate()
+
+
+async def test_hand_back_starts_a_refund_that_pays_once(
+    http: httpx.AsyncClient,
+    api_keys: CallerKeys,
+    dev_server_env: WorkflowEnvironment,
+    crm_store: CrmStore,
+    stripe_billing: StripeBilling,
+) -> None:
+    # Below the auto-approve limit of the refund policy: the refund pays without an approver.
+    order = seed_paid_order(crm_store, stripe_billing, 2_500)
+    ticket_id = await file_and_wait(http, crm_store, order.customer_id)
+    base = f"/tickets/{ticket_id}/handoff"
+    instruction = {"kind": "start_process", "process": "refund", "order_id": order.order_id}
+    response = await post(
+        http, f"{base}/handback", api_keys.person("carol"), {"instruction": instruction}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "handed_back"
+    give_up = time.monotonic() + DEADLINE_SECONDS
+    view: dict[str, Any] = {}
+    while time.monotonic() < give_up:
+        view = (await http.get(f"/tickets/{ticket_id}")).json()
+        if view.get("state") == "resolved" and view.get("source") == "database":
+            break
+        await asyncio.sleep(0.2)
+    assert (view.get("state"), view.get("source")) == ("resolved", "database"), view
+    refunds = await asyncio.to_thread(stripe_billing.list_refunds, order.charge_id)
+    assert [r.amount_cents for r in refunds] == [2_500]
+    [row] = crm_store.list_handoffs(ticket_id)
+    assert (row.ending, row.resolved_by) == ("process_started", "carol")
+    await replay_and_keep(
+        dev_server_env.client, [case_workflow_id(ticket_id)], "ticket_handoff_refund"
+    )
