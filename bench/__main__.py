@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import approval_latency, refund_throughput, triage_knowledge
+from bench import approval_latency, handoff_claim, refund_throughput, triage_knowledge
 
 
 def main() -> None:
-    for benchmark in (refund_throughput, approval_latency):
+    for benchmark in (refund_throughput, approval_latency, handoff_claim):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
     for key, text in triage_knowledge.main().items():
