@@ -9,8 +9,9 @@ person, ...) with the HTTP status the API answers with, instead of a Temporal er
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
+from pydantic import BaseModel
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -30,6 +31,7 @@ from workflows.ticket.review_contract import (
     ReopenRequest,
 )
 
+Receipt = TypeVar("Receipt", bound=BaseModel)
 HandoffRefusalCode = Literal[
     "not_an_agent",
     "claimed_by_other",
@@ -68,32 +70,27 @@ class HandoffRefused(Exception):
 
 
 async def act_on_handoff(client: Client, ticket_id: str, action: HandoffAction) -> HandoffReceipt:
-    workflow_id = case_workflow_id(ticket_id)
-    async with update_answers(
-        ticket_id,
-        "hand-off action",
-        refused=lambda cause: _refusal(client, workflow_id, ticket_id, cause),
-        missing=lambda: _missing(client, workflow_id, ticket_id),
-    ):
-        return await client.get_workflow_handle(workflow_id).execute_update(
-            HANDOFF_ACTION_UPDATE,
-            action,
-            result_type=HandoffReceipt,
-            rpc_timeout=UPDATE_RPC_TIMEOUT,
-        )
+    return await _update(client, ticket_id, HANDOFF_ACTION_UPDATE, action, HandoffReceipt)
 
 
 async def reopen_case(client: Client, ticket_id: str, request: ReopenRequest) -> ReopenReceipt:
+    return await _update(client, ticket_id, REOPEN_UPDATE, request, ReopenReceipt)
+
+
+async def _update(
+    client: Client, ticket_id: str, update: str, argument: BaseModel, result: type[Receipt]
+) -> Receipt:
     workflow_id = case_workflow_id(ticket_id)
     async with update_answers(
         ticket_id,
-        "reopen",
+        update.replace("_", " "),
         refused=lambda cause: _refusal(client, workflow_id, ticket_id, cause),
         missing=lambda: _missing(client, workflow_id, ticket_id),
     ):
-        return await client.get_workflow_handle(workflow_id).execute_update(
-            REOPEN_UPDATE, request, result_type=ReopenReceipt, rpc_timeout=UPDATE_RPC_TIMEOUT
+        answer: Receipt = await client.get_workflow_handle(workflow_id).execute_update(
+            update, argument, result_type=result, rpc_timeout=UPDATE_RPC_TIMEOUT
         )
+    return answer
 
 
 async def review_card(client: Client, ticket_id: str) -> HandoffCard:

@@ -10,54 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.api_keys import CallerKeys
-from tests.e2e.triage_stack import (
-    replay_and_keep,
-    seed_customer,
-    seed_paid_order,
-    triage_settings,
-    triage_worker_deps,
-)
-from worker.settings import Settings
-from worker.worker_app import build_worker
+from tests.e2e.test_triage_over_http import case_worker, settings
+from tests.e2e.triage_stack import replay_and_keep, seed_customer, seed_paid_order
 from workflows.case.contract import case_workflow_id
 
 pytestmark = pytest.mark.slow
+# The production worker with rules triage and the demo help center, as for triaged tickets.
+__all__ = ["case_worker", "settings"]
 
 DEADLINE_SECONDS = 60.0
 HUMAN = "Let me talk to a human please, not a bot."
-
-
-@pytest.fixture
-def settings(settings: Settings, tmp_path: Path) -> Settings:
-    return triage_settings(settings, tmp_path)
-
-
-@pytest_asyncio.fixture
-async def case_worker(
-    dev_server_env: WorkflowEnvironment,
-    settings: Settings,
-    task_queue: str,
-    crm_store: CrmStore,
-    stripe_billing: StripeBilling,
-) -> AsyncIterator[None]:
-    deps = triage_worker_deps(crm_store, stripe_billing, settings)
-    worker = build_worker(
-        dev_server_env.client, settings, deps=deps, task_queue=task_queue, max_cached_workflows=0
-    )
-    async with worker:
-        yield
 
 
 async def file_and_wait(http: httpx.AsyncClient, crm_store: CrmStore, customer_id: str) -> str:

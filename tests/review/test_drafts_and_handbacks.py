@@ -4,44 +4,14 @@ server, outcomes in the CRM and in the child workflow's recorded input."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-import pytest_asyncio
-from temporalio.testing import WorkflowEnvironment
-
-from activities.knowledge import KnowledgeActivities
 from integrations.crm_store import CrmStore
-from tests.review.handoff_steps import act, end_open_cases, refused, waiting_for_person
-from tests.triage.ticket_harness import TicketRunner, demo_knowledge, seeded_store, ticket_worker
+from tests.review.handoff_steps import act, refused, waiting_for_person
+from tests.triage.ticket_harness import TicketRunner
 from workflows.ticket.contract import CUSTOMER_REPLY_UPDATE, CustomerReplyInput, ReplyReceipt
 from workflows.ticket.review_contract import HANDOFF_CARD_QUERY, HandoffCard
 
 UNSURE = "Do you sponsor school fundraising events in Ohio?"
 HUMAN = "Let me talk to a human please, not a bot."
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> CrmStore:
-    return seeded_store(tmp_path)
-
-
-@pytest.fixture
-def knowledge(tmp_path: Path) -> KnowledgeActivities:
-    return demo_knowledge(tmp_path)
-
-
-@pytest_asyncio.fixture
-async def tickets(
-    ticket_env: WorkflowEnvironment,
-    task_queue: str,
-    store: CrmStore,
-    knowledge: KnowledgeActivities,
-) -> AsyncIterator[TicketRunner]:
-    async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
-        yield runner
-    await end_open_cases(runner)
 
 
 async def test_review_card_and_edit_and_send(tickets: TicketRunner, store: CrmStore) -> None:

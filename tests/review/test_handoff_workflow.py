@@ -4,43 +4,16 @@ server with a worker that replays every task (no cache), outcomes asserted in th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.knowledge import KnowledgeActivities
 from integrations.crm_store import CrmStore
-from tests.review.handoff_steps import act, end_open_cases, refused, waiting_for_person
-from tests.triage.ticket_harness import TicketRunner, demo_knowledge, seeded_store, ticket_worker
+from tests.review.handoff_steps import act, refused, waiting_for_person
+from tests.triage.ticket_harness import TicketRunner
 from workflows.ticket.review_contract import REOPEN_UPDATE, ReopenReceipt, ReopenRequest
 
 HUMAN = "Let me talk to a human please, not a bot."
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> CrmStore:
-    return seeded_store(tmp_path)
-
-
-@pytest.fixture
-def knowledge(tmp_path: Path) -> KnowledgeActivities:
-    return demo_knowledge(tmp_path)
-
-
-@pytest_asyncio.fixture
-async def tickets(
-    ticket_env: WorkflowEnvironment,
-    task_queue: str,
-    store: CrmStore,
-    knowledge: KnowledgeActivities,
-) -> AsyncIterator[TicketRunner]:
-    async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
-        yield runner
-    await end_open_cases(runner)
 
 
 async def test_claim_resolve_and_the_window_closes(tickets: TicketRunner, store: CrmStore) -> None:

@@ -12,11 +12,9 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
@@ -40,7 +38,7 @@ from tests.slack.slack_requests import (
     signed_headers,
     view_submission,
 )
-from tests.triage.ticket_harness import TicketRunner, demo_knowledge, seeded_store
+from tests.triage.ticket_harness import TicketRunner
 from worker.settings import Settings
 from worker.slack_handoff_clicks import HandoffClickHandler, handoff_click_handler
 from worker.slack_interactions import INTERACTIONS_PATH, slack_interactions_router
@@ -49,16 +47,6 @@ from workflows.ticket.workflow import TicketWorkflow
 
 __all__ = ["fake_slack"]
 CHANNEL = "C0SUPPORTLEADS"  # the routing policy's hand-off channel
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> CrmStore:
-    return seeded_store(tmp_path)
-
-
-@pytest.fixture
-def knowledge(tmp_path: Path) -> KnowledgeActivities:
-    return demo_knowledge(tmp_path)
 
 
 class SlackDesk:
