@@ -16,6 +16,7 @@ import typer
 
 from worker import (
     cli_decisions,
+    cli_handoff_report,
     cli_handoffs,
     cli_processes,
     cli_registry,
@@ -50,6 +51,7 @@ for command in (
     cli_handoffs.edit_send,
     cli_handoffs.reject_draft,
     cli_handoffs.reopen,
+    cli_handoff_report.handoff_report,
     cli_replay.replay,
     cli_registry.processes,
 ):

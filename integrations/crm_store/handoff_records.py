@@ -3,6 +3,8 @@ audit notes written in the same transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import col, func, select
 
 from integrations.crm_store.handoff_table import Handoff
@@ -55,6 +57,16 @@ class HandoffRecords(CrmTransactions):
                 select(Handoff)
                 .where(Handoff.ticket_id == ticket_id)
                 .order_by(col(Handoff.opened_at), col(Handoff.handoff_id))
+            ).all()
+            return [HandoffView.model_validate(r, from_attributes=True) for r in rows]
+
+    def handoffs_opened(self, since: datetime, until: datetime) -> list[HandoffView]:
+        """Hand-offs opened in [since, until) (timezone-aware), for the outcomes report."""
+        with self.session() as session:
+            rows = session.exec(
+                select(Handoff)
+                .where(col(Handoff.opened_at) >= since, col(Handoff.opened_at) < until)
+                .order_by(col(Handoff.opened_at))
             ).all()
             return [HandoffView.model_validate(r, from_attributes=True) for r in rows]
 
