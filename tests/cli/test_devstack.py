@@ -142,7 +142,7 @@ def _assert_triage_demos(out: str, layout: StackLayout) -> None:
     # A person is asked for and a lawyer mentioned: handed off with a package.
     # The hand-off stays open, waiting for a person to claim it.
     assert "Ticket demo-triage-escalate: escalated  (from workflow)" in out
-    assert "Route: escalate (escalate:signal:legal_threat)" in out
+    assert "Route: escalate (escalate:signal:legal_threat, routing-" in out
     assert "Hand-off: " in out
     assert "Next step: " in out
     assert "(still " not in out
