@@ -105,8 +105,6 @@ class TicketReview(TicketSla, TicketHandback):
     def _open_review(self, package: HandoffPackage, reopens: int) -> None:
         now = workflow.now()
         self._status.handoff = package
-        sla = self._policy.sla.for_urgency(package.urgency)
-        self._sla_started_at = now
         review = HandoffReview(
             handoff_id=package.handoff_id,
             state="waiting",
@@ -115,12 +113,12 @@ class TicketReview(TicketSla, TicketHandback):
             reopened=reopens > 0,
             reopens=reopens,
             draft=package.draft_reply,
-            sla_due_at=now + timedelta(minutes=sla.breach_after_minutes) if sla else None,
         )
         self._status.review = review
         self._desk.ticket_id = self._request.ticket_id
         registered = frozenset(n for n, spec in PROCESSES.items() if spec.from_ticket)
         self._desk.open(review, self._policy, registered)
+        self._restart_sla()
         self._record.set_state("escalated")
 
     async def _until_person_done(self) -> TicketOutcome | None:
@@ -150,7 +148,7 @@ class TicketReview(TicketSla, TicketHandback):
                 if outcome is not None:
                     return outcome
                 if self._review.state != "handed_back":
-                    self._sla_started_at = workflow.now()  # the customer answered
+                    self._restart_sla()  # the customer answered: the person's clock restarts
                     continue
             await self._send_person_reply()
             await self._record_handoff(step)

@@ -22,6 +22,14 @@ class TicketSla(ReviewBase):
     def _sla(self) -> UrgencySla | None:
         return self._policy.sla.for_urgency(self._review.urgency)
 
+    def _restart_sla(self) -> None:
+        """The SLA clock starts when the hand-off opens, and again when the customer answers a
+        question a person handed back; a breached hand-off has no further timers."""
+        self._sla_started_at = workflow.now()
+        sla, review = self._sla, self._review
+        if sla is not None and review.sla_breached_at is None:
+            review.sla_due_at = self._sla_started_at + timedelta(minutes=sla.breach_after_minutes)
+
     def _until_sla_timer(self) -> timedelta | None:
         sla, review = self._sla, self._review
         if sla is None or review.sla_breached_at is not None:
