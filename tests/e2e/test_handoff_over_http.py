@@ -146,3 +146,43 @@ async def test_hand_back_starts_a_refund_that_pays_once(
     await replay_and_keep(
         dev_server_env.client, [case_workflow_id(ticket_id)], "ticket_handoff_refund"
     )
+
+
+async def test_the_person_who_hands_back_a_refund_cannot_approve_it(
+    http: httpx.AsyncClient,
+    api_keys: CallerKeys,
+    crm_store: CrmStore,
+    stripe_billing: StripeBilling,
+) -> None:
+    # Above the auto-approve limit: the refund policy asks one approver.
+    order = seed_paid_order(crm_store, stripe_billing, 18_000)
+    ticket_id = await file_and_wait(http, crm_store, order.customer_id)
+    instruction = {"kind": "start_process", "process": "refund", "order_id": order.order_id}
+    response = await post(
+        http,
+        f"/tickets/{ticket_id}/handoff/handback",
+        api_keys.person("alice"),
+        {"instruction": instruction},
+    )
+    assert response.status_code == 200, response.text
+    give_up = time.monotonic() + DEADLINE_SECONDS
+    view: dict[str, Any] = {}
+    while time.monotonic() < give_up:
+        view = (await http.get(f"/tickets/{ticket_id}")).json()
+        process = view.get("process_status") or {}
+        if process.get("state") == "awaiting_approval":
+            break
+        await asyncio.sleep(0.2)
+    assert (view.get("process_status") or {}).get("state") == "awaiting_approval", view
+    approvals = f"/tickets/{ticket_id}/approvals"
+    own = await post(http, approvals, api_keys.person("alice"), {"decision": "approve"})
+    assert (own.status_code, own.json()["error"]) == (403, "self_approval")
+    approved = await post(http, approvals, api_keys.person("bob"), {"decision": "approve"})
+    assert approved.status_code == 200, approved.text
+    while time.monotonic() < give_up:
+        view = (await http.get(f"/tickets/{ticket_id}")).json()
+        if view.get("state") == "resolved" and view.get("source") == "database":
+            break
+        await asyncio.sleep(0.2)
+    refunds = await asyncio.to_thread(stripe_billing.list_refunds, order.charge_id)
+    assert [r.amount_cents for r in refunds] == [18_000]
