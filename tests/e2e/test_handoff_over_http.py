@@ -65,6 +65,12 @@ async def test_claim_refusals_resolve_and_reopen(
     assert "claim" in card["allowed_actions"] and HUMAN in card["customer_message"]
 
     base = f"/tickets/{ticket_id}/handoff"
+    unknown_case = await http.get("/tickets/T-no-such-ticket/handoff")
+    assert (unknown_case.status_code, unknown_case.json()["error"]) == (404, "not_found")
+    no_case = await post(http, "/tickets/T-no-such-ticket/handoff/claim", api_keys.person("bob"))
+    assert (no_case.status_code, no_case.json()["error"]) == (404, "not_found")
+    bad_verb = await post(http, f"{base}/approve", api_keys.person("bob"))
+    assert bad_verb.status_code == 422
     system = await post(http, f"{base}/claim", api_keys.system_headers)
     assert (system.status_code, system.json()["error"]) == (403, "person_required")
     outsider = await post(http, f"{base}/claim", api_keys.person("mallory"))
