@@ -6,12 +6,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store import CrmStore
 from tests.review.handoff_steps import act, refused, waiting_for_person
 from tests.triage.ticket_harness import TicketRunner
-from workflows.ticket.review_contract import REOPEN_UPDATE, ReopenReceipt, ReopenRequest
+from workflows.ticket.contract import CUSTOMER_REPLY_UPDATE, CustomerReplyInput, ReplyReceipt
+from workflows.ticket.review_contract import (
+    HANDOFF_CARD_QUERY,
+    REOPEN_UPDATE,
+    HandoffCard,
+    ReopenReceipt,
+    ReopenRequest,
+)
 
 HUMAN = "Let me talk to a human please, not a bot."
 
@@ -127,3 +136,25 @@ async def test_sla_reminds_then_breaches_and_re_escalates(
     assert (await act(handle, "claim", "dave")).claimed_by == "dave"
     await act(handle, "resolve", "dave", note="Answered")
     assert (await handle.result()).state == "resolved"
+
+
+async def test_what_the_customer_writes_meanwhile_goes_onto_the_card(
+    tickets: TicketRunner, store: CrmStore
+) -> None:
+    handle = await tickets.start(HUMAN, subject="Help")
+    await waiting_for_person(tickets, handle)
+    receipt = await handle.execute_update(
+        CUSTOMER_REPLY_UPDATE,
+        CustomerReplyInput(text="It is the order from last Tuesday."),
+        result_type=ReplyReceipt,
+    )
+    assert receipt.accepted and receipt.round == 1
+    card = await handle.query(HANDOFF_CARD_QUERY, result_type=HandoffCard)
+    assert card.customer_answers == ["It is the order from last Tuesday."]
+    assert "last Tuesday" in card.customer_message
+    await act(handle, "resolve", "bob", note="Answered")
+    await tickets.wait_for_state(handle, "resolved")
+    with pytest.raises(WorkflowUpdateFailedError):  # resolved: nobody is reading any more
+        await handle.execute_update(
+            CUSTOMER_REPLY_UPDATE, CustomerReplyInput(text="Hello?"), result_type=ReplyReceipt
+        )

@@ -72,6 +72,15 @@ class TicketReview(TicketSla, TicketHandback):
     def _validate_reopen(self, request: ReopenRequest) -> None:
         self._desk.validate_reopen(request, workflow.now())
 
+    def _takes_message_for_person(self) -> bool:
+        """While a person works the case, what the customer writes goes onto the card."""
+        return not self._input.waiting and self._desk.workable
+
+    def _add_message_for_person(self, text: str) -> int:
+        self._review.customer_answers.append(text)
+        self._body = f"{self._body}\n\n{text}"
+        return len(self._review.customer_answers)
+
     @workflow.query(name=HANDOFF_CARD_QUERY)
     def handoff_card(self) -> HandoffCard:
         return handoff_card(self._request, self._status, self._desk.allowed_actions(), self._body)

@@ -6,8 +6,6 @@ question (reminded and closed like a clarifying question; the answer comes back 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -17,20 +15,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.registry import process_named
     from workflows.ticket import replies as ticket_replies
+    from workflows.ticket.children import TicketChildren
     from workflows.ticket.contract import TicketOutcome
     from workflows.ticket.review_contract import HandbackInstruction
     from workflows.ticket.review_records import ReviewBase
 
 
-# TicketWorkflow's way of running a registered process as the case's child.
-RunChild = Callable[..., Awaitable[TicketOutcome]]
-
-
-class TicketHandback(ReviewBase):
+class TicketHandback(ReviewBase, TicketChildren):
     _input: CustomerInputStep[str]
     _body: str
     _customer: CustomerContext | None
-    _run_child: RunChild
 
     async def _carry_out_handback(
         self, instruction: HandbackInstruction, step: str

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import CaseState, CustomerContext
+    from activities.models import CustomerContext
     from integrations.knowledge.models import citations_for
     from policies.loader import RoutingPolicySnapshot
     from policies.routing_policy import RouteDecision, RoutingFacts
@@ -15,9 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.contract import STATUS_QUERY
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.case.failures import failure_reason
-    from workflows.case.process_spec import ProcessSpec
     from workflows.case.record import CaseRecord, opened_status
-    from workflows.refund.contract import RefundOutcome
     from workflows.registry import process_named
     from workflows.search_attributes import INTENT
     from workflows.ticket import replies as ticket_replies
@@ -82,7 +80,10 @@ class TicketWorkflow(TicketReview):
 
     @workflow.update(name=CUSTOMER_REPLY_UPDATE)
     def customer_reply(self, reply: CustomerReplyInput) -> ReplyReceipt:
-        round_ = self._input.accept(reply.text)
+        if self._takes_message_for_person():
+            round_ = self._add_message_for_person(reply.text)
+        else:
+            round_ = self._input.accept(reply.text)
         if reply.card_data_removed and not self._request.card_data_removed:
             # Only data changes (no command), so replay is unaffected. Every later reply, this
             # workflow's and the process child's (built from the request), carries the notice.
@@ -92,7 +93,8 @@ class TicketWorkflow(TicketReview):
 
     @customer_reply.validator
     def _validate_reply(self, reply: CustomerReplyInput) -> None:
-        self._input.validate(reply.text)
+        if not self._takes_message_for_person():
+            self._input.validate(reply.text)
 
     @property
     def _rounds(self) -> int:
@@ -213,46 +215,6 @@ class TicketWorkflow(TicketReview):
         next_step = decision.recommended_next_step
         return await self._run_child(
             child, self._request, child_workflow_id(process), next_step, triage=triage
-        )
-
-    async def _run_child(
-        self,
-        child: ProcessSpec,
-        request: TicketRequest,
-        child_id: str,
-        next_step: str,
-        *,
-        triage: TriageResult | None = None,
-        audit_step: str = "routed",
-    ) -> TicketOutcome:
-        """Runs a registered process as this case's child; its outcome is the case's."""
-        process = child.name
-        assert child.from_ticket is not None
-        self._status.process = process
-        self._status.process_workflow_id = child_id
-        self._tried(f"Started {child.workflow_name} as {child_id}")
-        await self._write_audit(audit_step)
-        self._record.set_state("in_process")
-        try:
-            outcome = await workflow.execute_child_workflow(
-                child.workflow_name,
-                child.from_ticket(request, triage or self._triage),
-                id=child_id,
-                result_type=child.outcome,
-            )
-        except ChildWorkflowError as err:
-            self._tried(f"{child.workflow_name} failed: {failure_reason(err)}")
-            return await self._escalate(f"The {process} process failed.", next_step)
-        resolution = getattr(outcome, "resolution", f"{process} process finished")
-        state: CaseState = getattr(outcome, "state", "resolved")
-        self._record.set_state(state)
-        return TicketOutcome(
-            ticket_id=self._request.ticket_id,
-            state=state,
-            route="start_process",
-            resolution=resolution,
-            process_workflow_id=child_id,
-            process_outcome=outcome if isinstance(outcome, RefundOutcome) else None,
         )
 
     async def _answer(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
