@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.api_keys import CallerKeys
-from tests.e2e.test_triage_over_http import case_worker, settings
+from tests.e2e.test_triage_over_http import case_worker, closed_as, poll, settings
 from tests.e2e.triage_stack import replay_and_keep, seed_customer, seed_paid_order
 from workflows.case.contract import case_workflow_id
 
@@ -137,14 +137,7 @@ async def test_hand_back_starts_a_refund_that_pays_once(
     )
     assert response.status_code == 200, response.text
     assert response.json()["state"] == "handed_back"
-    give_up = time.monotonic() + DEADLINE_SECONDS
-    view: dict[str, Any] = {}
-    while time.monotonic() < give_up:
-        view = (await http.get(f"/tickets/{ticket_id}")).json()
-        if view.get("state") == "resolved" and view.get("source") == "database":
-            break
-        await asyncio.sleep(0.2)
-    assert (view.get("state"), view.get("source")) == ("resolved", "database"), view
+    await closed_as(http, ticket_id, "resolved")
     refunds = await asyncio.to_thread(stripe_billing.list_refunds, order.charge_id)
     assert [r.amount_cents for r in refunds] == [2_500]
     [row] = crm_store.list_handoffs(ticket_id)
@@ -171,24 +164,17 @@ async def test_the_person_who_hands_back_a_refund_cannot_approve_it(
         {"instruction": instruction},
     )
     assert response.status_code == 200, response.text
-    give_up = time.monotonic() + DEADLINE_SECONDS
-    view: dict[str, Any] = {}
-    while time.monotonic() < give_up:
-        view = (await http.get(f"/tickets/{ticket_id}")).json()
-        process = view.get("process_status") or {}
-        if process.get("state") == "awaiting_approval":
-            break
-        await asyncio.sleep(0.2)
-    assert (view.get("process_status") or {}).get("state") == "awaiting_approval", view
+    await poll(
+        http,
+        ticket_id,
+        lambda v: (v.get("process_status") or {}).get("state") == "awaiting_approval",
+        "waiting for the refund's approver",
+    )
     approvals = f"/tickets/{ticket_id}/approvals"
     own = await post(http, approvals, api_keys.person("alice"), {"decision": "approve"})
     assert (own.status_code, own.json()["error"]) == (403, "self_approval")
     approved = await post(http, approvals, api_keys.person("bob"), {"decision": "approve"})
     assert approved.status_code == 200, approved.text
-    while time.monotonic() < give_up:
-        view = (await http.get(f"/tickets/{ticket_id}")).json()
-        if view.get("state") == "resolved" and view.get("source") == "database":
-            break
-        await asyncio.sleep(0.2)
+    await closed_as(http, ticket_id, "resolved")
     refunds = await asyncio.to_thread(stripe_billing.list_refunds, order.charge_id)
     assert [r.amount_cents for r in refunds] == [18_000]

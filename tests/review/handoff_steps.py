@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
 
 from tests.triage.ticket_harness import TicketRunner
 from workflows.ticket.contract import TicketStatus
@@ -56,10 +54,3 @@ async def waiting_for_person(
                 return status
         await asyncio.sleep(0.05)
     raise AssertionError(f"the hand-off never opened; last status {status}")
-
-
-async def end_open_cases(tickets: TicketRunner) -> None:
-    """Open hand-offs keep SLA timers; ended, they cannot fire on a server other tests use."""
-    for handle in tickets.handles:
-        with contextlib.suppress(RPCError):
-            await handle.terminate("test ended")

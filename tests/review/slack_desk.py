@@ -22,10 +22,9 @@ from integrations.slack_approvals import SlackApprovals
 from integrations.slack_directory import ApproverDirectory
 from policies.loader import load_refund_policy
 from tests.loopback_api import serve_api
-from tests.review.handoff_steps import end_open_cases
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, SlackMessage
 from tests.slack.slack_requests import SIGNING_SECRET, block_actions, form_body, signed_headers
-from tests.triage.ticket_harness import TicketRunner
+from tests.triage.ticket_harness import TicketRunner, end_open_cases
 from worker.settings import Settings
 from worker.slack_handoff_clicks import HandoffClickHandler, handoff_click_handler
 from worker.slack_interactions import INTERACTIONS_PATH, slack_interactions_router

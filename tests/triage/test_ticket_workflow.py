@@ -7,11 +7,7 @@ notes), in the status query and in the child workflow's recorded input.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_asyncio
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
@@ -22,41 +18,23 @@ from activities.triage import TriageActivities
 from integrations.crm_store import CrmStore
 from integrations.openai_llm import LlmConfig, make_client
 from integrations.openai_triage import OpenAITriage
-from tests.review.handoff_steps import end_open_cases, waiting_for_person
+from tests.review.handoff_steps import waiting_for_person
 from tests.triage.fake_openai import API_KEY, FakeOpenAI, Scripted
 from tests.triage.ticket_harness import (
     VERA,
     StandInRefundWorkflow,
     TicketRunner,
-    demo_knowledge,
-    seeded_store,
+    end_open_cases,
+    knowledge,
+    store,
     ticket_worker,
+    tickets,
 )
 from workflows.case.contract import process_workflow_id
 from workflows.search_attributes import INTENT
 from workflows.ticket.contract import CUSTOMER_REPLY_UPDATE, CustomerReplyInput, ReplyReceipt
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> CrmStore:
-    return seeded_store(tmp_path)
-
-
-@pytest.fixture
-def knowledge(tmp_path: Path) -> KnowledgeActivities:
-    return demo_knowledge(tmp_path)
-
-
-@pytest_asyncio.fixture
-async def tickets(
-    ticket_env: WorkflowEnvironment,
-    task_queue: str,
-    store: CrmStore,
-    knowledge: KnowledgeActivities,
-) -> AsyncIterator[TicketRunner]:
-    async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
-        yield runner
-    await end_open_cases(runner)
+__all__ = ["knowledge", "store", "tickets"]
 
 
 async def test_refund_request_starts_the_refund_child(tickets: TicketRunner) -> None:
