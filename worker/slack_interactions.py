@@ -1,7 +1,10 @@
-"""Slack's ways into approvals: the `POST /slack/interactions` Request URL, or Socket Mode.
+"""Slack's ways into approvals and hand-offs: the `POST /slack/interactions` Request URL, or
+Socket Mode.
 
-Both hand verified payloads to the same `ApprovalClickHandler` (worker/slack_clicks.py): answer
-Slack at once with the acknowledgement, then run the decision in the background.
+Both hand verified payloads to the same `SlackInteractions`: hand-off buttons and modals go to
+`HandoffClickHandler` (worker/slack_handoff_clicks.py), everything else to
+`ApprovalClickHandler` (worker/slack_clicks.py). Each answers Slack at once with the
+acknowledgement, then runs the Update in the background.
 
 Over HTTP the signature is checked on the raw bytes before anything is parsed: a forged or
 replayed-late request (timestamp outside Slack's 5-minute window) gets 401 and touches nothing.
