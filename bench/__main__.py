@@ -7,6 +7,7 @@ import asyncio
 from bench import (
     approval_latency,
     chargeback_webhooks,
+    handoff_claim,
     onboarding_steps,
     refund_throughput,
     shopify_refunds,
@@ -15,7 +16,13 @@ from bench import (
 
 
 def main() -> None:
-    for benchmark in (refund_throughput, approval_latency, chargeback_webhooks, onboarding_steps):
+    for benchmark in (
+        refund_throughput,
+        approval_latency,
+        chargeback_webhooks,
+        onboarding_steps,
+        handoff_claim,
+    ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
     for synchronous in (triage_knowledge, shopify_refunds):

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from integrations.crm_records import CustomerContext
 from integrations.knowledge.models import Citation
 from integrations.slack_blocks import Block, escape
+from integrations.slack_handoff_card import handoff_buttons
 from policies.routing_policy import RouteDecision
 from policies.triage_schema import TriageResult
 
@@ -121,5 +122,8 @@ def handoff_blocks(package: HandoffPackage) -> list[Block]:
                 }
             ],
         }
+    )
+    blocks.append(
+        handoff_buttons(package.ticket_id, package.handoff_id, has_draft=bool(package.draft_reply))
     )
     return blocks

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from policies.triage_schema import Intent, Sentiment, Signal
+from policies.triage_schema import Intent, Sentiment, Signal, Urgency
 
 RolloutMode = Literal["assist", "supervised", "automated"]
 Route = Literal["start_process", "answer", "clarify", "escalate"]
@@ -76,10 +76,42 @@ class KnowledgePolicy(BaseModel):
     customer_languages: list[str] = ["en"]
 
 
+HandbackKind = Literal["send_reply", "start_process", "ask_customer"]
+
+
 class HandoffPolicy(BaseModel):
-    """Where hand-offs are posted when Slack is configured (a channel id, C...)."""
+    """Where hand-offs are posted when Slack is configured (a channel id, C...), who may work
+    them (`agents`, canonical person ids), what a person may hand back to automation, and how
+    long after a resolution the customer may reopen the case."""
 
     slack_channel: str | None = None
+    agents: list[str] = []
+    handback: list[HandbackKind] = ["send_reply", "start_process", "ask_customer"]
+    handback_processes: list[str] = []
+    reopen_window_hours: float = Field(168, ge=0)
+
+
+class UrgencySla(BaseModel):
+    """How long a hand-off of one urgency may wait for its resolution: the channel is reminded
+    at `remind_after_minutes`, and at `breach_after_minutes` the SLA is breached and the case is
+    re-escalated (posted to the escalation channel, the claim released)."""
+
+    remind_after_minutes: float = Field(gt=0)
+    breach_after_minutes: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _breach_after_reminder(self) -> UrgencySla:
+        if self.breach_after_minutes <= self.remind_after_minutes:
+            raise ValueError("breach_after_minutes must be later than remind_after_minutes")
+        return self
+
+
+class SlaPolicy(BaseModel):
+    escalation_channel: str | None = None
+    urgency: dict[Urgency, UrgencySla] = {}
+
+    def for_urgency(self, urgency: str) -> UrgencySla | None:
+        return self.urgency.get(urgency)  # type: ignore[call-overload]
 
 
 class RoutingPolicy(BaseModel):
@@ -90,6 +122,7 @@ class RoutingPolicy(BaseModel):
     clarification: ClarificationPolicy
     knowledge: KnowledgePolicy
     handoff: HandoffPolicy = HandoffPolicy()
+    sla: SlaPolicy = SlaPolicy()
 
     def rule_for(self, intent: Intent) -> IntentRule:
         return self.intents.get(intent) or IntentRule(action="escalate")

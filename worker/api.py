@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from worker import (
     api_approvals,
+    api_handoffs,
     api_health,
     api_onboarding,
     api_shopify_webhooks,
@@ -90,6 +91,7 @@ def _add_routes(app: FastAPI) -> None:
     cases.include_router(api_tickets.router)
     cases.include_router(api_approvals.router)
     cases.include_router(api_onboarding.router)
+    cases.include_router(api_handoffs.router)
     app.include_router(cases)
     app.include_router(api_health.router)
     # Authenticated by Stripe's signature, not an API key.

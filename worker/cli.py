@@ -14,7 +14,15 @@ import importlib
 
 import typer
 
-from worker import cli_decisions, cli_processes, cli_registry, cli_replay, cli_tickets
+from worker import (
+    cli_decisions,
+    cli_handoff_report,
+    cli_handoffs,
+    cli_processes,
+    cli_registry,
+    cli_replay,
+    cli_tickets,
+)
 from worker.cli_keys import keys_app
 from worker.cli_onboarding import onboarding_app
 
@@ -35,6 +43,16 @@ for command in (
     cli_tickets.status,
     cli_decisions.approve,
     cli_decisions.reject,
+    cli_handoffs.handoff,
+    cli_handoffs.claim,
+    cli_handoffs.resolve,
+    cli_handoffs.reassign,
+    cli_handoffs.handback,
+    cli_handoffs.send_draft,
+    cli_handoffs.edit_send,
+    cli_handoffs.reject_draft,
+    cli_handoffs.reopen,
+    cli_handoff_report.handoff_report,
     cli_replay.replay,
     cli_registry.processes,
 ):

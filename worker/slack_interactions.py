@@ -1,7 +1,10 @@
-"""Slack's ways into approvals: the `POST /slack/interactions` Request URL, or Socket Mode.
+"""Slack's ways into approvals and hand-offs: the `POST /slack/interactions` Request URL, or
+Socket Mode.
 
-Both hand verified payloads to the same `ApprovalClickHandler` (worker/slack_clicks.py): answer
-Slack at once with the acknowledgement, then run the decision in the background.
+Both hand verified payloads to the same `SlackInteractions`: hand-off buttons and modals go to
+`HandoffClickHandler` (worker/slack_handoff_clicks.py), everything else to
+`ApprovalClickHandler` (worker/slack_clicks.py). Each answers Slack at once with the
+acknowledgement, then runs the Update in the background.
 
 Over HTTP the signature is checked on the raw bytes before anything is parsed: a forged or
 replayed-late request (timestamp outside Slack's 5-minute window) gets 401 and touches nothing.
@@ -15,7 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Request, Response
@@ -33,8 +36,9 @@ from policies.refund_policy import RefundPolicy
 from worker.approvals import ApprovalStore
 from worker.settings import Settings
 from worker.slack_click_answers import RecordClick
-from worker.slack_click_payloads import malformed_answer
+from worker.slack_click_payloads import Acknowledgement, malformed_answer
 from worker.slack_clicks import ApprovalClickHandler, SubmitDecision
+from worker.slack_handoff_clicks import HandoffClickHandler, handoff_click_handler
 from worker.slack_repeated_clicks import PriorDecision
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,23 @@ INTERACTIONS_PATH = "/slack/interactions"
 SlackMode = Literal["off", "post_only", "request_url", "socket_mode"]
 # Interaction payloads are a few KB; anything far larger is not Slack.
 MAX_BODY_BYTES = 512 * 1024
+
+
+class InteractionHandler(Protocol):
+    def acknowledge(self, payload: Any) -> Acknowledgement: ...
+
+
+class SlackInteractions:
+    """Hand-off buttons and modals go to the hand-off handler, everything else to approvals."""
+
+    def __init__(self, approvals: ApprovalClickHandler, handoffs: HandoffClickHandler) -> None:
+        self.approvals = approvals
+        self.handoffs = handoffs
+
+    def acknowledge(self, payload: Any) -> Acknowledgement:
+        if self.handoffs.handles(payload):
+            return self.handoffs.acknowledge(payload)
+        return self.approvals.acknowledge(payload)
 
 
 class RawBodyVerifier(SignatureVerifier):
@@ -60,7 +81,7 @@ class RawBodyVerifier(SignatureVerifier):
         return f"v0={digest}"
 
 
-def slack_interactions_router(*, signing_secret: str, handler: ApprovalClickHandler) -> APIRouter:
+def slack_interactions_router(*, signing_secret: str, handler: InteractionHandler) -> APIRouter:
     """The Request URL to configure under Interactivity & Shortcuts in the Slack app."""
     verifier = RawBodyVerifier(signing_secret)
     router = APIRouter(tags=["slack"])
@@ -111,7 +132,7 @@ class SlackSocketMode:
     open, so development needs no public Request URL. Same handler, same acknowledgements."""
 
     def __init__(
-        self, app_token: str, handler: ApprovalClickHandler, *, api_base: str | None = None
+        self, app_token: str, handler: InteractionHandler, *, api_base: str | None = None
     ) -> None:
         self._app_token = app_token
         self._handler = handler
@@ -168,7 +189,7 @@ def slack_mode(settings: Settings) -> SlackMode:
 
 
 def install_slack_interactions(
-    app: FastAPI, settings: Settings, handler: ApprovalClickHandler
+    app: FastAPI, settings: Settings, handler: InteractionHandler
 ) -> SlackSocketMode | None:
     """Mounts the Request URL, or returns the Socket Mode runner to start/stop in the lifespan.
 
@@ -196,8 +217,9 @@ def click_handler_from_settings(
     record_click: RecordClick,
     person_for_slack_user: PersonForSlackUser | None = None,
     prior_decision: PriorDecision | None = None,
-) -> ApprovalClickHandler | None:
-    """The shared handler, or None when Slack is off (no SLACK_BOT_TOKEN).
+) -> SlackInteractions | None:
+    """The shared handler (approvals and hand-offs), or None when Slack is off (no
+    SLACK_BOT_TOKEN).
 
     `person_for_slack_user` is the CRM's person directory and `prior_decision` the CRM's record
     of who decided what (see worker/api_slack.py); without them only Slack users the policy
@@ -208,14 +230,16 @@ def click_handler_from_settings(
     slack = SlackApprovals.connect(
         settings.slack_bot_token.get_secret_value(), settings.slack_api_base
     )
-    return ApprovalClickHandler(
+    directory = ApproverDirectory(
+        policy, slack.user_group_members, person_for_slack_user=person_for_slack_user
+    )
+    approvals = ApprovalClickHandler(
         slack=slack,
-        directory=ApproverDirectory(
-            policy, slack.user_group_members, person_for_slack_user=person_for_slack_user
-        ),
+        directory=directory,
         submit_decision=submit_decision,
         temporal_client=temporal_client,
         store=store,
         record_click=record_click,
         prior_decision=prior_decision,
     )
+    return SlackInteractions(approvals, handoff_click_handler(slack, directory, temporal_client))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from activities.handoff import HandoffActivities
+from activities.handoff_review import HandoffReviewActivities
 from activities.knowledge import KnowledgeActivities
 from activities.routing import RoutingPolicyActivities
 from activities.triage import TriageActivities
@@ -35,6 +36,7 @@ def ticket_activity_list(
     knowledge = knowledge or knowledge_activities(settings)
     routing = routing or RoutingPolicyActivities()
     handoff = HandoffActivities(store, slack)
+    review = HandoffReviewActivities(store, slack)
     return [
         triage.triage_ticket,
         knowledge.search_knowledge,
@@ -42,4 +44,6 @@ def ticket_activity_list(
         routing.load_routing_policy,
         handoff.hand_off_ticket,
         handoff.queue_customer_message,
+        review.record_handoff,
+        review.post_handoff_notice,
     ]

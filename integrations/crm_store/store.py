@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from integrations.crm_store.approval_records import ApprovalRecords
 from integrations.crm_store.case_records import CaseRecords
+from integrations.crm_store.handoff_records import HandoffRecords
 from integrations.crm_store.hold_records import OrderHoldRecords
 from integrations.crm_store.intake_records import IntakeRecords
 from integrations.crm_store.key_records import ApiKeyRecords
 
 
-class CrmStore(IntakeRecords, ApprovalRecords, ApiKeyRecords, CaseRecords, OrderHoldRecords):
+class CrmStore(
+    IntakeRecords, ApprovalRecords, ApiKeyRecords, CaseRecords, OrderHoldRecords, HandoffRecords
+):
     """The CRM tables behind one SQLAlchemy engine (SQLite file or PostgreSQL).
 
     `clock` stamps rows whose time is not part of the input (creation times); tests and demo

@@ -167,10 +167,10 @@ def _assert_triage_demos(out: str, layout: StackLayout) -> None:
         "it's order #5008.\"" in out
     )
     # A person is asked for and a lawyer mentioned: handed off with a package.
-    assert "Ticket demo-triage-escalate: escalated" in out
-    assert "Ticket demo-triage-escalate: escalated  (from database)" in out
-    assert "Route: escalate (escalate:signal:legal_threat)" in out
-    assert "Hand-off package stored on the ticket (CRM note)" in out
+    # The hand-off stays open, waiting for a person to claim it.
+    assert "Ticket demo-triage-escalate: escalated  (from workflow)" in out
+    assert "Route: escalate (escalate:signal:legal_threat, routing-" in out
+    assert "Hand-off: " in out
     assert "Next step: " in out
     assert "(still " not in out
     # The three signups: completed, stalled with its reminder, blocked and waiting for a person.

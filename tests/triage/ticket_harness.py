@@ -8,6 +8,7 @@ itself is covered with the real RefundWorkflow in test_ticket_money_safety.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,9 +16,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+import pytest_asyncio
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.crm import CrmActivities
@@ -144,3 +148,33 @@ async def ticket_worker(
     async with worker:
         yield runner
     await runner.replay_all(registered)
+
+
+async def end_open_cases(tickets: TicketRunner) -> None:
+    """Open hand-offs keep SLA timers; ended, they cannot fire on a server other tests use."""
+    for handle in tickets.handles:
+        with contextlib.suppress(RPCError):
+            await handle.terminate("test ended")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> CrmStore:
+    return seeded_store(tmp_path)
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> KnowledgeActivities:
+    return demo_knowledge(tmp_path)
+
+
+@pytest_asyncio.fixture
+async def tickets(
+    ticket_env: WorkflowEnvironment,
+    task_queue: str,
+    store: CrmStore,
+    knowledge: KnowledgeActivities,
+) -> AsyncIterator[TicketRunner]:
+    """A worker for TicketWorkflow (no cache: every task replays); open cases are ended after."""
+    async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
+        yield runner
+    await end_open_cases(runner)

@@ -54,6 +54,8 @@ def test_required_histories_are_stored() -> None:
         "onboarding_abandoned",
         "onboarding_exception_approved",
     } <= names
+    # Hand-offs that stay open for a person, recorded by tests/e2e/test_handoff_over_http.py.
+    assert {"ticket_handoff_resolved", "ticket_handoff_refund"} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

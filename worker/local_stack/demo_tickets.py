@@ -88,8 +88,14 @@ def is_settled(view: CaseView) -> bool:
     if view.state == "in_process" and view.process_status is not None:
         return view.process_status.state in WAITING
     if view.state in FINAL:
-        return view.source == "database"
+        return view.source == "database" or _waits_for_a_person(view)
     return view.state in WAITING
+
+
+def _waits_for_a_person(view: CaseView) -> bool:
+    """A ticket's hand-off stays open until a person ends it (workflows/ticket/review.py)."""
+    review = getattr(view.status, "review", None)
+    return view.state == "escalated" and view.source == "workflow" and review is not None
 
 
 async def file_demo_tickets(api_url: str, api_key: str) -> list[DemoTicket]:

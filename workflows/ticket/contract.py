@@ -18,6 +18,7 @@ from policies.routing_policy import Delivery, Route, RouteDecision
 from policies.triage_schema import TriageResult
 from workflows.case.contract import CaseStatus
 from workflows.refund.contract import RefundOutcome
+from workflows.ticket.review_contract import HandoffReview
 
 TICKET_WORKFLOW = "TicketWorkflow"
 CUSTOMER_REPLY_UPDATE = "customer_reply"
@@ -88,6 +89,8 @@ class TicketStatus(CaseStatus):
     clarification_rounds: int = 0
     awaiting_reply_since: datetime | None = None
     tried: list[str] = []
+    # The hand-off a person works (claims, resolution, SLA, reopens); None before one.
+    review: HandoffReview | None = None
 
 
 class TicketOutcome(BaseModel):

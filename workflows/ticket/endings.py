@@ -1,5 +1,6 @@
-"""How a ticket's case ends: handed to a person with everything they need, closed when the
-customer did not answer, or resolved; each records its outcome with the reply in the CRM.
+"""How a ticket's case ends: closed when the customer did not answer, or resolved, each
+recording its outcome with the reply in the CRM; and the hand-off package with its post, which
+the open hand-off (review.py) builds on.
 
 `TicketWorkflow` inherits these; they read the state the workflow keeps.
 """
@@ -11,6 +12,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import CaseState, CustomerContext, CustomerReply
+    from activities.ticket_models import HandoffPackage
     from integrations.knowledge.models import Citation
     from policies.loader import RoutingPolicySnapshot
     from policies.routing_policy import Route, RouteDecision, RoutingPolicy
@@ -40,20 +42,19 @@ class TicketEndings:
         assert self._snapshot is not None, "the routing policy is loaded first"
         return self._snapshot.policy
 
-    async def _escalate(
+    def _handoff_package(
         self,
         reason: str,
         next_step: str,
         *,
         sources: list[Citation] | None = None,
         draft: str | None = None,
-    ) -> TicketOutcome:
-        r, triage = self._request, self._triage
-        package = handoff_package(
+    ) -> HandoffPackage:
+        return handoff_package(
             handoff_id=str(workflow.uuid4()),
             workflow_id=workflow.info().workflow_id,
-            request=r,
-            triage=triage,
+            request=self._request,
+            triage=self._triage,
             route=self._decision,
             customer=self._customer,
             reason=reason,
@@ -63,20 +64,24 @@ class TicketEndings:
             draft=draft,
             now=workflow.now(),
         )
-        self._status.handoff = package
+
+    async def _post(self, package: HandoffPackage, channel: str | None) -> None:
         try:
-            delivery = await post_handoff(package, self._policy.handoff.slack_channel)
+            delivery = await post_handoff(package, channel)
             self._tried(f"Handed off to a person via {delivery.delivered_via}")
         except ActivityError as err:
             # The package is still in this workflow's status and history; the customer must
             # still hear that a person is taking over.
             self._tried(f"Posting the hand-off failed: {failure_reason(err)}")
+
+    async def _hand_to_person_and_close(self, package: HandoffPackage) -> TicketOutcome:
+        """How hand-offs ended before they stayed open: the case closes as escalated."""
         name = self._customer.name if self._customer else None
         outcome = await self._finish(
             "escalated",
             self._status.route or "escalate",
-            f"Handed to a person: {reason}",
-            ticket_replies.person_taking_over(r.ticket_id, name),
+            f"Handed to a person: {package.reason}",
+            ticket_replies.person_taking_over(self._request.ticket_id, name),
         )
         outcome.handoff_id = package.handoff_id
         return outcome

@@ -49,3 +49,18 @@ def person_taking_over(ticket_id: str, name: str | None) -> CustomerReply:
             "over your request and will get back to you personally.\n"
         ),
     )
+
+
+def person_reply(ticket_id: str, text: str) -> CustomerReply:
+    """What a support person wrote (or approved from a draft), sent as they wrote it."""
+    return CustomerReply(subject=f"Re: your request (ticket {ticket_id})", body=f"{text}\n")
+
+
+def reopened(ticket_id: str, name: str | None) -> CustomerReply:
+    return CustomerReply(
+        subject=f"We have reopened your request (ticket {ticket_id})",
+        body=(
+            f"{_hello(name)}\n\nThanks for getting back to us. The member of our support team "
+            "handling your request is looking at your message and will reply personally.\n"
+        ),
+    )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import CaseState, CustomerContext
+    from activities.models import CustomerContext
     from integrations.knowledge.models import citations_for
     from policies.loader import RoutingPolicySnapshot
     from policies.routing_policy import RouteDecision, RoutingFacts
@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.customer_input import CustomerInputStep, InputQuestion
     from workflows.case.failures import failure_reason
     from workflows.case.record import CaseRecord, opened_status
-    from workflows.refund.contract import RefundOutcome
     from workflows.registry import process_named
     from workflows.search_attributes import INTENT
     from workflows.ticket import replies as ticket_replies
@@ -31,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
     )
     from workflows.ticket.details import ticket_details, ticket_search_attributes
-    from workflows.ticket.endings import TicketEndings
     from workflows.ticket.lookups import (
         child_workflow_id,
         draft_cited_answer,
@@ -40,15 +38,18 @@ with workflow.unsafe.imports_passed_through():
         search_help_center,
         triage_text,
     )
+    from workflows.ticket.review import TicketReview
+    from workflows.ticket.review_desk import HandoffDesk
 
 
 @workflow.defn(name=TICKET_WORKFLOW)
-class TicketWorkflow(TicketEndings):
+class TicketWorkflow(TicketReview):
     """Handles one incoming ticket: reads the customer, triages the text, and follows the routing
     policy to start a process as a child workflow, answer from the help center with citations,
     ask the customer for a missing detail and wait for the reply, or hand the ticket to a person
     with everything they need. Nothing in the ticket text can set an amount, an approver or a
-    policy; the status query always says which route was taken and why."""
+    policy; the status query always says which route was taken and why. A hand-off stays open
+    until a person ends it (workflows/ticket/review.py)."""
 
     @workflow.init
     def __init__(self, request: TicketRequest) -> None:
@@ -59,6 +60,8 @@ class TicketWorkflow(TicketEndings):
         self._snapshot: RoutingPolicySnapshot | None = None
         self._triage: TriageResult | None = None
         self._decision: RouteDecision | None = None
+        self._desk = HandoffDesk()
+        self._action_count = 0
         self._status = opened_status(
             TicketStatus,
             ticket_id=request.ticket_id,
@@ -77,7 +80,10 @@ class TicketWorkflow(TicketEndings):
 
     @workflow.update(name=CUSTOMER_REPLY_UPDATE)
     def customer_reply(self, reply: CustomerReplyInput) -> ReplyReceipt:
-        round_ = self._input.accept(reply.text)
+        if self._takes_message_for_person():
+            round_ = self._add_message_for_person(reply.text)
+        else:
+            round_ = self._input.accept(reply.text)
         if reply.card_data_removed and not self._request.card_data_removed:
             # Only data changes (no command), so replay is unaffected. Every later reply, this
             # workflow's and the process child's (built from the request), carries the notice.
@@ -87,7 +93,8 @@ class TicketWorkflow(TicketEndings):
 
     @customer_reply.validator
     def _validate_reply(self, reply: CustomerReplyInput) -> None:
-        self._input.validate(reply.text)
+        if not self._takes_message_for_person():
+            self._input.validate(reply.text)
 
     @property
     def _rounds(self) -> int:
@@ -205,34 +212,9 @@ class TicketWorkflow(TicketEndings):
                 f"The {process!r} process is not available on this worker.",
                 decision.recommended_next_step,
             )
-        child_id = child_workflow_id(process)
-        self._status.process = process
-        self._status.process_workflow_id = child_id
-        self._tried(f"Started {child.workflow_name} as {child_id}")
-        await self._write_audit("routed")
-        self._record.set_state("in_process")
-        try:
-            outcome = await workflow.execute_child_workflow(
-                child.workflow_name,
-                child.from_ticket(self._request, triage),
-                id=child_id,
-                result_type=child.outcome,
-            )
-        except ChildWorkflowError as err:
-            self._tried(f"{child.workflow_name} failed: {failure_reason(err)}")
-            return await self._escalate(
-                f"The {process} process failed.", decision.recommended_next_step
-            )
-        resolution = getattr(outcome, "resolution", f"{process} process finished")
-        state: CaseState = getattr(outcome, "state", "resolved")
-        self._record.set_state(state)
-        return TicketOutcome(
-            ticket_id=self._request.ticket_id,
-            state=state,
-            route="start_process",
-            resolution=resolution,
-            process_workflow_id=child_id,
-            process_outcome=outcome if isinstance(outcome, RefundOutcome) else None,
+        next_step = decision.recommended_next_step
+        return await self._run_child(
+            child, self._request, child_workflow_id(process), next_step, triage=triage
         )
 
     async def _answer(self, decision: RouteDecision, triage: TriageResult) -> TicketOutcome:
