@@ -69,20 +69,6 @@ class StripeRefund:
         return self.status in LIVE_REFUND_STATUSES
 
 
-def stripe_client(
-    api_key: str, api_base: str | None, timeout_seconds: float
-) -> stripe.StripeClient:
-    """A Stripe client as every adapter here needs it: SDK retries off (Temporal owns retries)
-    and an HTTP timeout well below the activity's start-to-close, so a hung connection fails
-    the attempt instead of still being in flight when Temporal retries."""
-    return stripe.StripeClient(
-        api_key,
-        base_addresses={"api": api_base} if api_base else None,
-        max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=timeout_seconds),
-    )
-
-
 class StripeBilling:
     """Reads charges and issues refunds through `stripe.StripeClient`.
 

@@ -94,6 +94,8 @@ def dispute_activities(
 ) -> DisputeActivities:
     """Chargebacks on the worker's Stripe (key, api_base), CRM and Slack (None: CRM notes only)."""
     return DisputeActivities(StripeDisputes(*stripe), store, slack)
+
+
 def shopify_admin(settings: Settings) -> ShopifyAdmin | None:
     """The Shopify client when SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN are set; None keeps the
     CRM store as the only commerce system."""

@@ -21,11 +21,10 @@ from activities.disputes import DisputeActivities
 from activities.onboarding import OnboardingActivities
 from activities.onboarding_billing import OnboardingBillingActivities
 from activities.policy import PolicyActivities
-from integrations.commerce import SqlCommerce
-from integrations.commerce_catalogue import SqlCatalogue
-from integrations.crm_onboarding import OnboardingCrm
 from activities.shopify_refunds import ShopifyRefundActivities
 from integrations.commerce import CommercePort, OrdersByShop, SqlCommerce
+from integrations.commerce_catalogue import SqlCatalogue
+from integrations.crm_onboarding import OnboardingCrm
 from integrations.crm_store.store import CrmStore
 from integrations.shopify_orders import ShopifyCommerce
 from integrations.shopify_refunds import ShopifyRefunds
@@ -34,8 +33,12 @@ from integrations.stripe_billing_history import StripeBillingHistory
 from integrations.stripe_credits import StripeCredits
 from integrations.stripe_onboarding import StripeOnboarding
 from policies.loader import load_refund_policy
-from worker.activity_wiring import chat_activities, dispute_activities, slack_approvals
-from worker.activity_wiring import chat_activities, shopify_admin, slack_approvals
+from worker.activity_wiring import (
+    chat_activities,
+    dispute_activities,
+    shopify_admin,
+    slack_approvals,
+)
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
 from worker.temporal_client import connect_temporal
 from worker.ticket_activities import ticket_activity_list

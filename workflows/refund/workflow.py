@@ -230,8 +230,9 @@ class RefundWorkflow:
             step = self._approval.step
             if step is not None and workflow.patched(TELL_APPROVERS_PATCH):
                 await step.tell_no_money_moved(failure_reason(err))
-            if charge_disputed(err) and workflow.patched(LINK_CHARGEBACK_PATCH):
-                linked = await chargeback_resolution(order.charge_id)
+            disputed = order.charge_id if charge_disputed(err) else None
+            if disputed and workflow.patched(LINK_CHARGEBACK_PATCH):
+                linked = await chargeback_resolution(disputed)
                 return await self._finish(
                     "denied", linked, snapshot, customer, reply_kind="disputed"
                 )
