@@ -76,40 +76,22 @@ class CaseView(BaseModel):
 async def read_ticket(
     client: Client, store: TicketReader, settings: Settings, ticket_id: str
 ) -> CaseView | None:
-    """None when neither Temporal nor the CRM knows the ticket."""
-    workflow_id = case_workflow_id(ticket_id)
-    link = workflow_url(settings.temporal_ui_url, client.namespace, workflow_id)
-    base = {"ticket_id": ticket_id, "workflow_id": workflow_id, "temporal_ui_url": link}
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        raw = await handle.query(
-            STATUS_QUERY,
-            result_type=dict[str, Any],
-            reject_condition=QueryRejectCondition.NOT_OPEN,
-            rpc_timeout=QUERY_RPC_TIMEOUT,
-        )
-        status = live_status(raw)
-        return CaseView(
-            **base,
-            source="workflow",
-            state=status.state,
-            workflow_status="RUNNING",
-            status=status,
-            process_status=await _process_status(client, status),
-        )
-    except WorkflowQueryRejectedError as closed:
-        run_status = closed.status.name if closed.status else None
-    except WorkflowQueryFailedError:
-        run_status = "RUNNING"
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            run_status = None
-        elif err.status in NO_ANSWER:
-            run_status = "RUNNING"
-        else:
-            raise CaseUnavailable(f"Temporal did not answer for ticket {ticket_id}: {err}") from err
+    """None when neither Temporal nor the CRM knows the ticket.
 
+    A ticket's case runs as `ticket-<id>`, except for processes with their own entry point (a
+    chargeback `chargeback-dp_…`, an onboarding): their CRM ticket row names the workflow."""
+    workflow_id = case_workflow_id(ticket_id)
+    live, run_status = await _live_view(client, settings, ticket_id, workflow_id)
+    if live is not None:
+        return live
     record = _as_dict(await asyncio.to_thread(store.get_ticket, ticket_id))
+    own_id = record.get("workflow_id") if record is not None else None
+    if run_status is None and isinstance(own_id, str) and own_id and own_id != workflow_id:
+        workflow_id = own_id
+        live, run_status = await _live_view(client, settings, ticket_id, workflow_id)
+        if live is not None:
+            return live
+    base = _base(client, settings, ticket_id, workflow_id)
     if record is not None:
         return CaseView(
             **base,
@@ -121,6 +103,44 @@ async def read_ticket(
     if run_status is None:
         return None
     return await _from_search_attributes(client, workflow_id, base)
+
+
+def _base(client: Client, settings: Settings, ticket_id: str, workflow_id: str) -> dict[str, str]:
+    link = workflow_url(settings.temporal_ui_url, client.namespace, workflow_id)
+    return {"ticket_id": ticket_id, "workflow_id": workflow_id, "temporal_ui_url": link}
+
+
+async def _live_view(
+    client: Client, settings: Settings, ticket_id: str, workflow_id: str
+) -> tuple[CaseView | None, str | None]:
+    """The running case's view, or None and what Temporal said of the run (None: not found)."""
+    try:
+        raw = await client.get_workflow_handle(workflow_id).query(
+            STATUS_QUERY,
+            result_type=dict[str, Any],
+            reject_condition=QueryRejectCondition.NOT_OPEN,
+            rpc_timeout=QUERY_RPC_TIMEOUT,
+        )
+    except WorkflowQueryRejectedError as closed:
+        return None, closed.status.name if closed.status else None
+    except WorkflowQueryFailedError:
+        return None, "RUNNING"
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None, None
+        if err.status in NO_ANSWER:
+            return None, "RUNNING"
+        raise CaseUnavailable(f"Temporal did not answer for ticket {ticket_id}: {err}") from err
+    status = live_status(raw)
+    view = CaseView(
+        **_base(client, settings, ticket_id, workflow_id),
+        source="workflow",
+        state=status.state,
+        workflow_status="RUNNING",
+        status=status,
+        process_status=await _process_status(client, status),
+    )
+    return view, "RUNNING"
 
 
 async def _process_status(client: Client, status: CaseStatus) -> CaseStatus | None:

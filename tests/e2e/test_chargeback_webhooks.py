@@ -129,8 +129,18 @@ async def test_signed_deliveries_drive_the_case_to_its_close(
         status = await status_when(dev_server_env, dispute_id, "awaiting_approval")
         assert status.pending_approval is not None
         handle = dev_server_env.client.get_workflow_handle(chargeback_workflow_id(dispute_id))
-        # The reviewer decides over the same API as refunds, on the case's ticket id.
+        # The reviewer reads and decides over the same API as refunds, on the case's ticket id.
         async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+            shown = await http.get(
+                f"/tickets/{chargeback_ticket_id(dispute_id)}", headers=api_keys.person("alice")
+            )
+            assert shown.status_code == 200, shown.text
+            view = shown.json()
+            assert view["source"] == "workflow" and view["workflow_id"] == handle.id, view
+            assert view["status"]["kind"] == "chargeback", view["status"]
+            assert view["status"]["pending_approval"]["request_id"] == (
+                status.pending_approval.request_id
+            )
             approved = await http.post(
                 f"/tickets/{chargeback_ticket_id(dispute_id)}/approvals",
                 headers=api_keys.person("alice"),
