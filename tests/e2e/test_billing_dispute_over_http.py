@@ -111,6 +111,17 @@ async def test_over_charge_waits_for_an_approver_over_the_api(
     ticket_id = ticket_id_for("overcharged")
     await file(http, ticket_id, customer_id, "You charged me the wrong amount for my lamp.")
 
+    view = await poll(
+        http,
+        ticket_id,
+        lambda v: (v.get("process_status") or {}).get("state") == "awaiting_approval",
+        "reached the billing dispute's approval",
+    )
+    shown = view["process_status"]
+    assert [(f["kind"], f["excess_cents"]) for f in shown["findings"]] == [
+        ("above_order_total", 30_000)
+    ]
+    assert shown["pending_approval"]["amount_cents"] == 30_000 and shown["adjustments"] == []
     for _ in range(600):
         if await asyncio.to_thread(crm_store.pending_approval_for_ticket, ticket_id):
             break

@@ -121,3 +121,16 @@ async def charges_now(
                 "escalated", f"Could not read charge {charge_id}: {failure_reason(err)}"
             ) from None
     return states
+
+
+def bounded(findings: list[Discrepancy], states: dict[str, ChargeState]) -> list[Discrepancy]:
+    """Each finding bounded by what its charge still allows now; fully refunded ones drop out."""
+    kept = []
+    for finding in findings:
+        state = states[finding.charge_id]
+        left = max(state.amount_cents - state.amount_refunded_cents, 0)
+        if left > 0:
+            kept.append(
+                finding.model_copy(update={"excess_cents": min(finding.excess_cents, left)})
+            )
+    return kept

@@ -9,14 +9,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.crm import CrmActivities
     from activities.models import (
-        CaseOutcomeRecord,
         CaseState,
-        ChargeState,
         CustomerContext,
         CustomerReply,
-        RefundResult,
     )
     from integrations.billing_history_records import BilledCharge, BillingHistory
     from policies.billing_discrepancies import Discrepancy, find_discrepancies
@@ -38,13 +34,16 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.billing_dispute.details import dispute_details, dispute_search_attributes
     from workflows.billing_dispute.facts import (
+        bounded,
         charges_now,
         load_history,
         load_policy,
         open_dispute_case,
         order_totals,
     )
+    from workflows.billing_dispute.holds import hold_orders
     from workflows.billing_dispute.money import adjust
+    from workflows.billing_dispute.outcome import listed, record_dispute_outcome
     from workflows.case.contract import (
         DECIDE_APPROVAL_UPDATE,
         STATUS_QUERY,
@@ -52,13 +51,9 @@ with workflow.unsafe.imports_passed_through():
         ApprovalReceipt,
     )
     from workflows.case.failures import CaseStop, failure_reason
-    from workflows.case.money_hold import MoneyHold, OrderTaken
-    from workflows.case.options import RECORD_OPTIONS
+    from workflows.case.money_hold import MoneyHold
     from workflows.case.record import CaseRecord, opened_status
     from workflows.refund.replies import with_card_notice
-
-# A hold outlives any live case (approval expiry plus the money step's two-day retry bound).
-HOLD_MARGIN_HOURS = 72
 
 
 @workflow.defn(name=BILLING_DISPUTE_WORKFLOW)
@@ -155,10 +150,11 @@ class BillingDisputeWorkflow:
     ) -> BillingDisputeOutcome:
         for finding in findings:
             self._record.note("rules", f"found:{finding.kind}", finding.explanation)
-        await self._hold(policy, customer, findings)
+        # Appended one by one, so holds taken before a refusal are still released.
+        await hold_orders(self._holds, self._request.ticket_id, policy, customer, findings)
         now = workflow.now()
         states = await charges_now(findings, cumulative_since(policy, now))
-        findings = _bounded(findings, states)
+        findings = bounded(findings, states)
         self._status.findings = findings
         amount = sum(f.excess_cents for f in findings)
         if amount == 0:
@@ -197,13 +193,13 @@ class BillingDisputeWorkflow:
                     + (" (found existing)" if adjustment.found_existing else ""),
                 )
         except ActivityError as err:
-            done = f" Already made: {_listed(made)}." if made else " No money moved."
+            done = f" Already made: {listed(made)}." if made else " No money moved."
             raise CaseStop(
                 "escalated", f"The adjustment could not be made: {failure_reason(err)}.{done}"
             ) from None
         return await self._finish(
             "resolved",
-            f"Adjusted {_listed(made)}.",
+            f"Adjusted {listed(made)}.",
             self._reply(
                 lambda name: replies.adjusted(
                     self._request.ticket_id, name, self._charges(), findings, made
@@ -232,32 +228,6 @@ class BillingDisputeWorkflow:
                 )
             ),
         )
-
-    async def _hold(
-        self, policy: BillingDisputePolicy, customer: CustomerContext, findings: list[Discrepancy]
-    ) -> None:
-        """One money case per order at a time: each order (or, without one, each charge) the
-        adjustment touches is held, so a refund case on it waits or counts this one."""
-        amounts: dict[str, int] = {}
-        for finding in findings:
-            key = finding.order_id or finding.charge_id
-            amounts[key] = amounts.get(key, 0) + finding.excess_cents
-        for key, amount in amounts.items():
-            hold = MoneyHold("billing_dispute", self._request.ticket_id)
-            try:
-                await hold.take(
-                    order_id=key,
-                    customer_id=customer.customer_id,
-                    amount_cents=amount,
-                    stale_after_hours=policy.approval_expiry_hours + HOLD_MARGIN_HOURS,
-                )
-            except OrderTaken as taken:
-                raise CaseStop(
-                    "escalated",
-                    f"{key} already has a case moving money (ticket {taken.holder_ticket_id}); "
-                    "a person will look at this complaint. Nothing was adjusted.",
-                ) from None
-            self._holds.append(hold)
 
     def _decided(self, rule: str, reason: str) -> None:
         self._status.decision_rule = rule
@@ -293,32 +263,15 @@ class BillingDisputeWorkflow:
             self._status.pending_approval = None
         self._record.set_state(state)
         self._record.note("workflow", f"case_{state}", resolution)
-        refund = next((a for a in made if a.method == "refund"), None)
-        await workflow.execute_activity_method(
-            CrmActivities.record_case_outcome,
-            CaseOutcomeRecord(
-                ticket_id=self._request.ticket_id,
-                workflow_id=workflow.info().workflow_id,
-                customer_id=self._customer.customer_id if self._customer else None,
-                order_id=self._request.order_id,
-                status=state,
-                resolution=resolution,
-                policy_version=self._policy_version,
-                refund=RefundResult(
-                    refund_id=refund.object_id,
-                    charge_id=refund.charge_id,
-                    amount_cents=refund.amount_cents,
-                    currency=refund.currency,
-                    status="succeeded",
-                    found_existing=refund.found_existing,
-                )
-                if refund
-                else None,
-                audit=self._record.take_audit(),
-                reply=reply,
-            ),
-            summary=f"Record outcome: {state}",
-            **RECORD_OPTIONS,
+        await record_dispute_outcome(
+            self._request,
+            state=state,
+            resolution=resolution,
+            policy_version=self._policy_version,
+            customer=self._customer,
+            audit=self._record.take_audit(),
+            reply=reply,
+            made=made,
         )
         # After the outcome is recorded, so the next case on these orders counts this one.
         for hold in self._holds:
@@ -331,23 +284,3 @@ class BillingDisputeWorkflow:
             adjustments=list(made),
             policy_version=self._policy_version,
         )
-
-
-def _bounded(findings: list[Discrepancy], states: dict[str, ChargeState]) -> list[Discrepancy]:
-    """Each finding bounded by what its charge still allows now; fully refunded ones drop out."""
-    bounded = []
-    for finding in findings:
-        state = states[finding.charge_id]
-        left = max(state.amount_cents - state.amount_refunded_cents, 0)
-        if left > 0:
-            bounded.append(
-                finding.model_copy(update={"excess_cents": min(finding.excess_cents, left)})
-            )
-    return bounded
-
-
-def _listed(made: Sequence[Adjustment]) -> str:
-    return ", ".join(
-        f"{a.method} {a.object_id} of {a.amount_cents / 100:,.2f} {a.currency.upper()}"
-        for a in made
-    )

@@ -6,6 +6,7 @@ rows), not only in what the workflow returns."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -172,4 +173,28 @@ async def test_earlier_adjustments_count_toward_the_limits(
     assert status.decision_rule == "single_approval_required"
     assert "brings adjustments on these charges to 55.00" in (status.decision_reason or "")
     assert status.pending_approval is not None and status.pending_approval.amount_cents == 2_500
+    assert all(stripe_billing.list_refunds(c) == [] for c in case.charges)
+
+
+async def test_an_order_another_case_is_paying_is_left_to_a_person(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    """One money case per order: a refund case holds the order, so the dispute moves nothing."""
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=2_500, charged_cents=[2_500, 2_500]
+    )
+    order_id = f"ord_{case.customer.customer_id.removeprefix('cus_')}"
+    crm_store.hold_order(
+        order_id=order_id,
+        workflow_id="ticket-T-other",
+        ticket_id="T-other",
+        customer_id=case.customer.customer_id,
+        process="refund",
+        amount_cents=2_500,
+        now=await disputes.env.get_current_time(),
+        stale_after=timedelta(days=3),
+    )
+    outcome = await (await disputes.start(case.request)).result()
+    assert outcome.state == "escalated" and "T-other" in outcome.resolution
+    assert outcome.adjustments == []
     assert all(stripe_billing.list_refunds(c) == [] for c in case.charges)
