@@ -24,6 +24,7 @@ class Receiver:
         self.bodies: list[tuple[str, str]] = []
         self.url = ""
         self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.text()
@@ -38,7 +39,7 @@ class Receiver:
         async def serve() -> None:
             app = web.Application()
             app.router.add_post("/hook", self._handle)
-            runner = web.AppRunner(app)
+            runner = self._runner = web.AppRunner(app)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
@@ -50,13 +51,18 @@ class Receiver:
         asyncio.run_coroutine_threadsafe(serve(), self._loop)
         ready.wait(10)
 
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     receiver = Receiver()
     receiver.start()
     yield receiver
-    receiver._loop.call_soon_threadsafe(receiver._loop.stop)
+    receiver.stop()
 
 
 def test_events_are_signed_and_retried(

@@ -11,22 +11,16 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
     from activities.dispute_models import (
-        AcceptDisputeInput,
         ChargebackEvidence,
-        ChargebackNotice,
         DisputeInfo,
         DisputeRef,
         GatherEvidenceInput,
-        SubmitEvidenceInput,
     )
     from activities.disputes import DisputeActivities
     from activities.models import (
-        CaseOutcomeRecord,
-        CaseState,
         CustomerContext,
         OpenCaseInput,
         ProcessPolicyInput,
-        RefundResult,
     )
     from activities.policy import PolicyActivities
     from integrations.stripe_disputes import CLOSED_STATUSES
@@ -47,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.case.failures import failure_reason
     from workflows.case.money_hold import MoneyHold, OrderTaken
-    from workflows.case.options import CHAT_OPTIONS, MONEY_OPTIONS, READ_OPTIONS, RECORD_OPTIONS
+    from workflows.case.options import READ_OPTIONS, RECORD_OPTIONS
     from workflows.case.record import CaseRecord, opened_status
     from workflows.chargeback.contract import (
         CHARGEBACK_WORKFLOW,
@@ -59,6 +53,8 @@ with workflow.unsafe.imports_passed_through():
         chargeback_ticket_id,
     )
     from workflows.chargeback.details import chargeback_details, chargeback_search_attributes
+    from workflows.chargeback.outcome import record_chargeback_outcome, resolution_of
+    from workflows.chargeback.response import answer_dispute
     from workflows.chargeback.review import chosen_action, review_request
 
 Action = Literal["contest", "accept"]
@@ -274,26 +270,8 @@ class ChargebackWorkflow:
 
     async def _carry_out(self, action: Action, evidence: ChargebackEvidence) -> None:
         self._record.set_state("in_process")
-        key = f"{workflow.info().workflow_id}:{action}"
         try:
-            if action == "contest":
-                result = await workflow.execute_activity_method(
-                    DisputeActivities.submit_dispute_evidence,
-                    SubmitEvidenceInput(
-                        dispute_id=self._request.dispute_id,
-                        idempotency_key=key,
-                        evidence=evidence.fields,
-                    ),
-                    summary="Submit the evidence to Stripe",
-                    **MONEY_OPTIONS,
-                )
-            else:
-                result = await workflow.execute_activity_method(
-                    DisputeActivities.accept_dispute,
-                    AcceptDisputeInput(dispute_id=self._request.dispute_id, idempotency_key=key),
-                    summary="Accept the dispute in Stripe",
-                    **MONEY_OPTIONS,
-                )
+            result = await answer_dispute(action, self._request.dispute_id, evidence.fields)
         except ActivityError as err:
             # Non-retryable only: someone answered in the Dashboard, or the dispute closed.
             self._record.note("stripe", f"{action}_failed", failure_reason(err))
@@ -327,69 +305,28 @@ class ChargebackWorkflow:
     async def _finish(
         self, dispute: DisputeInfo, version: str, policy: ChargebackPolicy
     ) -> ChargebackOutcome:
-        funds = sum(dispute.funds_cents)
-        won = dispute.status == "won"
-        resolution = (
-            f"Chargeback {dispute.status}: {dispute.amount_cents / 100:,.2f} "
-            f"{dispute.currency.upper()} {'kept' if won else 'returned to the cardholder'}; "
-            f"net funds {funds / 100:+,.2f} {dispute.currency.upper()} before fees."
-        )
         s = self._status
-        s.resolution, s.pending_approval = resolution, None
+        s.resolution, s.pending_approval = resolution_of(dispute), None
         self._record.set_state("resolved")
-        self._record.note("workflow", "case_resolved", resolution)
-        # A lost chargeback is money returned on the order: recorded like a refund, so the
-        # refund limits count it.
-        lost = None
-        if dispute.status == "lost":
-            lost = RefundResult(
-                refund_id=dispute.dispute_id,
-                charge_id=dispute.charge_id,
-                amount_cents=dispute.amount_cents,
-                currency=dispute.currency,
-                status="chargeback_lost",
-            )
-        workflow_id = workflow.info().workflow_id
-        await workflow.execute_activity_method(
-            CrmActivities.record_case_outcome,
-            CaseOutcomeRecord(
-                ticket_id=self._ticket,
-                workflow_id=workflow_id,
-                customer_id=s.customer_id,
-                order_id=s.order_id,
-                status="resolved",
-                resolution=resolution,
-                policy_version=version,
-                refund=lost if s.customer_id else None,
-                audit=self._record.take_audit(),
-            ),
-            summary=f"Record outcome: {dispute.status}",
-            **RECORD_OPTIONS,
+        self._record.note("workflow", "case_resolved", s.resolution)
+        await record_chargeback_outcome(
+            dispute,
+            ticket_id=self._ticket,
+            customer_id=s.customer_id,
+            order_id=s.order_id,
+            resolution=s.resolution,
+            policy_version=version,
+            audit=self._record.take_audit(),
+            channel=policy.review.slack_channel,
         )
-        try:
-            await workflow.execute_activity_method(
-                DisputeActivities.notify_chargeback_channel,
-                ChargebackNotice(
-                    ticket_id=self._ticket,
-                    workflow_id=workflow_id,
-                    dedupe_key=f"{workflow_id}:closed",
-                    channel=policy.review.slack_channel,
-                    text=resolution,
-                ),
-                summary="Tell the disputes channel",
-                **CHAT_OPTIONS,
-            )
-        except ActivityError as err:  # the outcome is on record; the notice is best effort
-            workflow.logger.warning("Chargeback notice failed: %s", err)
         await self._hold.release()
-        state: CaseState = "resolved"
         return ChargebackOutcome(
             dispute_id=dispute.dispute_id,
-            state=state,
-            resolution=resolution,
+            state="resolved",
+            resolution=s.resolution,
             dispute_status=dispute.status,
             action=s.action,
             action_by=s.action_by,
-            funds_cents=funds,
+            funds_cents=sum(dispute.funds_cents),
             policy_version=version,
         )
