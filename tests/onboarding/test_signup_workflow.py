@@ -258,3 +258,21 @@ async def test_changing_the_email_after_payment_keeps_one_stripe_customer(
     assert signup_stripe.customers_for("APP-MAIL", "old@example.com") == []
     [customer] = signup_stripe.customers_for("APP-MAIL", "new@example.com")
     assert signup_stripe.subscriptions_for(customer, "APP-MAIL") == [outcome.subscription_id]
+
+
+async def test_an_exception_nobody_decides_expires_to_a_person(
+    signups: Signups, crm_store: CrmStore
+) -> None:
+    handle = await signups.start("APP-IDLE")
+    await signups.submit(handle, "contact", CONTACT | {"email": "idle@example.com"})
+    await signups.submit(handle, "address", ADDRESS | {"country": "FR"})
+    await signups.wait_for(handle, lambda s: s.state == "awaiting_approval")
+    outcome: OnboardingOutcome = await handle.result()  # the server skips the 48 hours
+    assert outcome.state == "escalated"
+    assert outcome.resolution == "No decision on the eligibility exception in time."
+    [application] = [
+        a for a in OnboardingCrm(crm_store).applications() if a.application_id == "APP-IDLE"
+    ]
+    assert application.status == "expired"
+    outbox = crm_store.list_outbox(onboarding_workflow_id("APP-IDLE"))
+    assert [m.subject for m in outbox] == ["[APP-IDLE] We are looking at your signup"]
