@@ -149,6 +149,10 @@ async def test_incompatible_device_escalates_and_the_exception_is_approved(
     await signups.submit(handle, "plan", {"plan_id": "plus_5g", "device_model": "nokia-g42"})
     status = await signups.wait_for(handle, lambda s: s.state == "awaiting_approval")
     assert status.recommendation is not None and "Basic 5G" in status.recommendation
+    # The applicant goes on with a step the exception is not about: the request stays.
+    await signups.submit(handle, "payment", PAYMENT)
+    status = await signups.status(handle)
+    assert status.state == "awaiting_approval"
     pending = status.pending_approval
     assert pending is not None
     receipt = await handle.execute_update(
@@ -158,11 +162,10 @@ async def test_incompatible_device_escalates_and_the_exception_is_approved(
         ),
     )
     assert receipt.status == "approved"
-    status = await signups.settled(handle)
-    assert status.steps[2].state == "done" and status.steps[2].exception_by == "carol"
-    await signups.submit(handle, "payment", PAYMENT)
     outcome: OnboardingOutcome = await handle.result()
     assert outcome.state == "resolved"
+    status = await signups.status(handle)
+    assert status.steps[2].state == "done" and status.steps[2].exception_by == "carol"
     approval = crm_store.get_approval(pending.request_id)
     assert approval is not None and approval.status == "approved"
     await signups.keep(handle, "exception_approved")
@@ -258,3 +261,21 @@ async def test_changing_the_email_after_payment_keeps_one_stripe_customer(
     assert signup_stripe.customers_for("APP-MAIL", "old@example.com") == []
     [customer] = signup_stripe.customers_for("APP-MAIL", "new@example.com")
     assert signup_stripe.subscriptions_for(customer, "APP-MAIL") == [outcome.subscription_id]
+
+
+async def test_an_exception_nobody_decides_expires_to_a_person(
+    signups: Signups, crm_store: CrmStore
+) -> None:
+    handle = await signups.start("APP-IDLE")
+    await signups.submit(handle, "contact", CONTACT | {"email": "idle@example.com"})
+    await signups.submit(handle, "address", ADDRESS | {"country": "FR"})
+    await signups.wait_for(handle, lambda s: s.state == "awaiting_approval")
+    outcome: OnboardingOutcome = await handle.result()  # the server skips the 48 hours
+    assert outcome.state == "escalated"
+    assert outcome.resolution == "No decision on the eligibility exception in time."
+    [application] = [
+        a for a in OnboardingCrm(crm_store).applications() if a.application_id == "APP-IDLE"
+    ]
+    assert application.status == "expired"
+    outbox = crm_store.list_outbox(onboarding_workflow_id("APP-IDLE"))
+    assert [m.subject for m in outbox] == ["[APP-IDLE] We are looking at your signup"]

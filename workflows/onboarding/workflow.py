@@ -95,7 +95,10 @@ class OnboardingWorkflow:
         again = book.accept(submission, workflow.now())
         self._last_progress = workflow.now()
         self._reminded_since_progress = 0
-        self._exception.withdraw(submission.submitted_by)
+        if not any(p.state == "escalated" for p in book.progress.values()):
+            # The step a person was asked about changed (itself or a step it depends on): the
+            # request is about old data. Other steps may go on meanwhile.
+            self._exception.withdraw(submission.submitted_by)
         self._record.note(
             submission.submitted_by,
             "step_submitted",
