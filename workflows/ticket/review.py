@@ -92,15 +92,17 @@ class TicketReview(TicketSla, TicketHandback):
         *,
         sources: list[Citation] | None = None,
         draft: str | None = None,
+        customer_told: bool = False,
     ) -> TicketOutcome:
         package = self._handoff_package(reason, next_step, sources=sources, draft=draft)
         self._status.handoff = package
         await self._post(package, self._policy.handoff.slack_channel)
         if not workflow.patched(HANDOFF_STAYS_OPEN_PATCH):
             return await self._hand_to_person_and_close(package)
-        name = self._customer.name if self._customer else None
-        notice = ticket_replies.person_taking_over(self._request.ticket_id, name)
-        await self._message(f"handoff-notice:{package.handoff_id}", notice)
+        if not customer_told:
+            name = self._customer.name if self._customer else None
+            notice = ticket_replies.person_taking_over(self._request.ticket_id, name)
+            await self._message(f"handoff-notice:{package.handoff_id}", notice)
         self._open_review(package, reopens=0)
         while True:
             outcome = await self._until_person_done()
