@@ -173,7 +173,8 @@ class TicketReview(TicketSla, TicketHandback):
 
     async def _reopen_window(self) -> ReopenRequest | None:
         review, hours = self._review, self._policy.handoff.reopen_window_hours
-        review.reopen_until = workflow.now() + timedelta(hours=hours)
+        if review.reopen_until is None:
+            review.reopen_until = workflow.now() + timedelta(hours=hours)
         resolution = f"Resolved by {review.resolved_by}: {review.action_taken or review.ending}"
         self._status.resolution = resolution
         self._record.set_state("resolved")
@@ -181,7 +182,7 @@ class TicketReview(TicketSla, TicketHandback):
         try:
             await workflow.wait_condition(
                 lambda: bool(self._desk.reopens),
-                timeout=timedelta(hours=hours),
+                timeout=max(review.reopen_until - workflow.now(), timedelta(0)),
                 timeout_summary="reopen window",
             )
         except TimeoutError:
