@@ -72,7 +72,8 @@ def edit_modal(context: HandoffModalContext, draft: str) -> Block:
                     "type": "plain_text_input",
                     "action_id": REPLY_INPUT,
                     "multiline": True,
-                    "initial_value": draft[:MAX_MODAL_TEXT],
+                    "initial_value": draft,
+                    "max_length": MAX_MODAL_TEXT,
                 },
             }
         ],

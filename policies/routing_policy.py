@@ -111,7 +111,8 @@ class SlaPolicy(BaseModel):
     urgency: dict[Urgency, UrgencySla] = {}
 
     def for_urgency(self, urgency: str) -> UrgencySla | None:
-        return self.urgency.get(urgency)  # type: ignore[call-overload]
+        """The SLA of a hand-off's urgency (triage's, as text); None: no timers."""
+        return next((sla for level, sla in self.urgency.items() if level == urgency), None)
 
 
 class RoutingPolicy(BaseModel):

@@ -27,6 +27,7 @@ from integrations.slack_handoff_card import (
     EDIT,
     EDIT_MODAL,
     HANDOFF_ACTION_PREFIX,
+    MAX_MODAL_TEXT,
     REASSIGN,
     REASSIGN_MODAL,
     REJECT,
@@ -54,6 +55,10 @@ log = logging.getLogger(__name__)
 PersonForSlackUser = Callable[[str], str | None]
 _DIRECT: dict[str, HandoffActionKind] = {CLAIM: "claim", SEND: "send", REJECT: "reject"}
 _MODALS = (EDIT_MODAL, REASSIGN_MODAL)
+TOO_LONG_FOR_SLACK = (
+    "This draft is longer than a Slack text box holds; edit it with "
+    "`supportflow edit-send {} --reply ...` or the API."
+)
 UNLINKED = (
     "Your Slack account is not linked to a support agent. Ask an admin to link it "
     "(`supportflow keys create --person <you> --slack-user <your Slack id>`), or use the API/CLI."
@@ -101,7 +106,7 @@ class HandoffClickHandler:
             )
         trigger = str(payload.get("trigger_id") or "")
         if action_id == EDIT:
-            return Acknowledgement(follow_up=partial(self._open_edit, context, trigger))
+            return Acknowledgement(follow_up=partial(self._open_edit, context, user, trigger))
         if action_id == REASSIGN:
             view = reassign_modal(context)
             return Acknowledgement(follow_up=partial(self._open, trigger, view))
@@ -128,13 +133,18 @@ class HandoffClickHandler:
             follow_up=partial(self._act, context, user, "reassign", {key: target or None})
         )
 
-    async def _open_edit(self, context: HandoffModalContext, trigger_id: str) -> None:
+    async def _open_edit(self, context: HandoffModalContext, user: str, trigger_id: str) -> None:
         try:
             card = await review_card(self._client, context.ticket_id)
         except (HandoffRefused, CaseUnavailable) as err:
             log.warning("edit modal for ticket %s: %s", context.ticket_id, err)
             return
-        await self._open(trigger_id, edit_modal(context, card.proposed_answer or ""))
+        draft = card.proposed_answer or ""
+        if len(draft) > MAX_MODAL_TEXT:
+            # A Slack text input holds 3,000 characters: a longer draft would be sent cut.
+            await self._tell_clicker(context, user, TOO_LONG_FOR_SLACK.format(card.ticket_id))
+            return
+        await self._open(trigger_id, edit_modal(context, draft))
 
     async def _open(self, trigger_id: str, view: dict[str, Any]) -> None:
         try:

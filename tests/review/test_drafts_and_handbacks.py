@@ -131,3 +131,22 @@ async def test_hand_back_starts_the_refund_as_the_person(tickets: TicketRunner) 
         "alice",
         None,
     )
+
+
+async def test_a_process_that_needs_a_person_opens_the_ticket_hand_off(
+    tickets: TicketRunner, store: CrmStore
+) -> None:
+    handle = await tickets.start(
+        "The kettle from order ord_5001 arrived broken, refund please.", subject="[escalate]"
+    )
+    status = await waiting_for_person(tickets, handle)
+    assert status.process_workflow_id is not None
+    card = await handle.query(HANDOFF_CARD_QUERY, result_type=HandoffCard)
+    assert card.escalation_reason == (
+        "The refund process needs a person: the charge was disputed meanwhile"
+    )
+    ticket = store.get_ticket(status.ticket_id)
+    assert ticket is not None
+    assert not [m for m in ticket.outbox if "taking over" in m.body]  # the process told them
+    await act(handle, "resolve", "dave", note="Answered the dispute")
+    assert (await handle.result()).state == "resolved"

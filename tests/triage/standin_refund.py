@@ -14,7 +14,8 @@ with workflow.unsafe.imports_passed_through():
 
 @workflow.defn(name=REFUND_WORKFLOW)
 class StandInRefundWorkflow:
-    """Finishes at once, or when signalled if the subject contains `[hold]`."""
+    """Finishes at once, or when signalled if the subject contains `[hold]`; ends escalated (a
+    person must take over) if it contains `[escalate]`."""
 
     def __init__(self) -> None:
         self._released = False
@@ -27,6 +28,12 @@ class StandInRefundWorkflow:
     async def run(self, request: RefundRequest) -> RefundOutcome:
         if "[hold]" in request.subject:
             await workflow.wait_condition(lambda: self._released)
+        if "[escalate]" in request.subject:
+            return RefundOutcome(
+                ticket_id=request.ticket_id,
+                state="escalated",
+                resolution="the charge was disputed meanwhile",
+            )
         return RefundOutcome(
             ticket_id=request.ticket_id,
             state="resolved",

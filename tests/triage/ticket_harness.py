@@ -30,6 +30,7 @@ from activities.triage import TriageActivities
 from integrations.crm_store import CrmStore, CustomerView
 from integrations.knowledge.helpcenter import load_help_center
 from integrations.knowledge.sqlite_fts import SqliteKnowledgeBase
+from tests.conftest import TEST_SERVER, register_search_attributes
 from tests.triage.standin_refund import StandInRefundWorkflow
 from worker.settings import Settings
 from worker.ticket_activities import ticket_activity_list
@@ -178,3 +179,17 @@ async def tickets(
     async with ticket_worker(ticket_env.client, task_queue, store, knowledge) as runner:
         yield runner
     await end_open_cases(runner)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ticket_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test module. Awaiting a result lets that server jump its clock
+    to the next pending timer, including stale schedule-to-close timers of finished activities
+    (days) and our 72 h clarification close; a private server keeps those jumps from ageing the
+    wall-clock-dated orders other modules seed on the shared session server."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()

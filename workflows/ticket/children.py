@@ -18,6 +18,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ticket.endings import TicketEndings
 
 
+CHILD_ESCALATION_PATCH = "child-escalation-opens-handoff"
+
+
 class TicketChildren(TicketEndings):
     # The hand-off (review.py) is how a failed child reaches a person.
     _escalate: Callable[..., Awaitable[TicketOutcome]]
@@ -52,6 +55,15 @@ class TicketChildren(TicketEndings):
             return await self._escalate(f"The {process} process failed.", next_step)
         resolution = getattr(outcome, "resolution", f"{process} process finished")
         state: CaseState = getattr(outcome, "state", "resolved")
+        if state == "escalated" and workflow.patched(CHILD_ESCALATION_PATCH):
+            # The process gave up and told the customer a person would follow up: the ticket's
+            # hand-off is where that person works it (the customer is not told twice).
+            self._tried(f"{child.workflow_name} needs a person: {resolution}")
+            return await self._escalate(
+                f"The {process} process needs a person: {resolution}",
+                next_step,
+                customer_told=True,
+            )
         self._record.set_state(state)
         return TicketOutcome(
             ticket_id=self._request.ticket_id,

@@ -92,15 +92,17 @@ class TicketReview(TicketSla, TicketHandback):
         *,
         sources: list[Citation] | None = None,
         draft: str | None = None,
+        customer_told: bool = False,
     ) -> TicketOutcome:
         package = self._handoff_package(reason, next_step, sources=sources, draft=draft)
         self._status.handoff = package
         await self._post(package, self._policy.handoff.slack_channel)
         if not workflow.patched(HANDOFF_STAYS_OPEN_PATCH):
             return await self._hand_to_person_and_close(package)
-        name = self._customer.name if self._customer else None
-        notice = ticket_replies.person_taking_over(self._request.ticket_id, name)
-        await self._message(f"handoff-notice:{package.handoff_id}", notice)
+        if not customer_told:
+            name = self._customer.name if self._customer else None
+            notice = ticket_replies.person_taking_over(self._request.ticket_id, name)
+            await self._message(f"handoff-notice:{package.handoff_id}", notice)
         self._open_review(package, reopens=0)
         while True:
             outcome = await self._until_person_done()
@@ -171,7 +173,8 @@ class TicketReview(TicketSla, TicketHandback):
 
     async def _reopen_window(self) -> ReopenRequest | None:
         review, hours = self._review, self._policy.handoff.reopen_window_hours
-        review.reopen_until = workflow.now() + timedelta(hours=hours)
+        if review.reopen_until is None:
+            review.reopen_until = workflow.now() + timedelta(hours=hours)
         resolution = f"Resolved by {review.resolved_by}: {review.action_taken or review.ending}"
         self._status.resolution = resolution
         self._record.set_state("resolved")
@@ -179,7 +182,7 @@ class TicketReview(TicketSla, TicketHandback):
         try:
             await workflow.wait_condition(
                 lambda: bool(self._desk.reopens),
-                timeout=timedelta(hours=hours),
+                timeout=max(review.reopen_until - workflow.now(), timedelta(0)),
                 timeout_summary="reopen window",
             )
         except TimeoutError:

@@ -14,7 +14,7 @@ the routing policy allows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from temporalio.exceptions import ApplicationError
 
@@ -153,6 +153,7 @@ class HandoffDesk:
             review.draft_rejected = True
         elif kind in ("send", "edit_send", "resolve"):
             review.state, review.resolved_by, review.resolved_at = "resolved", person, now
+            self._open_reopen_window(now)
             review.ending = {"send": "sent", "edit_send": "edited", "resolve": "resolved"}[kind]  # type: ignore[assignment]
             review.sent_reply = review.draft if kind == "send" else action.reply
             review.action_taken = action.note
@@ -181,12 +182,20 @@ class HandoffDesk:
         review.state, review.resolved_by, review.resolved_at = "handed_back", person, now
         if instruction.kind == "send_reply":
             review.ending, review.sent_reply = "replied", instruction.reply
+            self._open_reopen_window(now)
         else:
             review.ending = "process_started"
 
+    def _open_reopen_window(self, now: datetime) -> None:
+        """From the moment a person answers, the customer may come back (the reply is on its
+        way to them while the case records the resolution)."""
+        assert self.review is not None and self.policy is not None
+        hours = self.policy.handoff.reopen_window_hours
+        self.review.reopen_until = now + timedelta(hours=hours)
+
     def validate_reopen(self, request: ReopenRequest, now: datetime) -> None:
         review = self.review
-        if review is None or review.state != "resolved" or review.reopen_until is None:
+        if review is None or review.reopen_until is None:
             raise _refuse(
                 "NotReopenable", "This case has no resolution a customer can reopen right now."
             )
