@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 
 from activities.billing_errors import stripe_errors
-from integrations.billing_history_records import BillingHistory
 from integrations.stripe_billing_history import StripeBillingHistory
+from policies.billing_history import BillingHistory
 
 
 class BillingHistoryInput(BaseModel):

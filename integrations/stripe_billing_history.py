@@ -16,14 +16,14 @@ from typing import Any
 
 import stripe
 
-from integrations.billing_history_records import (
+from integrations.stripe_billing import IDEMPOTENCY_METADATA_KEY
+from policies.billing_history import (
     BilledCharge,
     BilledCredit,
     BilledInvoice,
     BilledSubscription,
     BillingHistory,
 )
-from integrations.stripe_billing import IDEMPOTENCY_METADATA_KEY
 
 # Where a charge names the order it paid; merchants set it, Stripe keeps it.
 ORDER_METADATA_KEY = "order_id"

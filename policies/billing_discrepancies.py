@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from integrations.billing_history_records import BilledCharge, BilledInvoice, BillingHistory
+from policies.billing_history import BilledCharge, BilledInvoice, BillingHistory
 
 
 class DiscrepancyKind(StrEnum):

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integrations.billing_history_records import (
+from policies.billing_discrepancies import DiscrepancyRules, find_discrepancies
+from policies.billing_history import (
     BilledCharge,
     BilledInvoice,
     BilledSubscription,
     BillingHistory,
 )
-from policies.billing_discrepancies import DiscrepancyRules, find_discrepancies
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 RULES = DiscrepancyRules(duplicate_window_minutes=10, amount_tolerance_cents=0)

@@ -25,9 +25,9 @@ with workflow.unsafe.imports_passed_through():
         ProcessPolicyInput,
     )
     from activities.policy import PolicyActivities
-    from integrations.billing_history_records import BillingHistory
     from policies.billing_discrepancies import Discrepancy
     from policies.billing_dispute import POLICY_NAME, BillingDisputePolicy
+    from policies.billing_history import BillingHistory
     from workflows.billing_dispute.contract import BillingDisputeRequest
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.options import READ_OPTIONS

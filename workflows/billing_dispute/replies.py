@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from activities.models import CustomerReply
-from integrations.billing_history_records import BilledCharge
 from policies.billing_discrepancies import Discrepancy
+from policies.billing_history import BilledCharge
 from workflows.billing_dispute.contract import Adjustment
 
 # An itemised answer lists at most this many charges, newest first; the rest are summed.

@@ -14,7 +14,6 @@ with workflow.unsafe.imports_passed_through():
         CustomerContext,
         CustomerReply,
     )
-    from integrations.billing_history_records import BilledCharge, BillingHistory
     from policies.billing_discrepancies import Discrepancy, find_discrepancies
     from policies.billing_dispute import (
         AdjustmentVerdict,
@@ -23,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         decide_adjustment,
         look_back_since,
     )
+    from policies.billing_history import BilledCharge, BillingHistory
     from workflows.billing_dispute import replies
     from workflows.billing_dispute.approval import AdjustmentApproval
     from workflows.billing_dispute.contract import (

@@ -1,8 +1,9 @@
-"""A customer's billing history as the Stripe adapter returns it (`stripe_billing_history`).
+"""The facts the billing-dispute policy reads: a customer's billing history, as the Stripe
+adapter (integrations/stripe_billing_history.py) fills it.
 
-Kept apart from the adapter so the activity contract can re-export these models without
-importing the Stripe SDK: workflow code reads them inside the sandbox, and the discrepancy rules
-(policies/billing_discrepancies.py) evaluate them.
+Plain models with no SDK import, so the discrepancy rules (policies/billing_discrepancies.py)
+evaluate them, the activity contract re-exports them and workflow code reads them inside the
+sandbox; the adapter above depends on them, never the reverse.
 """
 
 from __future__ import annotations
