@@ -13,13 +13,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.dispute_models import (
         ChargebackEvidence,
         DisputeInfo,
-        DisputeRef,
         GatherEvidenceInput,
     )
     from activities.disputes import DisputeActivities
     from activities.models import (
         CustomerContext,
-        OpenCaseInput,
         ProcessPolicyInput,
     )
     from activities.policy import PolicyActivities
@@ -53,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         chargeback_ticket_id,
     )
     from workflows.chargeback.details import chargeback_details, chargeback_search_attributes
+    from workflows.chargeback.facts import open_chargeback_case, read_dispute
     from workflows.chargeback.outcome import record_chargeback_outcome, resolution_of
     from workflows.chargeback.response import answer_dispute
     from workflows.chargeback.review import chosen_action, review_request
@@ -126,7 +125,7 @@ class ChargebackWorkflow:
         )  # fmt: skip
         policy = ChargebackPolicy.model_validate(document.data)
         self._status.policy_version = version = document.version_tag
-        dispute = await self._read_dispute()
+        dispute = await read_dispute(self._request, self._status, self._record)
         evidence = await workflow.execute_activity_method(
             DisputeActivities.gather_chargeback_evidence,
             GatherEvidenceInput(
@@ -143,57 +142,13 @@ class ChargebackWorkflow:
         self._status.evidence_fields = sorted(evidence.fields)
         self._status.order_id = evidence.order_id
         self._status.customer_id = evidence.customer_id
-        customer = await self._open_case(dispute, evidence)
+        customer = await open_chargeback_case(self._ticket, dispute, evidence, self._record)
         if dispute.respondable:
             await self._respond(policy, version, dispute, evidence, customer)
         else:
             self._record.note("stripe", "not_respondable", f"dispute is {dispute.status}")
         final = await self._wait_for_decision()
         return await self._finish(final, version, policy)
-
-    # -- facts -------------------------------------------------------------------------------
-
-    async def _read_dispute(self) -> DisputeInfo:
-        dispute = await workflow.execute_activity_method(
-            DisputeActivities.get_dispute,
-            DisputeRef(dispute_id=self._request.dispute_id),
-            summary="Read the dispute from Stripe",
-            **READ_OPTIONS,
-        )
-        s = self._status
-        s.charge_id, s.dispute_reason, s.dispute_status = (
-            dispute.charge_id, dispute.reason, dispute.status,
-        )  # fmt: skip
-        s.amount_cents, s.currency, s.due_by = (
-            dispute.amount_cents,
-            dispute.currency,
-            dispute.due_by,
-        )
-        self._record.set_state(self._status.state)
-        return dispute
-
-    async def _open_case(
-        self, dispute: DisputeInfo, evidence: ChargebackEvidence
-    ) -> CustomerContext | None:
-        try:
-            return await workflow.execute_activity_method(
-                CrmActivities.open_case,
-                OpenCaseInput(
-                    ticket_id=self._ticket,
-                    workflow_id=workflow.info().workflow_id,
-                    process="chargeback",
-                    customer_id=evidence.customer_id or "unknown",
-                    order_id=evidence.order_id,
-                    subject=f"Chargeback {dispute.dispute_id} ({dispute.reason})",
-                    body="",
-                    requested_by="stripe",
-                ),
-                summary="Open the chargeback case in the CRM",
-                **READ_OPTIONS,
-            )
-        except ActivityError as err:
-            self._record.note("crm", "customer_unknown", failure_reason(err))
-            return None
 
     # -- the response ------------------------------------------------------------------------
 
@@ -289,7 +244,7 @@ class ChargebackWorkflow:
         """Until Stripe reports the dispute closed: by event, or on a periodic re-read."""
         self._record.set_state("in_process")
         while True:
-            dispute = await self._read_dispute()
+            dispute = await read_dispute(self._request, self._status, self._record)
             if dispute.status in CLOSED_STATUSES:
                 return dispute
             try:
