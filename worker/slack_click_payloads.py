@@ -69,12 +69,14 @@ class MalformedClick(Exception):
 
 class ClickedRequest(BaseModel):
     """The bounds a button value must meet to name a decidable request (those of
-    `ApprovalDecision` and `RefundRequest`), checked before anything is sent to a case."""
+    `ApprovalDecision` and `RefundRequest`), checked before anything is sent to a case. An
+    approval that moves no money (an onboarding exception) carries amount 0 and no currency;
+    its request id alone binds the click."""
 
     ticket_id: str = Field(min_length=1, max_length=64)
     request_id: str = Field(min_length=1, max_length=64)
-    amount_cents: int = Field(gt=0)
-    currency: str = Field(min_length=3, max_length=8)
+    amount_cents: int = Field(ge=0, le=100_000_000)
+    currency: str = Field(max_length=8)
     level: str = Field(min_length=1, max_length=64)
 
 

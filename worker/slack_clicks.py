@@ -164,7 +164,7 @@ class ApprovalClickHandler:
                 request_id=click.action.request_id,
                 approver=person,
                 decision="approve",
-                amount_cents=click.action.amount_cents,
+                amount_cents=click.action.amount_cents or None,
                 channel="slack",
             )
             receipt = await self._decide(click, person, decision)
@@ -209,7 +209,7 @@ class ApprovalClickHandler:
                 approver=person,
                 decision="reject",
                 reason=reason,
-                amount_cents=action.amount_cents,
+                amount_cents=action.amount_cents or None,
                 channel="slack",
             )
             if await self._decide(click, person, decision) is None:

@@ -62,7 +62,11 @@ class InMemoryCases:
             raise ApprovalRefused("expired", "This approval request has expired.")
         if case.status != "pending":
             raise ApprovalRefused("already_decided", f"This case was already {case.status}.")
-        if decision.request_id != case.request_id or decision.amount_cents != case.amount_cents:
+        # As the workflow's gate: an amount, when the click carries one, must be the one shown.
+        shown = decision.amount_cents
+        if decision.request_id != case.request_id or (
+            shown is not None and shown != case.amount_cents
+        ):
             raise ApprovalRefused("stale_request", "This approval request is no longer current.")
         if decision.approver not in case.approvers:
             raise ApprovalRefused("not_an_approver", f"{decision.approver} may not decide this.")

@@ -105,6 +105,32 @@ def test_approve_submits_the_decision_and_updates_the_message(desk: Desk) -> Non
     assert desk.fake.ephemerals() == []
 
 
+def test_an_approval_that_moves_no_money_is_decided_by_its_request_id(desk: Desk) -> None:
+    """An onboarding exception asks a person to approve an action, not an amount: its buttons
+    carry amount 0 and no currency, and the click decides it bound to the request id."""
+    notice = make_notice(
+        ticket_id="onboarding-app-7",
+        amount_cents=0,
+        currency="",
+        refundable_cents=0,
+        recent_refunds=[],
+        action="plan exception",
+    )
+    desk.cases.open(notice.ticket_id, notice, ["alice", "bob"], "system:onboarding")
+    message = post_request(desk.slack, desk.fake, notice)
+
+    response = desk.send(click(message, "U0ALICE", APPROVE_ACTION))
+
+    assert response.status_code == 200, response.text
+    [(ticket, decision)] = desk.cases.submitted
+    assert (ticket, decision.request_id, decision.amount_cents) == (
+        "onboarding-app-7",
+        "req-5b1c",
+        None,
+    )
+    assert desk.fake.ephemerals() == []
+
+
 def test_forged_signature_is_refused_before_parsing(desk: Desk) -> None:
     message = _single(desk)
     response = desk.send(click(message, "U0ALICE", APPROVE_ACTION), secret="not-the-secret")
