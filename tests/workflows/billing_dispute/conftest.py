@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.policy import PolicyActivities
 from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_credits import StripeCredits
+from tests.conftest import TEST_SERVER, register_search_attributes
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.billing_dispute.complaints import Complaint, seed_complaint
 from tests.workflows.conftest import HISTORY_DIR, CaseRunner
@@ -58,6 +60,19 @@ class DisputeRunner(CaseRunner):
 
 async def dispute_status(handle: WorkflowHandle) -> BillingDisputeStatus:
     return await handle.query("status", result_type=BillingDisputeStatus)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this module's own. The sandbox stamps charges with the wall
+    clock and the workflow reads them over the policy's look-back from `workflow.now()`; on the
+    suite's shared server, other tests' timers have already skipped that clock far ahead."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()
 
 
 @pytest.fixture
