@@ -60,6 +60,7 @@ class BillingActivities:
             currency=charge.currency,
             status=charge.status,
             refunded_since_cents=refunded_since,
+            refunds_since=input.refunds_since,
         )
 
     @activity.defn(name="issue_refund")

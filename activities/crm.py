@@ -126,11 +126,15 @@ class CrmActivities:
                 now=self._clock(),
                 stale_after=timedelta(hours=data.stale_after_hours),
             )
-            count, cents = (0, 0)
+            count, cents, adjusted = (0, 0, 0)
             if result.held:
                 count, cents = self._store.money_in_flight_for_customer(
                     data.customer_id, data.workflow_id
                 )
+                if data.adjusted_since is not None and data.charge_id:
+                    adjusted = self._store.adjusted_elsewhere_on_order(
+                        data.order_id, data.charge_id, data.adjusted_since, data.workflow_id
+                    )
         if result.taken_over_from:
             activity.logger.warning(
                 "Order %s: took over the stale money hold of %s for %s",
@@ -154,6 +158,7 @@ class CrmActivities:
             taken_over_from_workflow_id=result.taken_over_from,
             in_flight_refund_count=count,
             in_flight_cents=cents,
+            adjusted_elsewhere_cents=adjusted,
         )
 
     @activity.defn(name="release_order_hold")

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from integrations.approval_messages import ApprovalMessageRef, ApprovalNotice
 from integrations.commerce_orders import OrderInfo, OrderLineInfo
 from integrations.crm_records import (
+    AdjustmentRecord,
     ApprovalClickRecord,
     ApprovalDecisionRecord,
     ApprovalRequestRecord,
@@ -58,6 +59,10 @@ class HoldOrderInput(BaseModel):
     process: str
     amount_cents: int = Field(ge=0)
     stale_after_hours: float = Field(gt=0)
+    # Added for limits across processes: with `adjusted_since`, the result says what other
+    # cases recorded as moved on the order since then that `charge_id` shows no refund for.
+    adjusted_since: datetime | None = None
+    charge_id: str | None = None
 
 
 class OrderHoldResult(BaseModel):
@@ -74,6 +79,8 @@ class OrderHoldResult(BaseModel):
     taken_over_from_workflow_id: str | None = None
     in_flight_refund_count: int = 0
     in_flight_cents: int = 0
+    # Balance credits, and refunds on the order's other charges, other cases recorded.
+    adjusted_elsewhere_cents: int = 0
 
 
 class ReleaseOrderHoldInput(BaseModel):
@@ -105,6 +112,8 @@ class ChargeState(BaseModel):
     currency: str
     status: str
     refunded_since_cents: int | None = None
+    # The `refunds_since` it was read for (added later: None in older histories).
+    refunds_since: datetime | None = None
 
 
 class IssueRefundInput(BaseModel):
@@ -191,6 +200,7 @@ class ProcessPolicyInput(BaseModel):
 # Models owned by integrations/ (the systems that read and write them) are part of this
 # contract too; workflows and activities keep importing them from here.
 __all__ = [
+    "AdjustmentRecord",
     "ApprovalClickRecord",
     "ApprovalDecisionRecord",
     "ApprovalMessageRef",

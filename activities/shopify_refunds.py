@@ -55,6 +55,7 @@ class ShopifyRefundActivities:
             currency=order.currency,
             status="paid" if order.received_cents else "unpaid",
             refunded_since_cents=order.refunded_since_cents(since) if since else None,
+            refunds_since=since,
         )
 
     @activity.defn(name="issue_shopify_refund")

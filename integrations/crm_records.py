@@ -118,6 +118,19 @@ class RefundResult(BaseModel):
     found_existing: bool = False
 
 
+class AdjustmentRecord(BaseModel):
+    """Money a case moved other than its refund row: each becomes one CRM row, so the limits
+    of every process count it. `method` "credit" is a customer balance credit (no Stripe refund
+    on the charge shows it); `object_id` is the Stripe refund or balance transaction id."""
+
+    method: Literal["refund", "credit"]
+    object_id: str
+    charge_id: str
+    order_id: str | None = None
+    amount_cents: int
+    currency: str
+
+
 class CaseOutcomeRecord(BaseModel):
     """Final write for a case: ticket status, refund row, audit trail and the queued reply, atomically."""
 
@@ -131,3 +144,5 @@ class CaseOutcomeRecord(BaseModel):
     refund: RefundResult | None = None
     audit: list[AuditEntry] = []
     reply: CustomerReply | None = None
+    # Added with billing adjustments (default: none, as recorded before).
+    adjustments: list[AdjustmentRecord] = []

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from integrations.crm_records import CaseOutcomeRecord
 from integrations.crm_store import approvals
 from integrations.crm_store.tables import (
+    CREDITED,
     Approval,
     AuditEvent,
     Customer,
@@ -55,6 +56,20 @@ def record_outcome(session: Session, record: CaseOutcomeRecord, now: datetime) -
             created_at=now,
         )
         insert_ignore(session, refund, ["refund_id"])
+    for adjustment in record.adjustments:
+        row = Refund(
+            refund_id=adjustment.object_id,
+            ticket_id=record.ticket_id,
+            workflow_id=record.workflow_id,
+            customer_id=record.customer_id,
+            order_id=adjustment.order_id or record.order_id,
+            charge_id=adjustment.charge_id,
+            amount_cents=adjustment.amount_cents,
+            currency=adjustment.currency,
+            status=CREDITED if adjustment.method == "credit" else "succeeded",
+            created_at=now,
+        )
+        insert_ignore(session, row, ["refund_id"])
     add_audit(
         session,
         record.ticket_id,

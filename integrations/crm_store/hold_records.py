@@ -50,3 +50,13 @@ class OrderHoldRecords(CrmTransactions):
         """(count, cents) of the customer's other open money cases."""
         with self.session() as session:
             return holds.in_flight_for_customer(session, customer_id, excluding_workflow_id)
+
+    def adjusted_elsewhere_on_order(
+        self, order_id: str, charge_id: str, since: datetime, excluding_workflow_id: str
+    ) -> int:
+        """Cents other cases moved on the order since `since` that its charge does not show
+        as refunded (see `holds.adjusted_elsewhere`)."""
+        with self.session() as session:
+            return holds.adjusted_elsewhere(
+                session, order_id, charge_id, since, excluding_workflow_id
+            )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, delete, exists, func, select, update
 
-from integrations.crm_store.tables import OrderMoneyHold, Refund
+from integrations.crm_store.tables import CREDITED, OrderMoneyHold, Refund
 from integrations.crm_store.writes import insert_ignore
 
 # Each round either inserts, renews, takes over, or finds another holder; a new round is only
@@ -142,3 +142,21 @@ def in_flight_for_customer(
         )
     ).one()
     return int(count), int(cents)
+
+
+def adjusted_elsewhere(
+    session: Session, order_id: str, charge_id: str, since: datetime, excluding_workflow_id: str
+) -> int:
+    """Cents other cases recorded as moved on the order since `since` that a look at the
+    order's charge in Stripe does not show: balance credits, and refunds on its other charges
+    (a billing dispute refunding a duplicate). Refunds on `charge_id` itself are read from
+    Stripe, so they are not counted again here."""
+    cents = session.exec(
+        select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+            col(Refund.order_id) == order_id,
+            col(Refund.created_at) >= since,
+            col(Refund.workflow_id) != excluding_workflow_id,
+            (col(Refund.charge_id) != charge_id) | (col(Refund.status) == CREDITED),
+        )
+    ).one()
+    return int(cents)

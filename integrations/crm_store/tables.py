@@ -168,6 +168,11 @@ class ApprovalDecisionRow(CrmTable, table=True):
     at: datetime
 
 
+# A Refund row's status for a customer balance credit (a billing adjustment that no Stripe
+# refund on the charge shows); other rows carry the Stripe refund's status.
+CREDITED = "credited"
+
+
 class Refund(CrmTable, table=True):
     """A refund paid out for a ticket, keyed by the Stripe refund id so it is recorded once."""
 

@@ -45,6 +45,8 @@ class Adjustment(BaseModel):
     amount_cents: int
     currency: str
     found_existing: bool = False
+    # The order the charge paid, when known (added later: None in older histories).
+    order_id: str | None = None
 
 
 class BillingDisputeStatus(CaseStatus):

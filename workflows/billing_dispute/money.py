@@ -50,6 +50,7 @@ async def refund_excess(
         amount_cents=refund.amount_cents,
         currency=refund.currency,
         found_existing=refund.found_existing,
+        order_id=finding.order_id,
     )
 
 
@@ -83,6 +84,7 @@ async def credit_excess(
         amount_cents=credit.amount_cents,
         currency=credit.currency,
         found_existing=credit.found_existing,
+        order_id=finding.order_id,
     )
 
 

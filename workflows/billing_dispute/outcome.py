@@ -1,5 +1,6 @@
 """How a billing-dispute case ends on record: the CRM outcome with its audit, the first refund
-as the case's refund row, and the customer's reply."""
+as the case's refund row, one row per adjustment (so every process's limits count them), and
+the customer's reply."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
     from activities.models import (
+        AdjustmentRecord,
         AuditEntry,
         CaseOutcomeRecord,
         CaseState,
@@ -55,6 +57,17 @@ async def record_dispute_outcome(
             else None,
             audit=audit,
             reply=reply,
+            adjustments=[
+                AdjustmentRecord(
+                    method=a.method,
+                    object_id=a.object_id,
+                    charge_id=a.charge_id,
+                    order_id=a.order_id,
+                    amount_cents=a.amount_cents,
+                    currency=a.currency,
+                )
+                for a in made
+            ],
         ),
         summary=f"Record outcome: {state}",
         **RECORD_OPTIONS,

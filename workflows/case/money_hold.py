@@ -7,6 +7,8 @@ moved. The hold also reports the customer's other money cases in flight, which t
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -40,10 +42,24 @@ class MoneyHold:
     def in_flight_count(self) -> int:
         return self.current.in_flight_refund_count if self.current else 0
 
+    @property
+    def adjusted_elsewhere_cents(self) -> int:
+        return self.current.adjusted_elsewhere_cents if self.current else 0
+
     async def take(
-        self, *, order_id: str, customer_id: str, amount_cents: int, stale_after_hours: float
+        self,
+        *,
+        order_id: str,
+        customer_id: str,
+        amount_cents: int,
+        stale_after_hours: float,
+        adjusted_since: datetime | None = None,
+        charge_id: str | None = None,
     ) -> OrderHoldResult:
-        """Takes or renews the hold; raises `OrderTaken` when another case holds the order."""
+        """Takes or renews the hold; raises `OrderTaken` when another case holds the order.
+        With `adjusted_since` and the order's `charge_id`, the result also carries what other
+        cases moved on the order since then that the charge does not show (credits, refunds
+        on its other charges)."""
         hold = await workflow.execute_activity_method(
             CrmActivities.hold_order_for_money,
             HoldOrderInput(
@@ -54,6 +70,8 @@ class MoneyHold:
                 process=self._process,
                 amount_cents=amount_cents,
                 stale_after_hours=stale_after_hours,
+                adjusted_since=adjusted_since,
+                charge_id=charge_id,
             ),
             summary=f"Hold order {order_id} for this {self._process}",
             **RECORD_OPTIONS,

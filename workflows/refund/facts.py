@@ -55,11 +55,20 @@ def refund_facts(
         already_refunded_cents=charge.amount_refunded_cents,
         requested_amount_cents=request.requested_amount_cents,
         recent_refund_count=customer.recent_refund_count,
-        refunded_on_order_in_window_cents=charge.refunded_since_cents,
+        refunded_on_order_in_window_cents=_moved_on_order(charge, hold),
         in_flight_cents=hold.in_flight_cents,
         in_flight_refund_count=hold.in_flight_count,
         now=now,
     )
+
+
+def _moved_on_order(charge: ChargeState, hold: MoneyHold) -> int | None:
+    """What the order's refunds add up to in the window: refunds on its charge (from Stripe)
+    plus what other processes moved on it that the charge does not show (a billing dispute's
+    balance credit, a refund of a duplicate charge; from the CRM, through the hold)."""
+    if charge.refunded_since_cents is None:
+        return None
+    return charge.refunded_since_cents + hold.adjusted_elsewhere_cents
 
 
 async def open_refund_case(request: RefundRequest, snapshot: PolicySnapshot) -> CustomerContext:

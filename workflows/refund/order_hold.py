@@ -26,7 +26,9 @@ async def hold_order(
     order: OrderInfo,
     charge: ChargeState,
 ) -> None:
-    """Takes (or renews) the order's money hold; another case holding it stops this one."""
+    """Takes (or renews) the order's money hold; another case holding it stops this one. The
+    hold also reads what other cases moved on the order since the charge's `refunds_since`
+    that the charge does not show (a billing dispute's credit): the refund limits count it."""
     amount = request.requested_amount_cents or max(
         charge.amount_cents - charge.amount_refunded_cents, 0
     )
@@ -36,6 +38,8 @@ async def hold_order(
             customer_id=customer.customer_id,
             amount_cents=amount,
             stale_after_hours=snapshot.policy.approval_expiry_hours + HOLD_MARGIN_HOURS,
+            adjusted_since=charge.refunds_since,
+            charge_id=charge.charge_id,
         )
     except OrderTaken as other:
         raise CaseStop(

@@ -154,6 +154,10 @@ async def test_policy_may_credit_the_balance_instead_of_refunding(
     assert (credit.credit_id, credit.amount_cents) == (adjustment.object_id, 1_800)
     [reply] = crm_store.list_outbox(case.request.ticket_id)
     assert "credited 18.00 USD to your account balance" in reply.body
+    # One CRM row per adjustment, so a refund case on the order counts the credit.
+    [row] = crm_store.list_refunds(case.request.ticket_id)
+    assert (row.refund_id, row.status, row.amount_cents) == (credit.credit_id, "credited", 1_800)
+    assert row.order_id == f"ord_{case.customer.customer_id.removeprefix('cus_')}"
     await disputes.keep(handle, "duplicate_credited")
 
 
