@@ -39,6 +39,7 @@ def test_required_histories_are_stored() -> None:
     assert {
         "billing_dispute_duplicate_auto_adjusted",
         "billing_dispute_over_charge_approved",
+        "billing_dispute_over_charge_partly_paid_meanwhile",
         "billing_dispute_routed_from_ticket",
     } <= names
     # ChargebackWorkflow, and a refund linked to one (tests/workflows/chargeback/).

@@ -134,3 +134,22 @@ def bounded(findings: list[Discrepancy], states: dict[str, ChargeState]) -> list
                 finding.model_copy(update={"excess_cents": min(finding.excess_cents, left)})
             )
     return kept
+
+
+def less_paid_meanwhile(
+    findings: list[Discrepancy], before: dict[str, ChargeState], after: dict[str, ChargeState]
+) -> list[Discrepancy]:
+    """The findings less what was refunded on their charges between two reads (a person
+    paying a charge back in Stripe while the approval waited); those paid in full drop out.
+    A balance credit has no charge to refuse it, so this is what keeps it from paying twice."""
+    meanwhile = {
+        charge_id: max(after[charge_id].amount_refunded_cents - state.amount_refunded_cents, 0)
+        for charge_id, state in before.items()
+    }
+    kept = []
+    for finding in findings:
+        paid = min(meanwhile.get(finding.charge_id, 0), finding.excess_cents)
+        meanwhile[finding.charge_id] = meanwhile.get(finding.charge_id, 0) - paid
+        if finding.excess_cents > paid:
+            kept.append(finding.model_copy(update={"excess_cents": finding.excess_cents - paid}))
+    return kept

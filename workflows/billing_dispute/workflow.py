@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.billing_dispute.facts import (
         bounded,
         charges_now,
+        less_paid_meanwhile,
         load_history,
         load_policy,
         open_dispute_case,
@@ -54,6 +55,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.money_hold import MoneyHold
     from workflows.case.record import CaseRecord, opened_status
     from workflows.refund.replies import with_card_notice
+
+
+# The charges are read again after an approval, so money paid back meanwhile is not paid twice.
+RECHECK_AFTER_APPROVAL_PATCH = "billing-dispute-recheck-after-approval"
 
 
 @workflow.defn(name=BILLING_DISPUTE_WORKFLOW)
@@ -177,6 +182,15 @@ class BillingDisputeWorkflow:
             gate = self._approval.gate
             if gate.status != "approved":
                 return await self._not_approved(findings)
+            if workflow.patched(RECHECK_AFTER_APPROVAL_PATCH):
+                after = await charges_now(findings, cumulative_since(policy, now))
+                findings = self._status.findings = less_paid_meanwhile(findings, states, after)
+                if not findings:
+                    raise CaseStop(
+                        "escalated",
+                        "Approved, but the wrong charges were paid back while the approval "
+                        "waited. No money moved.",
+                    )
         self._record.set_state("refunding")
         made: list[Adjustment] = []
         try:

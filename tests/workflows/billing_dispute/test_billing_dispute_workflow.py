@@ -202,3 +202,54 @@ async def test_an_order_another_case_is_paying_is_left_to_a_person(
     assert outcome.state == "escalated" and "T-other" in outcome.resolution
     assert outcome.adjustments == []
     assert all(stripe_billing.list_refunds(c) == [] for c in case.charges)
+
+
+async def _approve_after_staff_refund(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling, paid: int
+):  # type: ignore[no-untyped-def]
+    """A 300.00 over-charge waits for approval; meanwhile a person pays `paid` back in Stripe
+    directly; then the approver approves."""
+    case = await disputes.seed(
+        crm_store, stripe_billing, order_total_cents=10_000, charged_cents=[40_000]
+    )
+    handle = await disputes.start(case.request)
+    pending = (await _awaiting_approval(handle)).pending_approval
+    assert pending is not None and pending.amount_cents == 30_000
+    stripe_billing.create_refund(case.charges[0], paid, f"staff-{case.charges[0]}", {})
+    await handle.execute_update(
+        "decide_approval",
+        ApprovalDecision(request_id=pending.request_id, approver="alice", decision="approve"),
+    )
+    return case, handle, await handle.result()
+
+
+async def test_money_paid_back_while_the_approval_waited_is_not_paid_again(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    case, handle, outcome = await _approve_after_staff_refund(
+        disputes, crm_store, stripe_billing, paid=10_000
+    )
+    assert outcome.state == "resolved"
+    assert [a.amount_cents for a in outcome.adjustments] == [20_000]
+    refunds = stripe_billing.list_refunds(case.charges[0])
+    assert sorted(r.amount_cents for r in refunds) == [10_000, 20_000]
+    await disputes.keep(handle, "over_charge_partly_paid_meanwhile")
+
+
+@pytest.mark.parametrize(
+    "policy_changes",
+    [{"adjustments": {"above_order_total": "credit"}, "version": "credit-overcharges"}],
+    indirect=True,
+)
+async def test_a_credit_is_not_given_for_a_charge_paid_back_while_the_approval_waited(
+    disputes: DisputeRunner, crm_store: CrmStore, stripe_billing: StripeBilling, stripe_sandbox: str
+) -> None:
+    case, handle, outcome = await _approve_after_staff_refund(
+        disputes, crm_store, stripe_billing, paid=30_000
+    )
+    assert outcome.state == "escalated" and outcome.adjustments == []
+    assert "paid back while the approval waited" in outcome.resolution
+    credits = StripeCredits(SANDBOX_API_KEY, stripe_sandbox)
+    key = f"{handle.id}:adjust:{case.charges[0]}"
+    assert credits.balance_credits_with_key(case.customer.stripe_customer_id, key) == []
+    assert crm_store.list_refunds(case.request.ticket_id) == []
