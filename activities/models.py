@@ -21,6 +21,7 @@ from integrations.crm_records import (
     CaseState,
     CustomerContext,
     CustomerReply,
+    RecordedDecision,
     RefundResult,
     RefundSummary,
 )
@@ -204,6 +205,7 @@ __all__ = [
     "OrderInfo",
     "OrderLineInfo",
     "PolicySnapshot",
+    "RecordedDecision",
     "RefundDecision",
     "RefundResult",
     "RefundSummary",
