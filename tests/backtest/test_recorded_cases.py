@@ -12,6 +12,7 @@ import pytest
 from click.testing import Result
 from sqlalchemy import delete
 from sqlmodel import Session
+from temporalio.client import Client
 from typer.testing import CliRunner
 
 from integrations.crm_store.decision_table import DecisionFacts
@@ -142,7 +143,7 @@ async def test_cases_without_recorded_facts_are_read_from_their_histories(
     assert crm_store.decided_cases("refund") == []
     assert {c.ticket_id for c in crm_store.cases_without_facts("refund")} == set(ids)
 
-    async def connect():  # type: ignore[no-untyped-def]
+    async def connect() -> Client:
         return cases.client
 
     found, from_history, without, skipped = await gather_cases(
