@@ -4,7 +4,7 @@ from Temporal histories where the CRM has no facts), and the pure backtest over 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
@@ -25,13 +25,26 @@ POLICY_MODELS: dict[str, type[RefundPolicy] | type[BillingDisputePolicy]] = {
 }
 
 
+# The audit notes each process writes when its policy decides (workflows/*/workflow.py): how a
+# case decided before facts were recorded is found, whatever process its ticket names.
+DECISION_NOTES: dict[str, tuple[str, ...]] = {
+    "refund": ("policy:auto_approve", "policy:needs_approval", "policy:deny"),
+    "billing_dispute": (
+        "policy:within_auto_adjust_limit",
+        "policy:single_approval_required",
+        "policy:dual_approval_required",
+        "policy:nothing_found",
+    ),
+}
+
+
 class DecisionReader(Protocol):
     """What the backtest reads from the CRM store."""
 
     def decided_cases(self, process: str, since: datetime | None = None) -> list[DecidedCase]: ...
 
     def cases_without_facts(
-        self, process: str, since: datetime | None = None
+        self, process: str, decision_actions: Collection[str], since: datetime | None = None
     ) -> list[DecidedCase]: ...
 
 
@@ -115,7 +128,7 @@ async def gather_cases(
     only Temporal has. Returns the cases, how many came from histories, the ticket ids left
     without facts, and why Temporal was not read (None when it was, or was not needed)."""
     cases = store.decided_cases(process, since)
-    missing = store.cases_without_facts(process, since)
+    missing = store.cases_without_facts(process, DECISION_NOTES[process], since)
     if not missing:
         return cases, 0, [], None
     if not histories:

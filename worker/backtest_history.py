@@ -28,6 +28,7 @@ from temporalio.worker import (
 
 from integrations.crm_records import AuditEntry
 from integrations.crm_store.decision_records import DecidedCase
+from workflows.case.contract import case_workflow_id, process_workflow_id
 
 # Decisions seen during a replay, by workflow id (one replay at a time per process).
 _SEEN: dict[str, list[AuditEntry]] = {}
@@ -82,6 +83,29 @@ async def decisions_in_history(
     return _SEEN.pop(history.workflow_id, [])
 
 
+def _candidate_ids(case: DecidedCase) -> list[str]:
+    """Where the case's decision may be: the workflow the CRM names, else the process a triaged
+    ticket started as a child (the current id form, then the one before it)."""
+    case_id = case_workflow_id(case.ticket_id)
+    ids = [case.workflow_id] if case.workflow_id else []
+    ids += [process_workflow_id(case_id, case.process), f"{case_id}-{case.process}"]
+    return list(dict.fromkeys(ids))
+
+
+async def _decision_of(
+    client: Client, case: DecidedCase, workflows: Sequence[type]
+) -> tuple[str, AuditEntry] | None:
+    for workflow_id in _candidate_ids(case):
+        try:
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+        except RPCError:
+            continue
+        entries = await decisions_in_history(history, workflows)
+        if entries:
+            return workflow_id, entries[0]
+    return None
+
+
 async def facts_from_histories(
     client: Client, cases: Sequence[DecidedCase], workflows: Sequence[type]
 ) -> tuple[list[DecidedCase], list[str]]:
@@ -90,30 +114,24 @@ async def facts_from_histories(
     found: list[DecidedCase] = []
     missing: list[str] = []
     for case in cases:
-        if case.workflow_id is None:
+        seen = await _decision_of(client, case, workflows)
+        if seen is None or seen[1].decision is None:
             missing.append(case.ticket_id)
             continue
-        try:
-            history = await client.get_workflow_handle(case.workflow_id).fetch_history()
-        except RPCError:
-            missing.append(case.ticket_id)
-            continue
-        entries = await decisions_in_history(history, workflows)
-        if not entries:
-            missing.append(case.ticket_id)
-            continue
-        entry = entries[0]
-        assert entry.decision is not None
+        workflow_id, entry = seen
+        decision = entry.decision
+        assert decision is not None
         found.append(
             case.model_copy(
                 update={
+                    "workflow_id": workflow_id,
                     "decided_at": entry.at,
-                    "verdict": entry.decision.verdict,
-                    "rule": entry.decision.rule,
-                    "amount_cents": entry.decision.amount_cents,
-                    "approval_level": entry.decision.approval_level,
-                    "required_approvals": entry.decision.required_approvals,
-                    "facts": entry.decision.facts,
+                    "verdict": decision.verdict,
+                    "rule": decision.rule,
+                    "amount_cents": decision.amount_cents,
+                    "approval_level": decision.approval_level,
+                    "required_approvals": decision.required_approvals,
+                    "facts": decision.facts,
                 }
             )
         )

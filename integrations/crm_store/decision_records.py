@@ -3,6 +3,7 @@ ended, for policy backtests. Read-only; the rows are written with the audit (`wr
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -67,44 +68,51 @@ class DecisionRecords(CrmTransactions):
                 for row, status in session.exec(query).all()
             ]
 
-    def cases_without_facts(self, process: str, since: datetime | None = None) -> list[DecidedCase]:
-        """Cases of `process` whose policy decided (a `policy:` audit note) before decision
-        facts were recorded: their facts are only in the Temporal history."""
+    def cases_without_facts(
+        self, process: str, decision_actions: Collection[str], since: datetime | None = None
+    ) -> list[DecidedCase]:
+        """Cases whose audit has one of `process`'s decision notes (`decision_actions`, e.g.
+        `policy:auto_approve`) but no recorded facts: decided before facts were recorded, so
+        their facts are only in the Temporal history. Found by the note, not the ticket's
+        process: a triaged ticket keeps `triage` while its child decides."""
         decided = exists().where(
             col(AuditEvent.ticket_id) == col(Ticket.id),
-            col(AuditEvent.action).startswith("policy:"),
+            col(AuditEvent.action).in_(list(decision_actions)),
         )
         recorded = exists().where(col(DecisionFacts.ticket_id) == col(Ticket.id))
-        query = (
-            select(Ticket)
-            .where(Ticket.process == process, decided, ~recorded)
-            .order_by(col(Ticket.created_at))
-        )
+        query = select(Ticket).where(decided, ~recorded).order_by(col(Ticket.created_at))
         if since is not None:
             query = query.where(col(Ticket.created_at) >= since)
         with self.session() as session:
-            approvals = _last_approvals(session, process, since)
+            approvals = _last_approvals(session, None, since)
             return [
                 DecidedCase(
                     ticket_id=t.id,
                     workflow_id=t.workflow_id,
                     process=process,
                     state=t.status,
-                    approval=approvals.get(t.workflow_id or t.id),
+                    approval=approvals.get(t.id),
                     policy_version=t.policy_version,
                 )
                 for t in session.exec(query).all()
             ]
 
 
-def _last_approvals(session: Session, process: str, since: datetime | None) -> dict[str, str]:
-    """The status of each case's last approval request, by workflow id."""
-    query = (
-        select(Approval.workflow_id, Approval.status)
-        .join(Ticket, col(Ticket.id) == col(Approval.ticket_id))
-        .where(Ticket.process == process)
-        .order_by(col(Approval.created_at), col(Approval.id))
+def _last_approvals(
+    session: Session, process: str | None, since: datetime | None
+) -> dict[str, str]:
+    """The status of each case's last approval request, by workflow id and by ticket id (a
+    triaged ticket's child process asks under its own workflow id)."""
+    query = select(Approval.workflow_id, Approval.status, Approval.ticket_id).order_by(
+        col(Approval.created_at), col(Approval.id)
     )
+    if process is not None:
+        query = query.join(
+            DecisionFacts, col(DecisionFacts.workflow_id) == col(Approval.workflow_id)
+        ).where(DecisionFacts.process == process)
     if since is not None:
         query = query.where(col(Approval.created_at) >= since)
-    return dict(session.exec(query).all())
+    answers: dict[str, str] = {}
+    for workflow_id, status, ticket_id in session.exec(query).all():
+        answers[workflow_id] = answers[ticket_id] = status
+    return answers

@@ -21,7 +21,7 @@ from integrations.stripe_billing import StripeBilling
 from policies.decision_facts import RefundCaseFacts
 from tests.backtest.scripted_cases import POLICIES
 from tests.workflows.conftest import CaseRunner, wait_for_state
-from worker.backtest import gather_cases
+from worker.backtest import DECISION_NOTES, gather_cases
 from worker.cli import app
 from worker.replay import case_workflows
 from worker.settings import get_settings
@@ -141,7 +141,9 @@ async def test_cases_without_recorded_facts_are_read_from_their_histories(
         session.exec(delete(DecisionFacts))  # type: ignore[call-overload]
         session.commit()
     assert crm_store.decided_cases("refund") == []
-    assert {c.ticket_id for c in crm_store.cases_without_facts("refund")} == set(ids)
+    missing = crm_store.cases_without_facts("refund", DECISION_NOTES["refund"])
+    assert {c.ticket_id for c in missing} == set(ids)
+    assert crm_store.cases_without_facts("billing_dispute", DECISION_NOTES["billing_dispute"]) == []
 
     async def connect() -> Client:
         return cases.client

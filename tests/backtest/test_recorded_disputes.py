@@ -19,7 +19,7 @@ from tests.workflows.billing_dispute.conftest import (
     policy_changes,
     time_skipping_env,
 )
-from worker.backtest import load_candidate, run_backtest
+from worker.backtest import DECISION_NOTES, load_candidate, run_backtest
 
 __all__ = ["dispute_deps", "disputes", "policy_changes", "time_skipping_env"]
 
@@ -70,6 +70,13 @@ async def test_dispute_decisions_record_their_facts_and_backtest(
     assert [(f.kind, f.excess_cents, f.method) for f in facts.findings] == [
         ("duplicate_charge", 2_500, "refund")
     ]
+
+    # Older cases are found by these notes when their facts must come from Temporal.
+    for ticket_id in ids:
+        ticket = crm_store.get_ticket(ticket_id)
+        assert ticket is not None
+        notes = {e.action for e in ticket.audit if e.action.startswith("policy:")}
+        assert notes and notes <= set(DECISION_NOTES["billing_dispute"])
 
     stricter = load_candidate(
         POLICIES / "demo" / "stricter_billing_dispute.json", "billing_dispute"

@@ -54,7 +54,7 @@ def test_a_decision_is_recorded_once_with_its_ending(store: CrmStore) -> None:
     assert case.policy_version == "refund-test@abc" and case.decided_at == T0
     assert store.decided_cases("refund", since=T0 + timedelta(seconds=1)) == []
     assert store.decided_cases("billing_dispute") == []
-    assert store.cases_without_facts("refund") == []
+    assert store.cases_without_facts("refund", ["policy:auto_approve"]) == []
 
 
 def test_the_approval_answer_and_cases_decided_before_facts_were_recorded(
@@ -74,7 +74,8 @@ def test_the_approval_answer_and_cases_decided_before_facts_were_recorded(
 
     [case] = store.decided_cases("refund")
     assert (case.ticket_id, case.approval, case.state) == ("T-2", "approved", "refunding")
-    [missing] = store.cases_without_facts("refund")
+    [missing] = store.cases_without_facts("refund", ["policy:auto_approve"])
+    assert store.cases_without_facts("billing_dispute", ["policy:nothing_found"]) == []
     assert (missing.ticket_id, missing.workflow_id, missing.state) == (
         "T-3",
         "ticket-T-3",
