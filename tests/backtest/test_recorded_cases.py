@@ -25,7 +25,7 @@ from worker.backtest import DECISION_NOTES, gather_cases
 from worker.cli import app
 from worker.replay import case_workflows
 from worker.settings import get_settings
-from workflows.case.contract import ApprovalDecision
+from workflows.case.contract import ApprovalDecision, case_workflow_id, process_workflow_id
 
 STRICTER = POLICIES / "demo" / "stricter_refund_policy.json"
 
@@ -200,3 +200,36 @@ def test_bad_options_are_usage_errors(
         )
         assert result.exit_code == 2 and expected in result.output
         assert "Traceback" not in result.output
+
+
+async def test_a_triaged_refund_decided_before_facts_is_found_under_its_child(
+    cases: CaseRunner, crm_store: CrmStore, stripe_billing: StripeBilling
+) -> None:
+    seeded = await cases.seed(crm_store, stripe_billing, amount_cents=3_500)
+    ticket_id = seeded.request.ticket_id
+    # Triage filed the ticket under its own workflow; the refund ran as its child.
+    crm_store.upsert_ticket(
+        ticket_id=ticket_id,
+        customer_id=seeded.request.customer_id,
+        process="triage",
+        workflow_id=case_workflow_id(ticket_id),
+        order_id=seeded.request.order_id,
+        subject="Refund",
+        body="Refund please.",
+    )
+    child = process_workflow_id(case_workflow_id(ticket_id), "refund")
+    await (await cases.start(seeded.request, workflow_id=child)).result()
+    [recorded] = crm_store.decided_cases("refund")
+    assert recorded.workflow_id == child
+    with Session(crm_store.engine) as session:
+        session.exec(delete(DecisionFacts))  # type: ignore[call-overload]
+        session.commit()
+
+    async def connect() -> Client:
+        return cases.client
+
+    found, from_history, without, _ = await gather_cases(crm_store, "refund", None, True, connect)
+
+    assert (from_history, without) == (1, [])
+    assert (found[0].ticket_id, found[0].workflow_id) == (ticket_id, child)
+    assert found[0].facts == recorded.facts and found[0].state == "resolved"
