@@ -151,7 +151,7 @@ class RefundWorkflow:
         order: OrderInfo,
         charge: ChargeState,
     ) -> RefundDecision:
-        decision, facts = decide_refund(
+        decision, noted = decide_refund(
             snapshot, self._request, customer, order, charge, self._hold
         )
         self._status.policy_version = snapshot.version_tag
@@ -159,12 +159,8 @@ class RefundWorkflow:
         self._status.decision_reason = decision.reason
         self._status.amount_cents = decision.amount_cents or None
         self._status.currency = charge.currency
-        self._record.note(
-            "policy",
-            f"policy:{decision.verdict.value}",
-            f"{decision.rule}: {decision.reason}",
-            facts,
-        )
+        reason = f"{decision.rule}: {decision.reason}"
+        self._record.note("policy", f"policy:{decision.verdict.value}", reason, noted)
         workflow.logger.info(
             "Policy %s decided %s (%s)", snapshot.version_tag, decision.verdict, decision.rule
         )
