@@ -22,6 +22,7 @@ from integrations.crm_records import (
     CaseState,
     CustomerContext,
     CustomerReply,
+    RecordedDecision,
     RefundResult,
     RefundSummary,
 )
@@ -214,6 +215,7 @@ __all__ = [
     "OrderInfo",
     "OrderLineInfo",
     "PolicySnapshot",
+    "RecordedDecision",
     "RefundDecision",
     "RefundResult",
     "RefundSummary",

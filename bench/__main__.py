@@ -6,6 +6,7 @@ import asyncio
 
 from bench import (
     approval_latency,
+    backtest,
     chargeback_webhooks,
     handoff_claim,
     onboarding_steps,
@@ -25,7 +26,7 @@ def main() -> None:
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
-    for synchronous in (triage_knowledge, shopify_refunds):
+    for synchronous in (triage_knowledge, shopify_refunds, backtest):
         for key, text in synchronous.main().items():
             print(f"{key}={text}", flush=True)
 

@@ -8,7 +8,7 @@ Temporal histories as JSON: class and field names are part of that contract, the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -44,11 +44,27 @@ class CustomerContext(BaseModel):
     recent_refunds: list[RefundSummary] = []
 
 
+class RecordedDecision(BaseModel):
+    """What a process's policy decided and every fact it decided on, kept with the audit entry
+    that notes the decision so a later policy can be backtested on the same facts. `facts` is
+    the process's own model as JSON (policies/decision_facts.py)."""
+
+    process: str
+    verdict: str
+    rule: str
+    amount_cents: int = 0
+    approval_level: str | None = None
+    required_approvals: int = 0
+    facts: dict[str, Any]
+
+
 class AuditEntry(BaseModel):
     actor: str
     action: str
     detail: str = ""
     at: datetime
+    # Only on the entry noting a policy decision; stored in `decision_facts` beside the audit.
+    decision: RecordedDecision | None = None
 
 
 class ApprovalRequestRecord(BaseModel):

@@ -15,6 +15,7 @@ import importlib
 import typer
 
 from worker import (
+    cli_backtest,
     cli_decisions,
     cli_handoff_report,
     cli_handoffs,
@@ -53,6 +54,7 @@ for command in (
     cli_handoffs.reject_draft,
     cli_handoffs.reopen,
     cli_handoff_report.handoff_report,
+    cli_backtest.backtest,
     cli_replay.replay,
     cli_registry.processes,
 ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from integrations.crm_store.approval_records import ApprovalRecords
 from integrations.crm_store.case_records import CaseRecords
+from integrations.crm_store.decision_records import DecisionRecords
 from integrations.crm_store.handoff_records import HandoffRecords
 from integrations.crm_store.hold_records import OrderHoldRecords
 from integrations.crm_store.intake_records import IntakeRecords
@@ -16,7 +17,13 @@ from integrations.crm_store.key_records import ApiKeyRecords
 
 
 class CrmStore(
-    IntakeRecords, ApprovalRecords, ApiKeyRecords, CaseRecords, OrderHoldRecords, HandoffRecords
+    IntakeRecords,
+    ApprovalRecords,
+    ApiKeyRecords,
+    CaseRecords,
+    OrderHoldRecords,
+    HandoffRecords,
+    DecisionRecords,
 ):
     """The CRM tables behind one SQLAlchemy engine (SQLite file or PostgreSQL).
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, update
 
 from integrations.crm_records import AuditEntry
+from integrations.crm_store.decision_table import DecisionFacts
 from integrations.crm_store.tables import AuditEvent, CrmTable, Ticket
 
 # Once a case reached one of these, late writes (a retried approval record) must not reopen it.
@@ -82,6 +83,8 @@ def add_audit(
     for i, entry in enumerate(entries):
         row = audit_row(ticket_id, workflow_id, entry, policy_version, f"{dedupe_key}:{i}")
         values.append(row.model_dump(exclude={"id"}))
+        if entry.decision is not None:
+            _add_decision(session, row, entry)
     # One multi-row statement instead of one per entry: a case closes with several entries.
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
@@ -91,6 +94,27 @@ def add_audit(
         .returning(col(AuditEvent.id))
     )
     return len(session.exec(statement).all())
+
+
+def _add_decision(session: Session, row: AuditEvent, entry: AuditEntry) -> None:
+    """The facts a policy decided on, beside the audit entry that notes the decision."""
+    assert entry.decision is not None and row.dedupe_key is not None
+    decision = entry.decision
+    facts = DecisionFacts(
+        dedupe_key=row.dedupe_key,
+        ticket_id=row.ticket_id,
+        workflow_id=row.workflow_id,
+        process=decision.process,
+        policy_version=row.policy_version,
+        decided_at=entry.at,
+        verdict=decision.verdict,
+        rule=decision.rule,
+        amount_cents=decision.amount_cents,
+        approval_level=decision.approval_level,
+        required_approvals=decision.required_approvals,
+        facts=decision.facts,
+    )
+    insert_ignore(session, facts, ["dedupe_key"])
 
 
 def require_ticket(session: Session, ticket_id: str) -> Ticket:

@@ -36,6 +36,7 @@ COMMANDS = [
     "approve",
     "reject",
     "replay",
+    "backtest",
     "keys",
 ]
 

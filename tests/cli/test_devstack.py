@@ -101,6 +101,7 @@ async def test_run_twice(
     _assert_triage_demos(first, layout)
     _assert_dispute_demos(first)
     _assert_chargeback_demo(first, layout)
+    _assert_backtest_demo(first)
     assert code == 0
     assert "All processes stopped." in stopped
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
@@ -126,6 +127,17 @@ async def test_run_twice(
     assert "Ticket demo-dispute-duplicate: resolved  (from database)" in second
     # The same dispute both runs: the demo order is disputed once.
     assert _dispute_line(first) == _dispute_line(second)
+
+
+def _assert_backtest_demo(out: str) -> None:
+    """The demo cases decided again under the stricter demo policies: the auto-approved refund
+    would need an approver, the 2-approver one is unchanged in level count (dual)."""
+    assert "[backtest: refund, candidate policies/demo/stricter_refund_policy.json]" in out
+    assert "[backtest: billing_dispute, candidate policies/demo/stricter_billing_dispute" in out
+    refund = out.split("[backtest: refund")[1].split("[backtest: billing_dispute")[0]
+    assert "auto_approve -> needs_approval:single" in refund
+    assert "demo-auto-approve" in refund and "Decisions that change:" in refund
+    assert "not evaluated" not in refund
 
 
 def _dispute_line(out: str) -> str:

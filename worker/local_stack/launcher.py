@@ -24,6 +24,7 @@ import typer
 from temporalio.client import Client
 
 from worker.local_stack import INSTALL_LOCAL_EXTRA, demo_stripe
+from worker.local_stack.demo_backtest import show_demo_backtest
 from worker.local_stack.demo_chargeback import show_demo_chargeback
 from worker.local_stack.demo_keys import DemoKeys
 from worker.local_stack.demo_onboarding import run_demo_signups
@@ -262,6 +263,7 @@ class DevStack:
         await run_demo_signups(
             self.settings, self._child_overrides(), self.api_url, self.keys.keys_dir
         )
+        await show_demo_backtest(self.settings, self.temporal_address, NAMESPACE)
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -23,11 +23,13 @@ with workflow.unsafe.imports_passed_through():
         LoadOrderInput,
         OpenCaseInput,
         ProcessPolicyInput,
+        RecordedDecision,
     )
     from activities.policy import PolicyActivities
     from policies.billing_discrepancies import Discrepancy
-    from policies.billing_dispute import POLICY_NAME, BillingDisputePolicy
+    from policies.billing_dispute import POLICY_NAME, AdjustmentDecision, BillingDisputePolicy
     from policies.billing_history import BillingHistory
+    from policies.decision_facts import dispute_case_facts
     from workflows.billing_dispute.contract import BillingDisputeRequest
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.options import READ_OPTIONS
@@ -153,3 +155,45 @@ def less_paid_meanwhile(
         if finding.excess_cents > paid:
             kept.append(finding.model_copy(update={"excess_cents": finding.excess_cents - paid}))
     return kept
+
+
+def nothing_found_record(
+    policy: BillingDisputePolicy, request: BillingDisputeRequest, now: datetime
+) -> RecordedDecision:
+    """The decision that nothing was charged wrongly, as the CRM records it for backtests."""
+    facts = dispute_case_facts(policy, request.customer_id, now, [])
+    return RecordedDecision(
+        process="billing_dispute",
+        verdict=policy.nothing_found,
+        rule="nothing_found",
+        facts=facts.model_dump(mode="json"),
+    )
+
+
+def adjustment_record(
+    policy: BillingDisputePolicy,
+    request: BillingDisputeRequest,
+    decision: AdjustmentDecision,
+    findings: Sequence[Discrepancy],
+    prior_cents: int,
+    in_flight_cents: int,
+) -> RecordedDecision:
+    """The adjustment decision with what it was decided on, as the CRM records it (carried by
+    the audit note of the decision, so recording it adds no command to the history)."""
+    facts = dispute_case_facts(
+        policy,
+        request.customer_id,
+        workflow.now(),
+        findings,
+        prior_cents=prior_cents,
+        in_flight_cents=in_flight_cents,
+    )
+    return RecordedDecision(
+        process="billing_dispute",
+        verdict=decision.verdict.value,
+        rule=decision.rule,
+        amount_cents=decision.amount_cents,
+        approval_level=decision.approval_level,
+        required_approvals=decision.required_approvals,
+        facts=facts.model_dump(mode="json"),
+    )

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
         CaseState,
         CustomerContext,
         CustomerReply,
+        RecordedDecision,
     )
     from policies.billing_discrepancies import Discrepancy, find_discrepancies
     from policies.billing_dispute import (
@@ -34,11 +35,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.billing_dispute.details import dispute_details, dispute_search_attributes
     from workflows.billing_dispute.facts import (
+        adjustment_record,
         bounded,
         charges_now,
         less_paid_meanwhile,
         load_history,
         load_policy,
+        nothing_found_record,
         open_dispute_case,
         order_totals,
     )
@@ -133,7 +136,9 @@ class BillingDisputeWorkflow:
 
     async def _nothing_found(self, policy: BillingDisputePolicy) -> BillingDisputeOutcome:
         self._decided(
-            "nothing_found", f"No discrepancy in the history; policy: {policy.nothing_found}."
+            "nothing_found",
+            f"No discrepancy in the history; policy: {policy.nothing_found}.",
+            nothing_found_record(policy, self._request, workflow.now()),
         )
         if policy.nothing_found == "escalate":
             raise CaseStop(
@@ -172,7 +177,11 @@ class BillingDisputeWorkflow:
         decision = decide_adjustment(policy, amount, prior, in_flight)
         self._status.amount_cents = amount
         self._status.currency = findings[0].currency
-        self._decided(decision.rule, decision.reason)
+        self._decided(
+            decision.rule,
+            decision.reason,
+            adjustment_record(policy, self._request, decision, findings, prior, in_flight),
+        )
         approval_id: str | None = None
         if decision.verdict is AdjustmentVerdict.NEEDS_APPROVAL:
             assert self._policy_version is not None
@@ -243,10 +252,10 @@ class BillingDisputeWorkflow:
             ),
         )
 
-    def _decided(self, rule: str, reason: str) -> None:
+    def _decided(self, rule: str, reason: str, recorded: RecordedDecision) -> None:
         self._status.decision_rule = rule
         self._status.decision_reason = reason
-        self._record.note("policy", f"policy:{rule}", reason)
+        self._record.note("policy", f"policy:{rule}", reason, recorded)
 
     def _stripe_customer_id(self) -> str:
         # Findings come from the history, which has a Stripe customer whenever it has charges.

@@ -16,7 +16,7 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import AuditEntry, CaseState
+    from activities.models import AuditEntry, CaseState, RecordedDecision
     from workflows.case.contract import CaseStatus
 
 # Long details (a policy reason, a failure message) are cut so one note never bloats a record.
@@ -42,10 +42,17 @@ class CaseRecord:
         self._details = details
         self._audit: list[AuditEntry] = []
 
-    def note(self, actor: str, action: str, detail: str) -> None:
+    def note(
+        self, actor: str, action: str, detail: str, decision: RecordedDecision | None = None
+    ) -> None:
+        """`decision`: on the note of a policy decision, what was decided on (for backtests)."""
         self._audit.append(
             AuditEntry(
-                actor=actor, action=action, detail=detail[:NOTE_DETAIL_LIMIT], at=workflow.now()
+                actor=actor,
+                action=action,
+                detail=detail[:NOTE_DETAIL_LIMIT],
+                at=workflow.now(),
+                decision=decision,
             )
         )
 

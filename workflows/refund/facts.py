@@ -21,10 +21,12 @@ with workflow.unsafe.imports_passed_through():
         OpenCaseInput,
         OrderInfo,
         PolicyLoadInput,
+        RecordedDecision,
     )
     from activities.policy import PolicyActivities
+    from policies.decision_facts import refund_case_facts
     from policies.loader import PolicySnapshot
-    from policies.refund_policy import RefundFacts
+    from policies.refund_policy import RefundDecision, RefundFacts, evaluate_refund
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.money_hold import MoneyHold
     from workflows.case.options import READ_OPTIONS
@@ -69,6 +71,31 @@ def _moved_on_order(charge: ChargeState, hold: MoneyHold) -> int | None:
     if charge.refunded_since_cents is None:
         return None
     return charge.refunded_since_cents + hold.adjusted_elsewhere_cents
+
+
+def decide_refund(
+    snapshot: PolicySnapshot,
+    request: RefundRequest,
+    customer: CustomerContext,
+    order: OrderInfo,
+    charge: ChargeState,
+    hold: MoneyHold,
+) -> tuple[RefundDecision, RecordedDecision]:
+    """The policy's decision on the facts as of now, and the decision with those facts as the
+    CRM records them for backtests (carried by the audit note of the decision, so recording
+    them adds no command to the history)."""
+    facts = refund_facts(request, customer, order, charge, hold, workflow.now())
+    decision = evaluate_refund(snapshot.policy, facts)
+    recorded = refund_case_facts(snapshot.policy, request.customer_id, request.order_id, facts)
+    return decision, RecordedDecision(
+        process="refund",
+        verdict=decision.verdict.value,
+        rule=decision.rule,
+        amount_cents=decision.amount_cents,
+        approval_level=decision.approval_level,
+        required_approvals=decision.required_approvals,
+        facts=recorded.model_dump(mode="json"),
+    )
 
 
 async def open_refund_case(request: RefundRequest, snapshot: PolicySnapshot) -> CustomerContext:

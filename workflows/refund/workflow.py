@@ -10,7 +10,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.models import CaseState, ChargeState, CustomerContext, OrderInfo, RefundResult
     from policies.loader import PolicySnapshot
-    from policies.refund_policy import RefundDecision, Verdict, cumulative_since, evaluate_refund
+    from policies.refund_policy import RefundDecision, Verdict, cumulative_since
     from workflows.case.contract import (
         DECIDE_APPROVAL_UPDATE,
         STATUS_QUERY,
@@ -34,11 +34,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.refund.details import refund_details, refund_search_attributes
     from workflows.refund.facts import (
+        decide_refund,
         load_charge,
         load_order,
         load_refund_policy,
         open_refund_case,
-        refund_facts,
     )
     from workflows.refund.money import issue_refund
     from workflows.refund.order_hold import hold_order
@@ -142,8 +142,7 @@ class RefundWorkflow:
         order: OrderInfo,
         charge: ChargeState,
     ) -> RefundDecision:
-        facts = refund_facts(self._request, customer, order, charge, self._hold, workflow.now())
-        return evaluate_refund(snapshot.policy, facts)
+        return decide_refund(snapshot, self._request, customer, order, charge, self._hold)[0]
 
     def _evaluate(
         self,
@@ -152,15 +151,16 @@ class RefundWorkflow:
         order: OrderInfo,
         charge: ChargeState,
     ) -> RefundDecision:
-        decision = self._decide(snapshot, customer, order, charge)
+        decision, noted = decide_refund(
+            snapshot, self._request, customer, order, charge, self._hold
+        )
         self._status.policy_version = snapshot.version_tag
         self._status.decision_rule = decision.rule
         self._status.decision_reason = decision.reason
         self._status.amount_cents = decision.amount_cents or None
         self._status.currency = charge.currency
-        self._record.note(
-            "policy", f"policy:{decision.verdict.value}", f"{decision.rule}: {decision.reason}"
-        )
+        reason = f"{decision.rule}: {decision.reason}"
+        self._record.note("policy", f"policy:{decision.verdict.value}", reason, noted)
         workflow.logger.info(
             "Policy %s decided %s (%s)", snapshot.version_tag, decision.verdict, decision.rule
         )

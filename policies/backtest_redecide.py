@@ -1,0 +1,97 @@
+"""Each process's decision, made again on a past case's recorded facts under a candidate policy.
+
+The evaluation is the processes' own pure code (evaluate_refund, decide_adjustment); what
+changes is only what earlier replayed cases would have paid on the same order or charge, and
+how many refunds the customer would have had, which the ledger adds to the recorded figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from policies.backtest_cases import CaseDecision, PastCase
+from policies.backtest_ledger import CaseLedger
+from policies.billing_dispute import BillingDisputePolicy, decide_adjustment
+from policies.decision_facts import DisputeCaseFacts, RefundCaseFacts
+from policies.refund_policy import RefundPolicy, cumulative_window_days, evaluate_refund
+
+
+def redecide_refund(case: PastCase, candidate: RefundPolicy, ledger: CaseLedger) -> CaseDecision:
+    recorded = RefundCaseFacts.model_validate(case.facts)
+    facts = recorded.facts
+    key = recorded.order_id or case.ticket_id
+    window = cumulative_window_days(candidate, facts.customer_tier)
+    paid_before = ledger.money_delta(key, facts.now, None, None)
+    in_window = ledger.money_delta(key, facts.now, recorded.cumulative_window_days, window)
+    counted = ledger.refund_count_delta(
+        recorded.customer_id,
+        facts.now,
+        recorded.refund_count_window_days,
+        candidate.refund_count_window_days,
+    )
+    prior = facts.refunded_on_order_in_window_cents
+    replayed = facts.model_copy(
+        update={
+            "already_refunded_cents": max(facts.already_refunded_cents + paid_before, 0),
+            # Facts recorded before cumulative limits have none, and stay per-request.
+            "refunded_on_order_in_window_cents": (
+                None if prior is None and in_window == 0 else max((prior or 0) + in_window, 0)
+            ),
+            "recent_refund_count": max(facts.recent_refund_count + counted, 0),
+        }
+    )
+    decided = evaluate_refund(candidate, replayed)
+    decision = CaseDecision(
+        verdict=decided.verdict.value,
+        rule=decided.rule,
+        amount_cents=decided.amount_cents,
+        approval_level=decided.approval_level,
+        required_approvals=decided.required_approvals,
+    )
+    ledger.add(
+        recorded.customer_id, facts.now, {key: (case.moved_cents, case.would_move(decision))}
+    )
+    return decision
+
+
+def redecide_dispute(
+    case: PastCase, candidate: BillingDisputePolicy, ledger: CaseLedger
+) -> CaseDecision:
+    recorded = DisputeCaseFacts.model_validate(case.facts)
+    if recorded.nothing_found:
+        return CaseDecision(verdict=candidate.nothing_found, rule="nothing_found")
+    excess: dict[str, int] = defaultdict(int)
+    for finding in recorded.findings:
+        excess[finding.money_key] += finding.excess_cents
+    delta = sum(
+        ledger.money_delta(
+            key, recorded.now, recorded.cumulative_window_days, candidate.cumulative_window_days
+        )
+        for key in excess
+    )
+    decided = decide_adjustment(
+        candidate,
+        recorded.amount_cents,
+        max(recorded.prior_cents + delta, 0),
+        recorded.in_flight_cents,
+    )
+    decision = CaseDecision(
+        verdict=decided.verdict.value,
+        rule=decided.rule,
+        amount_cents=decided.amount_cents,
+        approval_level=decided.approval_level,
+        required_approvals=decided.required_approvals,
+    )
+    moved, would = case.moved_cents > 0, case.would_move(decision) > 0
+    ledger.add(
+        recorded.customer_id,
+        recorded.now,
+        {key: (cents if moved else 0, cents if would else 0) for key, cents in excess.items()},
+    )
+    return decision
+
+
+def dispute_method_changes(case: PastCase, candidate: BillingDisputePolicy) -> int:
+    """Wrong charges the candidate would put right another way (refund instead of credit)."""
+    recorded = DisputeCaseFacts.model_validate(case.facts)
+    return sum(1 for f in recorded.findings if candidate.method(f.kind) != f.method)

@@ -1,0 +1,134 @@
+"""Scripted past cases for backtests: the facts a case was decided on, as the workflows record
+them (policies/decision_facts.py), with the decision the policy in force made on them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from policies.backtest_cases import CaseDecision, PastCase
+from policies.billing_discrepancies import Discrepancy, DiscrepancyKind
+from policies.billing_dispute import BillingDisputePolicy, decide_adjustment
+from policies.decision_facts import dispute_case_facts, refund_case_facts
+from policies.refund_policy import RefundFacts, RefundPolicy, evaluate_refund
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def refund_policy(**changes: Any) -> RefundPolicy:
+    policy = RefundPolicy.model_validate_json((POLICIES / "refund_policy.json").read_text())
+    return policy.model_copy(update=changes)
+
+
+def dispute_policy(**changes: Any) -> BillingDisputePolicy:
+    text = (POLICIES / "billing_dispute.json").read_text()
+    return BillingDisputePolicy.model_validate_json(text).model_copy(update=changes)
+
+
+def refund_case(
+    ticket_id: str,
+    *,
+    day: float,
+    amount: int,
+    policy: RefundPolicy | None = None,
+    customer: str = "cus_1",
+    order: str | None = None,
+    tier: str = "standard",
+    order_age_days: float = 5,
+    charge: int = 100_000,
+    refunded: int = 0,
+    refunded_in_window: int = 0,
+    recent_refunds: int = 0,
+    state: str | None = None,
+    approval: str | None = None,
+) -> PastCase:
+    """A refund case decided `day` days after T0 by `policy` (the shipped file by default),
+    ending `resolved` (paid) unless the policy denied it or `state` says otherwise."""
+    policy = policy or refund_policy()
+    now = T0 + timedelta(days=day)
+    facts = RefundFacts(
+        customer_tier=tier,
+        order_placed_at=now - timedelta(days=order_age_days),
+        charge_amount_cents=charge,
+        already_refunded_cents=refunded,
+        requested_amount_cents=amount,
+        recent_refund_count=recent_refunds,
+        refunded_on_order_in_window_cents=refunded_in_window,
+        now=now,
+    )
+    decided = evaluate_refund(policy, facts)
+    recorded = refund_case_facts(policy, customer, order or f"ord_{ticket_id}", facts)
+    denied = decided.verdict.value == "deny"
+    return PastCase(
+        ticket_id=ticket_id,
+        workflow_id=f"ticket-{ticket_id}",
+        process="refund",
+        decided_at=now,
+        policy_version=policy.version,
+        decision=CaseDecision(
+            verdict=decided.verdict.value,
+            rule=decided.rule,
+            amount_cents=decided.amount_cents,
+            approval_level=decided.approval_level,
+            required_approvals=decided.required_approvals,
+        ),
+        facts=recorded.model_dump(mode="json"),
+        state=state or ("denied" if denied else "resolved"),
+        approval=approval or ("approved" if decided.approval_level and not state else None),
+    )
+
+
+def dispute_case(
+    ticket_id: str,
+    *,
+    day: float,
+    excess: dict[str, int],
+    policy: BillingDisputePolicy | None = None,
+    customer: str = "cus_1",
+    kind: DiscrepancyKind = DiscrepancyKind.DUPLICATE_CHARGE,
+    prior: int = 0,
+    state: str = "resolved",
+    approval: str | None = None,
+) -> PastCase:
+    """A billing dispute decided `day` days after T0; `excess` maps order id -> wrong cents
+    (one charge per order). Empty: nothing was found."""
+    policy = policy or dispute_policy()
+    now = T0 + timedelta(days=day)
+    findings = [
+        Discrepancy(
+            kind=kind,
+            charge_id=f"ch_{order}",
+            charged_cents=cents * 2,
+            excess_cents=cents,
+            currency="usd",
+            explanation="scripted",
+            order_id=order,
+        )
+        for order, cents in excess.items()
+    ]
+    facts = dispute_case_facts(policy, customer, now, findings, prior_cents=prior)
+    if findings:
+        decided = decide_adjustment(policy, facts.amount_cents, prior, 0)
+        decision = CaseDecision(
+            verdict=decided.verdict.value,
+            rule=decided.rule,
+            amount_cents=decided.amount_cents,
+            approval_level=decided.approval_level,
+            required_approvals=decided.required_approvals,
+        )
+    else:
+        decision = CaseDecision(verdict=policy.nothing_found, rule="nothing_found")
+    asks = decision.verdict == "needs_approval"
+    return PastCase(
+        ticket_id=ticket_id,
+        workflow_id=f"ticket-{ticket_id}",
+        process="billing_dispute",
+        decided_at=now,
+        policy_version=policy.version,
+        decision=decision,
+        facts=facts.model_dump(mode="json"),
+        state=state,
+        approval=approval or ("approved" if asks else None),
+    )

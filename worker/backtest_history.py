@@ -1,0 +1,138 @@
+"""Decision facts of cases decided before the CRM recorded them, read from Temporal histories.
+
+The case's history is replayed (no activity runs: a replay only matches the commands the code
+makes against those recorded) against this checkout's workflow code, which computes the same
+facts from the recorded activity results and attaches them to the audit note of the decision;
+an outbound interceptor reads them from the input of the activity that would write the audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.worker import (
+    Interceptor,
+    Replayer,
+    StartActivityInput,
+    StartLocalActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
+
+from integrations.crm_records import AuditEntry
+from integrations.crm_store.decision_records import DecidedCase
+from workflows.case.contract import case_workflow_id, process_workflow_id
+
+# Decisions seen during a replay, by workflow id (one replay at a time per process).
+_SEEN: dict[str, list[AuditEntry]] = {}
+
+
+def _decisions_in(args: Sequence[Any]) -> list[AuditEntry]:
+    found: list[AuditEntry] = []
+    for arg in args:
+        if not isinstance(arg, BaseModel):
+            continue
+        for value in vars(arg).values():
+            if isinstance(value, list):
+                found.extend(
+                    e for e in value if isinstance(e, AuditEntry) and e.decision is not None
+                )
+    return found
+
+
+class _Outbound(WorkflowOutboundInterceptor):
+    def start_activity(self, input: StartActivityInput) -> workflow.ActivityHandle[Any]:
+        _SEEN.setdefault(workflow.info().workflow_id, []).extend(_decisions_in(input.args))
+        return super().start_activity(input)
+
+    def start_local_activity(self, input: StartLocalActivityInput) -> workflow.ActivityHandle[Any]:
+        _SEEN.setdefault(workflow.info().workflow_id, []).extend(_decisions_in(input.args))
+        return super().start_local_activity(input)
+
+
+class _Inbound(WorkflowInboundInterceptor):
+    def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+        super().init(_Outbound(outbound))
+
+
+class _ReadDecisions(Interceptor):
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor] | None:
+        return _Inbound
+
+
+async def decisions_in_history(
+    history: WorkflowHistory, workflows: Sequence[type]
+) -> list[AuditEntry]:
+    """The decision notes the workflow code makes when it replays `history`."""
+    _SEEN.pop(history.workflow_id, None)
+    replayer = Replayer(
+        workflows=list(workflows),
+        data_converter=pydantic_data_converter,
+        interceptors=[_ReadDecisions()],
+    )
+    await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    return _SEEN.pop(history.workflow_id, [])
+
+
+def _candidate_ids(case: DecidedCase) -> list[str]:
+    """Where the case's decision may be: the workflow the CRM names, else the process a triaged
+    ticket started as a child (the current id form, then the one before it)."""
+    case_id = case_workflow_id(case.ticket_id)
+    ids = [case.workflow_id] if case.workflow_id else []
+    ids += [process_workflow_id(case_id, case.process), f"{case_id}-{case.process}"]
+    return list(dict.fromkeys(ids))
+
+
+async def _decision_of(
+    client: Client, case: DecidedCase, workflows: Sequence[type]
+) -> tuple[str, AuditEntry] | None:
+    for workflow_id in _candidate_ids(case):
+        try:
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+        except RPCError:
+            continue
+        entries = await decisions_in_history(history, workflows)
+        if entries:
+            return workflow_id, entries[0]
+    return None
+
+
+async def facts_from_histories(
+    client: Client, cases: Sequence[DecidedCase], workflows: Sequence[type]
+) -> tuple[list[DecidedCase], list[str]]:
+    """The cases with their decision read from Temporal, and the ticket ids of those whose
+    history could not be read or has no decision (a case stopped before its policy decided)."""
+    found: list[DecidedCase] = []
+    missing: list[str] = []
+    for case in cases:
+        seen = await _decision_of(client, case, workflows)
+        if seen is None or seen[1].decision is None:
+            missing.append(case.ticket_id)
+            continue
+        workflow_id, entry = seen
+        decision = entry.decision
+        assert decision is not None
+        found.append(
+            case.model_copy(
+                update={
+                    "workflow_id": workflow_id,
+                    "decided_at": entry.at,
+                    "verdict": decision.verdict,
+                    "rule": decision.rule,
+                    "amount_cents": decision.amount_cents,
+                    "approval_level": decision.approval_level,
+                    "required_approvals": decision.required_approvals,
+                    "facts": decision.facts,
+                }
+            )
+        )
+    return found, missing
