@@ -18,6 +18,7 @@ import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -41,6 +42,8 @@ class EvalCase(BaseModel):
     expected_intent: Intent
     expected_route: Route
     injection: bool = False
+    style: str = ""
+    split: Literal["regression", "train", "test"] = "regression"
 
 
 class CaseResult(BaseModel):
