@@ -45,6 +45,15 @@ class EvalCase(BaseModel):
     style: str = ""
     split: Literal["regression", "train", "test"] = "regression"
 
+    @property
+    def safety_critical(self) -> bool:
+        """A ticket a safety rule must send to a person, whatever else it asks."""
+        return (
+            self.injection
+            or self.style == "access_change"
+            or self.expected_intent in ("legal", "security", "human_request")
+        )
+
 
 class CaseResult(BaseModel):
     case_id: str
@@ -55,6 +64,7 @@ class CaseResult(BaseModel):
     confidence: float
     rule: str
     injection: bool
+    safety: bool = False
     tokens: int = 0
     error: str | None = None
 
@@ -139,6 +149,7 @@ async def evaluate_case(case: EvalCase, triage: TriageFn, policy: RoutingPolicy)
         "expected_intent": case.expected_intent,
         "expected_route": case.expected_route,
         "injection": case.injection,
+        "safety": case.safety_critical,
     }
     try:
         result = await triage(case.subject, case.text)

@@ -26,7 +26,7 @@ from integrations.triage_vote import CALIBRATION_FILE, VoteWeights, vote
 from policies.triage_schema import Intent, Signal
 
 FOLDS = 5
-EDGES = [0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+EDGES = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 MIN_BUCKET = 8
 Probe = tuple[LabelledExample, BankLookup, dict[Intent, float], Intent, list[Signal]]
 

@@ -17,7 +17,7 @@ import json
 import random
 from pathlib import Path
 
-from evals.dev_utterances import BASES, NON_NATIVE, TERSE, Utterance
+from evals.dev_utterances import BASES, MORE, NON_NATIVE, TERSE, Utterance
 
 OUT = Path(__file__).with_name("dev_tickets.jsonl")
 SEED = 13
@@ -236,6 +236,11 @@ def build() -> list[dict[str, object]]:
     for intent, bases in BASES.items():
         for index, utterance in enumerate(bases):
             group = f"{CODES[intent]}{index:02d}"
+            for style in ["plain", *styles_for(intent, rng)]:
+                rows.append(render(intent, group, utterance, style, rng))
+    for intent, bases in MORE.items():
+        for index, utterance in enumerate(bases):
+            group = f"{CODES[intent]}mo{index:02d}"
             for style in ["plain", *styles_for(intent, rng)]:
                 rows.append(render(intent, group, utterance, style, rng))
     for kind, table in (("terse", TERSE), ("nonnative", NON_NATIVE)):

@@ -8,7 +8,7 @@ Three opinions are mixed into one distribution over intents:
 
 The rules keep the last word where they are precise and the cost of a miss is a person not
 reached: a legal threat, a security report, or a request for a person with its signal is
-classified as such whatever the vote says (and the signals themselves escalate in routing).
+classified as such whatever the vote says (so is a data-protection request) (and the signals themselves escalate in routing).
 A ticket nearly identical to a labelled example takes that example's intent: a person labelled
 that wording, which is how a saved correction changes the next routing.
 
@@ -31,7 +31,9 @@ from policies.triage_schema import INTENTS, Intent, Signal
 
 CALIBRATION_FILE = Path(__file__).with_name("triage_calibration.json")
 
-# Rules intents that win over the vote when their own signal fired too.
+# Rules intents that win over the vote when their own signal fired too, or one of their strong
+# patterns (a data-protection request names no threat but is a legal matter).
+STRONG_RULE_SCORE = 3.0
 RULES_OVERRIDE: dict[Intent, Signal] = {
     "legal": "legal_threat",
     "security": "security_concern",
@@ -47,7 +49,8 @@ class VoteWeights:
     knn: float = 0.5
     centroid: float = 1.0
     rules: float = 1.2
-    centroid_temperature: float = 0.08
+    centroid_temperature: float = 0.02
+    full_support_similarity: float = 0.4
     same_wording: float = 0.92
     same_wording_confidence: float = 0.9
 
@@ -143,10 +146,16 @@ def vote(
     distribution = mix(lookup, rule_scores, rules_intent, weights, rules_trust)
     if nearest is not None and similarity >= weights.same_wording:
         return Vote(nearest.intent, 1.0, distribution, nearest, similarity, "same_wording")
-    if RULES_OVERRIDE.get(rules_intent) in signals:
+    strong = rule_scores.get(rules_intent, 0.0) >= STRONG_RULE_SCORE
+    if rules_intent in RULES_OVERRIDE and (RULES_OVERRIDE[rules_intent] in signals or strong):
         raw = max(distribution.get(rules_intent, 0.0), 0.5)
         return Vote(rules_intent, raw, distribution, nearest, similarity, "rules_signal")
     if not distribution or max(distribution.values()) <= 0:
         return Vote("other", 0.0, distribution, nearest, similarity, "no_evidence")
     best = max(INTENTS, key=lambda i: distribution[i])
-    return Vote(best, distribution[best], distribution, nearest, similarity, "vote")
+    # A clear vote among examples that are all far from the ticket is still a guess: the raw
+    # score shrinks with the nearest example's similarity (on the bank, accuracy rises from
+    # about 0.4 at similarity 0.1 to 0.9 at 0.5).
+    support = min(1.0, similarity / weights.full_support_similarity)
+    raw = distribution[best] * support
+    return Vote(best, raw, distribution, nearest, similarity, "vote")
