@@ -27,6 +27,9 @@ MAX_CHARS = 1200
 MAX_QUERY_FEATURES = 160
 BLOCK_WEIGHTS = {"w": 1.0, "b": 0.8, "c": 1.0}
 MAX_DOC_SHARE = 0.5
+# Features in more than this share of the bank are left out of neighbour scores (not of the
+# centroids): they rank few neighbours differently and cost most of a lookup.
+NEIGHBOUR_DOC_SHARE = 0.15
 FOCUS_POWER = 1.0
 
 # Python's `re` on purpose and linear: single character classes with no nested repetition
@@ -167,14 +170,23 @@ class VectorIndex:
             for key, df in doc_freq.items()
             if df <= limit and focus[key] > 0.0
         }
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        # Postings as parallel lists (positions, weights): the query loop indexes a list of
+        # scores instead of hashing, which is most of a lookup's time.
+        self._postings: dict[str, tuple[list[int], list[float]]] = {}
         sums: dict[str, Counter[str]] = {}
         for position, (blocks, label) in enumerate(zip(raw, labels, strict=True)):
             vector = self._vector(blocks)
             sums.setdefault(label, Counter()).update(vector)
             for key, weight in vector.items():
-                self._postings.setdefault(key, []).append((position, weight))
-        self._centroids = {label: _unit(total) for label, total in sums.items()}
+                positions, weights = self._postings.setdefault(key, ([], []))
+                positions.append(position)
+                weights.append(weight)
+        self._labels = sorted(sums)
+        # The centroids inverted the same way: feature -> [(label index, weight)].
+        self._centroid_postings: dict[str, list[tuple[int, float]]] = {}
+        for index, label in enumerate(self._labels):
+            for key, weight in _unit(sums[label]).items():
+                self._centroid_postings.setdefault(key, []).append((index, weight))
 
     def __len__(self) -> int:
         return self._size
@@ -193,19 +205,25 @@ class VectorIndex:
     def search(self, text: str, k: int, skip: Iterable[int] = ()) -> Lookup:
         """The k nearest examples and the cosine of the ticket to each label's centroid."""
         query = self._vector(features(text))
-        centroids = {
-            label: sum(w * centroid.get(key, 0.0) for key, w in query.items())
-            for label, centroid in self._centroids.items()
-        }
+        totals = [0.0] * len(self._labels)
+        for key, weight in query.items():
+            for index, centroid_weight in self._centroid_postings.get(key, ()):
+                totals[index] += weight * centroid_weight
+        centroids = dict(zip(self._labels, totals, strict=True))
         return Lookup(self._nearest(query, k, skip), centroids)
 
     def _nearest(self, query: dict[str, float], k: int, skip: Iterable[int]) -> list[Neighbour]:
-        top = sorted(query.items(), key=lambda kv: -kv[1])[:MAX_QUERY_FEATURES]
-        scores: dict[int, float] = {}
+        top = heapq.nlargest(MAX_QUERY_FEATURES, query.items(), key=lambda kv: kv[1])
+        scores = [0.0] * self._size
+        longest = max(8, int(self._size * NEIGHBOUR_DOC_SHARE))
         for key, weight in top:
-            for position, doc_weight in self._postings.get(key, ()):
-                scores[position] = scores.get(position, 0.0) + weight * doc_weight
+            found = self._postings.get(key)
+            if found is None or len(found[0]) > longest:
+                continue
+            positions, weights = found
+            for position, doc_weight in zip(positions, weights, strict=True):
+                scores[position] += weight * doc_weight
         for position in skip:
-            scores.pop(position, None)
-        best = heapq.nlargest(k, scores.items(), key=lambda kv: kv[1])
-        return [Neighbour(p, round(s, 6)) for p, s in best]
+            scores[position] = 0.0
+        best = heapq.nlargest(k, range(self._size), key=scores.__getitem__)
+        return [Neighbour(p, round(scores[p], 6)) for p in best if scores[p] > 0.0]

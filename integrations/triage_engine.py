@@ -26,7 +26,7 @@ from integrations.triage_signals import (
     detect_urgency,
 )
 from integrations.triage_vote import Calibration, Vote, VoteWeights, vote
-from policies.triage_schema import TriageResult
+from policies.triage_schema import Signal, TriageEntities, TriageResult
 
 ENGINE = "rules+examples"
 
@@ -45,32 +45,35 @@ class ExampleTriage:
         self.calibration = calibration if calibration is not None else Calibration.load()
 
     def vote(self, subject: str, body: str, leave_out: frozenset[str] = frozenset()) -> Vote:
-        subject, body = fold_text(subject), fold_text(body)
-        text = f"{subject}\n{body}".strip()
-        has_order = bool(extract_entities(text).order_ids)
+        """The intent decision alone (for tuning and diagnostics)."""
+        text = f"{fold_text(subject)}\n{fold_text(body)}".strip()
+        return self._vote(text, extract_entities(text), detect_signals(text), leave_out)
+
+    def _vote(
+        self,
+        text: str,
+        entities: TriageEntities,
+        signals: list[Signal],
+        leave_out: frozenset[str] = frozenset(),
+    ) -> Vote:
         scores = score_intents(text)
-        rules_intent, _ = _pick_intent(scores, has_order)
+        rules_intent, _ = _pick_intent(scores, bool(entities.order_ids))
         lookup = self.bank.lookup(text, self.weights.neighbours, leave_out)
         return vote(
-            lookup,
-            scores,
-            rules_intent,
-            detect_signals(text),
-            self.weights,
-            self.calibration.rules_trust,
+            lookup, scores, rules_intent, signals, self.weights, self.calibration.rules_trust
         )
 
     def triage(self, subject: str, body: str) -> TriageResult:
         self.bank.sync()
-        decided = self.vote(subject, body)
         subject, body = fold_text(subject), fold_text(body)
         text = f"{subject}\n{body}".strip()
+        entities = extract_entities(text)
+        signals = detect_signals(text)
+        decided = self._vote(text, entities, signals)
         if decided.decided_by == "same_wording":
             confidence = self.weights.same_wording_confidence
         else:
             confidence = min(self.calibration.confidence(decided.raw), MAX_CONFIDENCE)
-        entities = extract_entities(text)
-        signals = detect_signals(text)
         sentiment = detect_sentiment(text)
         return TriageResult(
             intent=decided.intent,
