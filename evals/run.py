@@ -240,12 +240,20 @@ def _confusion_lines(report: EvalReport) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Score the rules triage engine on the eval set.")
+    # Imported here: evals.sets builds on this module.
+    from evals.sets import embedded_triage_without
+
+    parser = argparse.ArgumentParser(description="Score a triage engine on an eval set.")
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    parser.add_argument("--engine", choices=["embedded", "rules"], default="embedded")
     parser.add_argument("--min-intent-accuracy", type=float, default=0.0)
     parser.add_argument("--min-escalation-recall", type=float, default=0.0)
     args = parser.parse_args(argv)
-    report = asyncio.run(evaluate(load_cases(args.cases), rules_triage, "rules"))
+    cases = load_cases(args.cases)
+    if args.engine == "rules":
+        report = asyncio.run(evaluate(cases, rules_triage, "rules"))
+    else:
+        report = asyncio.run(evaluate(cases, embedded_triage_without(cases), "rules+examples"))
     print(format_report(report))
     _, recall = report.escalation()
     if report.intent_accuracy < args.min_intent_accuracy or recall < args.min_escalation_recall:

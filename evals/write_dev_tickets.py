@@ -1,5 +1,5 @@
 """Writes `evals/dev_tickets.jsonl`, the development set, from the hand-written wording in
-`dev_utterances` and a fixed seed: `python -m evals.write_dev_tickets`.
+`dev_utterances.json` and a fixed seed: `python -m evals.write_dev_tickets`.
 
 Every hand-written sentence (a *group*) gets its plain form plus one or two styles: typos,
 lower-case without punctuation, polite with a helpdesk macro's placeholders, angry, long with
@@ -17,7 +17,16 @@ import json
 import random
 from pathlib import Path
 
-from evals.dev_utterances import BASES, MORE, NON_NATIVE, TERSE, Utterance
+Utterance = tuple[str, str]
+UTTERANCES = Path(__file__).with_name("dev_utterances.json")
+
+
+def _table(name: str) -> dict[str, list[Utterance]]:
+    data = json.loads(UTTERANCES.read_text(encoding="utf-8"))[name]
+    return {intent: [(s, b) for s, b in rows] for intent, rows in data.items()}
+
+
+BASES, TERSE, NON_NATIVE, MORE = (_table(n) for n in ("bases", "terse", "non_native", "more"))
 
 OUT = Path(__file__).with_name("dev_tickets.jsonl")
 SEED = 13

@@ -197,7 +197,7 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
         _p(r"\b(gdpr|ccpa|data protection|subject access request|right to be forgotten)\b", 3.5),
         _p(r"\b(delete|erase|export) (all )?(my )?(personal )?data\b", 3.0),
         _p(
-            r"\b(delete|erase|remove|export|copy of)\b[^.?!]{0,30}\b(personal (data|information|"
+            r"\b(delete|erase|remove|export)\b[^.?!]{0,30}\b(personal (data|information|"
             r"details)|(data|information) you (hold|have|store|keep))\b",
             3.0,
         ),
