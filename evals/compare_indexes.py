@@ -10,7 +10,6 @@ full engine's vote with each. Prints key=value accuracies.
 from __future__ import annotations
 
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from evals.tune_triage import FOLDS, fold_of, probes, rules_trust
@@ -20,6 +19,10 @@ from integrations.knowledge.sqlite_fts import SqliteKnowledgeBase
 from integrations.triage_vote import VoteWeights, vote
 
 K = 15
+
+
+def _top(votes: dict[str, float]) -> str | None:
+    return max(votes, key=votes.__getitem__) if votes else None
 
 
 def _fts_bank(examples: list[LabelledExample], folder: Path) -> SqliteKnowledgeBase:
@@ -49,10 +52,10 @@ def main() -> dict[str, str]:
         vec_full += (
             vote(lookup, scores, rules_intent, signals, weights, trust).intent == example.intent
         )
-        votes: Counter[str] = Counter()
+        votes: dict[str, float] = {}
         for neighbour, similarity in lookup.neighbours:
-            votes[neighbour.intent] += similarity
-        vec_knn += bool(votes) and votes.most_common(1)[0][0] == example.intent
+            votes[neighbour.intent] = votes.get(neighbour.intent, 0.0) + similarity
+        vec_knn += _top(votes) == example.intent
     with tempfile.TemporaryDirectory() as tmp:
         position = {id(p[0]): p for p in found}
         for fold in range(FOLDS):
@@ -61,10 +64,10 @@ def main() -> dict[str, str]:
             for example in (e for e in examples if fold_of(e.group) == fold):
                 passages = kb.search(example.ticket_text, K)
                 neighbours = [(train[int(p.doc_id)], p.score) for p in passages]
-                votes = Counter()
+                votes = {}
                 for neighbour, score in neighbours:
-                    votes[neighbour.intent] += score
-                fts_knn += bool(votes) and votes.most_common(1)[0][0] == example.intent
+                    votes[neighbour.intent] = votes.get(neighbour.intent, 0.0) + score
+                fts_knn += _top(votes) == example.intent
                 _, lookup, scores, rules_intent, signals = position[id(by_id[example.example_id])]
                 top = max((s for _, s in neighbours), default=1.0) or 1.0
                 fts_lookup = BankLookup(
