@@ -12,6 +12,7 @@ from bench import (
     onboarding_steps,
     refund_throughput,
     shopify_refunds,
+    triage_bank,
     triage_knowledge,
 )
 
@@ -26,7 +27,7 @@ def main() -> None:
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
-    for synchronous in (triage_knowledge, shopify_refunds, backtest):
+    for synchronous in (triage_knowledge, triage_bank, shopify_refunds, backtest):
         for key, text in synchronous.main().items():
             print(f"{key}={text}", flush=True)
 

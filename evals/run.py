@@ -18,6 +18,7 @@ import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -41,6 +42,17 @@ class EvalCase(BaseModel):
     expected_intent: Intent
     expected_route: Route
     injection: bool = False
+    style: str = ""
+    split: Literal["regression", "train", "test"] = "regression"
+
+    @property
+    def safety_critical(self) -> bool:
+        """A ticket a safety rule must send to a person, whatever else it asks."""
+        return (
+            self.injection
+            or self.style == "access_change"
+            or self.expected_intent in ("legal", "security", "human_request")
+        )
 
 
 class CaseResult(BaseModel):
@@ -52,6 +64,7 @@ class CaseResult(BaseModel):
     confidence: float
     rule: str
     injection: bool
+    safety: bool = False
     tokens: int = 0
     error: str | None = None
 
@@ -136,6 +149,7 @@ async def evaluate_case(case: EvalCase, triage: TriageFn, policy: RoutingPolicy)
         "expected_intent": case.expected_intent,
         "expected_route": case.expected_route,
         "injection": case.injection,
+        "safety": case.safety_critical,
     }
     try:
         result = await triage(case.subject, case.text)
@@ -226,12 +240,20 @@ def _confusion_lines(report: EvalReport) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Score the rules triage engine on the eval set.")
+    # Imported here: evals.sets builds on this module.
+    from evals.sets import embedded_triage_without
+
+    parser = argparse.ArgumentParser(description="Score a triage engine on an eval set.")
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    parser.add_argument("--engine", choices=["embedded", "rules"], default="embedded")
     parser.add_argument("--min-intent-accuracy", type=float, default=0.0)
     parser.add_argument("--min-escalation-recall", type=float, default=0.0)
     args = parser.parse_args(argv)
-    report = asyncio.run(evaluate(load_cases(args.cases), rules_triage, "rules"))
+    cases = load_cases(args.cases)
+    if args.engine == "rules":
+        report = asyncio.run(evaluate(cases, rules_triage, "rules"))
+    else:
+        report = asyncio.run(evaluate(cases, embedded_triage_without(cases), "rules+examples"))
     print(format_report(report))
     _, recall = report.escalation()
     if report.intent_accuracy < args.min_intent_accuracy or recall < args.min_escalation_recall:

@@ -67,6 +67,7 @@ LEGAL_THREATS: list[Pattern] = [
         r"\b(to|in|into|before (a|the))\s+court\b"
     ),
     _p(r"\bcourt (case|action|claim|order|proceedings?)\b|\bcease and desist\b"),
+    _p(r"\b(go|going|went) to (the )?court\b|\b(my|an) advocate\b"),
 ]
 REGULATOR_THREATS: list[Pattern] = [
     _p(r"\b(consumer protection|trading standards|regulator|ombudsman)\b", 3.0),
@@ -195,6 +196,11 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
         *(_p(p.source, 3.5, p.ignore_case) for p in LEGAL_THREATS),
         _p(r"\b(gdpr|ccpa|data protection|subject access request|right to be forgotten)\b", 3.5),
         _p(r"\b(delete|erase|export) (all )?(my )?(personal )?data\b", 3.0),
+        _p(
+            r"\b(delete|erase|remove|export)\b[^.?!]{0,30}\b(personal (data|information|"
+            r"details)|(data|information) you (hold|have|store|keep))\b",
+            3.0,
+        ),
         *REGULATOR_THREATS,
     ],
     "security": [
@@ -215,6 +221,22 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
         ),
         _p(r"\bsomeone (else )?(logged|accessed|used|ordered|changed)\b", 2.5),
         _p(r"\bfraud(ulent)?\b|\bidentity theft\b", 2.5),
+        _p(
+            r"\b(card|login|password|account|details|credentials)\b[^.?!]{0,15}\b(was |were |got )?"
+            r"stolen\b|\bstole my\b|\bwithout (my )?permission\b",
+            3.0,
+        ),
+        _p(
+            r"\bscam (text|message|sms|call|e-?mail|link)s?\b|\bbeing scammed\b"
+            r"|\bfake (web ?site|site|page|e-?mail|text|account)s?\b",
+            3.0,
+        ),
+        _p(
+            r"\border(s)? (was |were )?(placed |made )?(with|on|from) my\b[^.?!]{0,25}"
+            r"\b(didn'?t|did not|never)\b|\borders? (that )?i (didn'?t|did not|never) "
+            r"(make|made|place|placed)\b",
+            3.0,
+        ),
         # Also a billing dispute; as a security concern it escalates (possible fraud).
         _p(UNRECOGNISED_CHARGE, 1.0),
     ],
@@ -228,6 +250,16 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
         ),
         _p(r"\b(real|actual|live) (human|person|agent)\b", 4.0),
         _p(r"\bhuman (agent|being|please)\b|\brepresentative\b|\bcall me\b", 3.0),
+        _p(
+            r"\b(talk|speak|chat) (to|with) (customer service|customer care|support|your team"
+            r"|someone from)\b|\b(put|transfer|connect) me (through )?(to|with)\b"
+            r"|\b(ring|phone) me\b|\boperator\b|\blive (person|agent)\b",
+            3.0,
+        ),
+        _p(
+            r"\b(contact|reach|call|phone)\b[^.?!]{0,10}\b(customer service|a (real )?person)\b",
+            3.0,
+        ),
         _p(r"\b(hablar con una persona|parler [àa] un humain|mit einem menschen)\b", 4.0),
     ],
 }

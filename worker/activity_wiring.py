@@ -12,6 +12,7 @@ from activities.disputes import DisputeActivities
 from activities.knowledge import KnowledgeActivities
 from activities.triage import TriageActivities
 from integrations.crm_store import CrmStore
+from integrations.example_bank import ExampleBank, LabelledExampleSource, default_examples
 from integrations.knowledge.factory import open_knowledge_base
 from integrations.openai_answer import OpenAIAnswerDrafter
 from integrations.openai_llm import LlmConfig, make_client
@@ -20,6 +21,7 @@ from integrations.shopify_admin import ShopifyAdmin
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_directory import ApproverDirectory, PersonForSlackUser
 from integrations.stripe_disputes import StripeDisputes
+from integrations.triage_engine import ExampleTriage
 from policies.refund_policy import RefundPolicy
 from worker.settings import Settings
 
@@ -65,11 +67,17 @@ def chat_activities(
     )
 
 
-def triage_activities(settings: Settings) -> TriageActivities:
-    """OpenAI when OPENAI_API_KEY is set, else the rules engine, for every ticket on the worker."""
+def triage_activities(
+    settings: Settings, examples: LabelledExampleSource | None = None
+) -> TriageActivities:
+    """OpenAI when OPENAI_API_KEY is set, else the embedded engine (rules + example bank), for
+    every ticket on the worker. `examples` lists the examples people saved (the CRM's
+    `labelled_examples` when it has them); without it the bank holds the built-in examples."""
     config = llm_config(settings)
     if config is None:
-        return TriageActivities()
+        if examples is None:
+            return TriageActivities()
+        return TriageActivities(embedded=ExampleTriage(ExampleBank(default_examples(), examples)))
     return TriageActivities(OpenAITriage(make_client(config), config.model))
 
 

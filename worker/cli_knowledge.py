@@ -13,14 +13,17 @@ from typing import Annotated, Literal
 
 import typer
 
-from evals.run import DEFAULT_CASES, CaseResult, EvalReport, evaluate, format_report, load_cases
+from evals.metrics import format_quality
+from evals.run import CaseResult, EvalCase, Progress, TriageFn, evaluate, format_report, load_cases
 from evals.run import rules_triage as run_rules_triage
+from evals.sets import SET_NAMES, embedded_triage_without, load_set
 from integrations.knowledge.base import KnowledgeBase
 from integrations.knowledge.factory import open_knowledge_base
 from integrations.knowledge.helpcenter import HelpCenterFormatError, load_help_center
 from integrations.knowledge.models import Audience
-from integrations.openai_llm import make_client
+from integrations.openai_llm import LlmConfig, make_client
 from integrations.openai_triage import OpenAITriage
+from integrations.triage_engine import ENGINE
 from worker.activity_wiring import llm_config
 from worker.settings import Settings, get_settings
 
@@ -97,45 +100,80 @@ def _progress(index: int, total: int, result: CaseResult) -> None:
 
 def eval_command(
     engine: Annotated[
-        str, typer.Option(help="rules, llm (needs OPENAI_API_KEY) or all configured engines")
+        str,
+        typer.Option(
+            help="embedded (rules + example bank), rules (patterns only), llm (needs "
+            "OPENAI_API_KEY) or all configured engines (embedded, and llm when configured)"
+        ),
     ] = "all",
-    cases: Annotated[Path, typer.Option(help="JSONL eval set")] = DEFAULT_CASES,
+    eval_set: Annotated[
+        str, typer.Option("--set", help="regression, dev-test or all (ignored with --cases)")
+    ] = "all",
+    cases: Annotated[
+        Path | None, typer.Option(help="A JSONL eval set of your own instead of --set")
+    ] = None,
     min_intent_accuracy: Annotated[
-        float, typer.Option(help="Exit 1 when the rules engine's intent accuracy is below this")
+        float,
+        typer.Option(help="Exit 1 when the embedded or rules engine is below this on any set"),
     ] = 0.0,
 ) -> None:
-    """Score triage + routing on the eval set: accuracy per intent, escalation precision/recall,
-    a confusion table and the prompt-injection outcomes."""
-    settings = get_settings()
-    config = llm_config(settings)
+    """Score triage + routing on the regression set and the development test split: accuracy,
+    precision/recall per intent, calibration, escalation precision/recall, a confusion table and
+    the prompt-injection outcomes. The embedded engine's example bank leaves out the set scored."""
+    config = llm_config(get_settings())
     engines = _engines(engine, config is not None)
-    loaded = load_cases(cases)
-    reports: list[EvalReport] = []
-    for name in engines:
-        typer.echo(f"Evaluating {len(loaded)} tickets with {name}...", err=True)
-        if name == "rules":
-            triage = run_rules_triage
-        else:
-            assert config is not None
-            triage = OpenAITriage(make_client(config), config.model).triage
-        label = "rules" if name == "rules" else f"openai:{config.model if config else ''}"
-        reports.append(asyncio.run(evaluate(loaded, triage, label, progress=_progress)))
-        typer.echo(format_report(reports[-1]) + "\n")
-    rules = next((r for r in reports if r.engine == "rules"), None)
-    if rules is not None and rules.intent_accuracy < min_intent_accuracy:
+    sets = _sets(eval_set, cases)
+    if "llm" not in engines:
+        typer.echo(
+            "LLM: not evaluated, no LLM is configured (set OPENAI_API_KEY to score it on the "
+            "same sets); the worker triages with the embedded engine.\n"
+        )
+    below: list[str] = []
+    for set_name, loaded in sets:
+        for name in engines:
+            typer.echo(f"Evaluating {len(loaded)} tickets of {set_name} with {name}...", err=True)
+            triage, label, progress = _triage_for(name, loaded, config)
+            report = asyncio.run(evaluate(loaded, triage, label, progress=progress))
+            typer.echo(f"== {set_name} ==\n{format_report(report)}\n\n{format_quality(report)}\n")
+            if name != "llm" and report.intent_accuracy < min_intent_accuracy:
+                below.append(f"{name} on {set_name}: {report.intent_accuracy:.3f}")
+    if below:
         raise _fail(
-            f"rules intent accuracy {rules.intent_accuracy:.3f} is below {min_intent_accuracy}",
-            EXIT_BELOW_FLOOR,
+            f"intent accuracy below {min_intent_accuracy}: {'; '.join(below)}", EXIT_BELOW_FLOOR
         )
 
 
-def _engines(choice: str, llm_configured: bool) -> list[Literal["rules", "llm"]]:
-    if choice == "rules":
-        return ["rules"]
+def _triage_for(
+    name: str, loaded: list[EvalCase], config: LlmConfig | None
+) -> tuple[TriageFn, str, Progress | None]:
+    if name == "embedded":
+        return embedded_triage_without(loaded), ENGINE, None
+    if name == "rules":
+        return run_rules_triage, "rules", None
+    assert config is not None
+    llm = OpenAITriage(make_client(config), config.model)
+    return llm.triage, f"openai:{config.model}", _progress
+
+
+def _sets(choice: str, cases: Path | None) -> list[tuple[str, list[EvalCase]]]:
+    if cases is not None:
+        if not cases.exists():
+            raise _fail(f"{cases} does not exist", EXIT_USAGE)
+        return [(cases.name, load_cases(cases))]
+    if choice == "all":
+        return [(name, load_set(name)) for name in SET_NAMES]
+    if choice not in SET_NAMES:
+        raise _fail(f"--set must be {', '.join(SET_NAMES)} or all", EXIT_USAGE)
+    return [(choice, load_set(choice))]
+
+
+def _engines(choice: str, llm_configured: bool) -> list[Literal["embedded", "rules", "llm"]]:
+    if choice in ("embedded", "rules"):
+        return ["embedded"] if choice == "embedded" else ["rules"]
     if choice == "llm":
         if not llm_configured:
             raise _fail("--engine llm needs OPENAI_API_KEY", EXIT_USAGE)
         return ["llm"]
     if choice == "all":
-        return ["rules", "llm"] if llm_configured else ["rules"]
-    raise _fail("--engine must be rules, llm or all", EXIT_USAGE)
+        return ["embedded", "llm"] if llm_configured else ["embedded"]
+    raise _fail("--engine must be embedded, rules, llm or all", EXIT_USAGE)

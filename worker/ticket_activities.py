@@ -32,7 +32,9 @@ def ticket_activity_list(
     """Triage (OpenAI when OPENAI_API_KEY is set, else rules), knowledge (Weaviate when
     WEAVIATE_URL is set, else SQLite FTS5), the routing policy and hand-offs (Slack when a
     client is given, else CRM note + log). Tests pass their own objects for any of them."""
-    triage = triage or triage_activities(settings)
+    # The CRM lists saved triage examples once its `labelled_examples` table exists.
+    saved = store if hasattr(store, "list_labelled_examples") else None
+    triage = triage or triage_activities(settings, saved)
     knowledge = knowledge or knowledge_activities(settings)
     routing = routing or RoutingPolicyActivities()
     handoff = HandoffActivities(store, slack)

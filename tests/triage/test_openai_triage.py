@@ -168,10 +168,10 @@ async def test_connection_refused_is_retryable() -> None:
     assert not caught.value.non_retryable
 
 
-async def test_without_a_key_the_rules_engine_runs() -> None:
+async def test_without_a_key_the_embedded_engine_runs() -> None:
     activities = TriageActivities()
     result = await ActivityEnvironment().run(
         activities.triage_ticket,
         TriageInput(ticket_id="T-3", subject="", body="Where is my order #5001?"),
     )
-    assert (result.engine, result.intent) == ("rules", "order_status")
+    assert (result.engine, result.intent) == ("rules+examples", "order_status")
