@@ -21,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
         ChargeStateInput,
         CustomerContext,
         LoadOrderInput,
-        OpenCaseInput,
         ProcessPolicyInput,
         RecordedDecision,
     )
@@ -32,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from policies.decision_facts import dispute_case_facts
     from workflows.billing_dispute.contract import BillingDisputeRequest
     from workflows.case.failures import CaseStop, failure_reason
+    from workflows.case.opening import case_opening
     from workflows.case.options import READ_OPTIONS
 
 # Order totals are read for at most this many orders named by charges in the window.
@@ -52,17 +52,7 @@ async def open_dispute_case(request: BillingDisputeRequest) -> CustomerContext:
     try:
         return await workflow.execute_local_activity_method(
             CrmActivities.open_case,
-            OpenCaseInput(
-                ticket_id=request.ticket_id,
-                workflow_id=workflow.info().workflow_id,
-                process="billing_dispute",
-                customer_id=request.customer_id,
-                order_id=request.order_id,
-                subject=request.subject,
-                body=request.body,
-                requested_by=request.requested_by,
-                channel=request.channel,
-            ),
+            case_opening(request, "billing_dispute", channel=request.channel),
             summary="Open case in CRM",
             **READ_OPTIONS,
         )

@@ -18,7 +18,6 @@ with workflow.unsafe.imports_passed_through():
         ChargeStateInput,
         CustomerContext,
         LoadOrderInput,
-        OpenCaseInput,
         OrderInfo,
         PolicyLoadInput,
         RecordedDecision,
@@ -29,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from policies.refund_policy import RefundDecision, RefundFacts, evaluate_refund
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.money_hold import MoneyHold
+    from workflows.case.opening import case_opening
     from workflows.case.options import READ_OPTIONS
     from workflows.refund.contract import RefundRequest
     from workflows.refund.system_of_record import read_shopify_refundable, refunded_in_shopify
@@ -102,15 +102,9 @@ async def open_refund_case(request: RefundRequest, snapshot: PolicySnapshot) -> 
     try:
         return await workflow.execute_local_activity_method(
             CrmActivities.open_case,
-            OpenCaseInput(
-                ticket_id=request.ticket_id,
-                workflow_id=workflow.info().workflow_id,
-                process="refund",
-                customer_id=request.customer_id,
-                order_id=request.order_id,
-                subject=request.subject,
-                body=request.body,
-                requested_by=request.requested_by,
+            case_opening(
+                request,
+                "refund",
                 refund_count_window_days=snapshot.policy.refund_count_window_days,
             ),
             summary="Open case in CRM",

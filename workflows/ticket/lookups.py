@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
     from activities.handoff import HandoffActivities
     from activities.knowledge import KnowledgeActivities
-    from activities.models import CustomerContext, OpenCaseInput
+    from activities.models import CustomerContext
     from activities.routing import RoutingPolicyActivities
     from activities.ticket_models import (
         DraftAnswerInput,
@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from policies.loader import RoutingPolicySnapshot
     from policies.triage_schema import TriageResult
     from workflows.case.contract import process_workflow_id
+    from workflows.case.opening import case_opening
     from workflows.case.options import HANDOFF_OPTIONS, LLM_OPTIONS, READ_OPTIONS, RECORD_OPTIONS
     from workflows.ticket.contract import TicketRequest
 
@@ -54,17 +55,7 @@ def child_workflow_id(process: str) -> str:
 async def open_ticket_case(request: TicketRequest) -> CustomerContext:
     return await workflow.execute_activity_method(
         CrmActivities.open_case,
-        OpenCaseInput(
-            ticket_id=request.ticket_id,
-            workflow_id=workflow.info().workflow_id,
-            process="ticket",
-            customer_id=request.customer_id,
-            order_id=request.order_id,
-            subject=request.subject,
-            body=request.body,
-            requested_by=request.requested_by,
-            channel=request.channel,
-        ),
+        case_opening(request, "ticket", channel=request.channel),
         **RECORD_OPTIONS,
     )
 
