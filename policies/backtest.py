@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from policies.backtest_cases import CaseDecision, PastCase
 from policies.backtest_ledger import CaseLedger
@@ -76,6 +76,8 @@ class BacktestReport(BaseModel):
     rules: list[RuleCount] = []
     # Billing disputes: wrong charges the candidate would refund instead of credit, or back.
     method_changes: int = 0
+    # Cases whose recorded facts this code cannot read (written by a newer or broken writer).
+    unreadable: list[str] = []
 
 
 def backtest_refunds(
@@ -101,8 +103,11 @@ def backtest_disputes(
         lambda case, ledger: redecide_dispute(case, candidate, ledger),
         since,
     )
+    unreadable = set(report.unreadable)
     report.method_changes = sum(
-        dispute_method_changes(c, candidate) for c in cases if c.process == "billing_dispute"
+        dispute_method_changes(c, candidate)
+        for c in cases
+        if c.process == "billing_dispute" and c.ticket_id not in unreadable
     )
     return report
 
@@ -125,7 +130,11 @@ def backtest(
     )
     for case in ordered:
         before = case.decision
-        after = redecide(case, ledger)
+        try:
+            after = redecide(case, ledger)
+        except ValidationError:
+            report.unreadable.append(case.ticket_id)
+            continue
         moved, would = case.moved_cents, case.would_move(after)
         report.cases += 1
         rules.setdefault(before.rule, RuleCount(rule=before.rule)).before += 1

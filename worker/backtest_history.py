@@ -8,7 +8,7 @@ an outbound interceptor reads them from the input of the activity that would wri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,6 +32,8 @@ from workflows.case.contract import case_workflow_id, process_workflow_id
 
 # Decisions seen during a replay, by workflow id (one replay at a time per process).
 _SEEN: dict[str, list[AuditEntry]] = {}
+# Histories held in memory and replayed together.
+BATCH = 100
 
 
 def _decisions_in(args: Sequence[Any]) -> list[AuditEntry]:
@@ -69,18 +71,34 @@ class _ReadDecisions(Interceptor):
         return _Inbound
 
 
-async def decisions_in_history(
-    history: WorkflowHistory, workflows: Sequence[type]
-) -> list[AuditEntry]:
-    """The decision notes the workflow code makes when it replays `history`."""
-    _SEEN.pop(history.workflow_id, None)
+async def decisions_in_histories(
+    histories: Sequence[WorkflowHistory], workflows: Sequence[type]
+) -> dict[str, list[AuditEntry]]:
+    """The decision notes the workflow code makes when it replays each history, by workflow
+    id. One replayer for all: setting one up costs more than replaying a case."""
+    for history in histories:
+        _SEEN.pop(history.workflow_id, None)
     replayer = Replayer(
         workflows=list(workflows),
         data_converter=pydantic_data_converter,
         interceptors=[_ReadDecisions()],
     )
-    await replayer.replay_workflow(history, raise_on_replay_failure=False)
-    return _SEEN.pop(history.workflow_id, [])
+
+    async def each() -> AsyncIterator[WorkflowHistory]:
+        for history in histories:
+            yield history
+
+    async with replayer.workflow_replay_iterator(each()) as results:
+        async for _ in results:  # a history that no longer replays has no decision to read
+            pass
+    return {h.workflow_id: _SEEN.pop(h.workflow_id, []) for h in histories}
+
+
+async def decisions_in_history(
+    history: WorkflowHistory, workflows: Sequence[type]
+) -> list[AuditEntry]:
+    """The decision notes the workflow code makes when it replays `history`."""
+    return (await decisions_in_histories([history], workflows))[history.workflow_id]
 
 
 def _candidate_ids(case: DecidedCase) -> list[str]:
@@ -92,18 +110,15 @@ def _candidate_ids(case: DecidedCase) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-async def _decision_of(
-    client: Client, case: DecidedCase, workflows: Sequence[type]
-) -> tuple[str, AuditEntry] | None:
-    for workflow_id in _candidate_ids(case):
-        try:
-            history = await client.get_workflow_handle(workflow_id).fetch_history()
-        except RPCError:
-            continue
-        entries = await decisions_in_history(history, workflows)
-        if entries:
-            return workflow_id, entries[0]
-    return None
+async def _histories(client: Client, cases: Sequence[DecidedCase]) -> list[WorkflowHistory]:
+    found = []
+    for case in cases:
+        for workflow_id in _candidate_ids(case):
+            try:
+                found.append(await client.get_workflow_handle(workflow_id).fetch_history())
+            except RPCError:
+                continue
+    return found
 
 
 async def facts_from_histories(
@@ -113,26 +128,30 @@ async def facts_from_histories(
     history could not be read or has no decision (a case stopped before its policy decided)."""
     found: list[DecidedCase] = []
     missing: list[str] = []
-    for case in cases:
-        seen = await _decision_of(client, case, workflows)
-        if seen is None or seen[1].decision is None:
-            missing.append(case.ticket_id)
-            continue
-        workflow_id, entry = seen
-        decision = entry.decision
-        assert decision is not None
-        found.append(
-            case.model_copy(
-                update={
-                    "workflow_id": workflow_id,
-                    "decided_at": entry.at,
-                    "verdict": decision.verdict,
-                    "rule": decision.rule,
-                    "amount_cents": decision.amount_cents,
-                    "approval_level": decision.approval_level,
-                    "required_approvals": decision.required_approvals,
-                    "facts": decision.facts,
-                }
+    for start in range(0, len(cases), BATCH):
+        batch = cases[start : start + BATCH]
+        seen = await decisions_in_histories(await _histories(client, batch), workflows)
+        for case in batch:
+            decided = next(
+                ((wid, seen[wid][0]) for wid in _candidate_ids(case) if seen.get(wid)), None
             )
-        )
+            decision = decided[1].decision if decided else None
+            if decided is None or decision is None:
+                missing.append(case.ticket_id)
+                continue
+            workflow_id, entry = decided
+            found.append(
+                case.model_copy(
+                    update={
+                        "workflow_id": workflow_id,
+                        "decided_at": entry.at,
+                        "verdict": decision.verdict,
+                        "rule": decision.rule,
+                        "amount_cents": decision.amount_cents,
+                        "approval_level": decision.approval_level,
+                        "required_approvals": decision.required_approvals,
+                        "facts": decision.facts,
+                    }
+                )
+            )
     return found, missing

@@ -24,6 +24,11 @@ def report_lines(run: BacktestRun, limit: int = 50) -> Iterator[str]:
             f"  not evaluated, no recorded facts: {len(run.without_facts)} "
             f"({', '.join(run.without_facts[:10])}{', ...' if len(run.without_facts) > 10 else ''})"
         )
+    if report.unreadable:
+        yield (
+            f"  not evaluated, facts this version cannot read: {len(report.unreadable)} "
+            f"({', '.join(report.unreadable[:10])})"
+        )
     yield f"Decisions that change: {report.changed} of {report.cases}"
     for transition, count in report.transitions.items():
         yield f"  {transition:<48} {count:>6}"

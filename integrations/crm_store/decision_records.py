@@ -107,9 +107,8 @@ def _last_approvals(
         col(Approval.created_at), col(Approval.id)
     )
     if process is not None:
-        query = query.join(
-            DecisionFacts, col(DecisionFacts.workflow_id) == col(Approval.workflow_id)
-        ).where(DecisionFacts.process == process)
+        decided = select(DecisionFacts.ticket_id).where(DecisionFacts.process == process)
+        query = query.where(col(Approval.ticket_id).in_(decided))
     if since is not None:
         query = query.where(col(Approval.created_at) >= since)
     answers: dict[str, str] = {}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 from typer.testing import CliRunner
 
+from activities.models import AuditEntry
 from integrations.crm_store.decision_table import DecisionFacts
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
@@ -233,3 +236,33 @@ async def test_a_triaged_refund_decided_before_facts_is_found_under_its_child(
     assert (from_history, without) == (1, [])
     assert (found[0].ticket_id, found[0].workflow_id) == (ticket_id, child)
     assert found[0].facts == recorded.facts and found[0].state == "resolved"
+
+
+def test_without_temporal_cases_lacking_facts_are_named_and_the_rest_still_runs(
+    tmp_path: Path, database_url: str, crm_store: CrmStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A case decided before facts were recorded: its decision note only.
+    crm_store.upsert_ticket(
+        ticket_id="T-old", customer_id="cus_old", process="refund", workflow_id="ticket-T-old"
+    )
+    crm_store.record_audit(
+        "T-old",
+        "ticket-T-old",
+        [AuditEntry(actor="policy", action="policy:auto_approve", at=datetime.now(UTC))],
+        "refund-2026-11-01@abc",
+        "old:1",
+    )
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("TEMPORAL_ADDRESS", f"127.0.0.1:{closed}")
+
+    result = _backtest_cli(
+        database_url, "--policy", str(STRICTER), "--format", "json", monkeypatch=monkeypatch
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "1 case(s) have no recorded facts and Temporal was not read" in result.stderr
+    run = json.loads(result.stdout)
+    assert run["without_facts"] == ["T-old"] and run["report"]["cases"] == 0

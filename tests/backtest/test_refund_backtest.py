@@ -139,3 +139,10 @@ def test_people_who_refused_stay_refused_unless_no_one_is_asked() -> None:
         ("G1", "auto_approve", 8_000)
     ]
     assert looser.money.newly_moved_cents == 8_000
+
+
+def test_a_case_whose_facts_cannot_be_read_is_listed_not_fatal() -> None:
+    cases = stricter_cases()
+    broken = cases[0].model_copy(update={"ticket_id": "X1", "facts": {"customer_id": "cus_9"}})
+    report = backtest_refunds(refund_policy(), [broken, *cases])
+    assert report.unreadable == ["X1"] and report.cases == 6 and report.changed == 0
