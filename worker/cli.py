@@ -21,6 +21,7 @@ from worker import (
     cli_processes,
     cli_registry,
     cli_replay,
+    cli_report,
     cli_tickets,
 )
 from worker.cli_keys import keys_app
@@ -53,6 +54,7 @@ for command in (
     cli_handoffs.reject_draft,
     cli_handoffs.reopen,
     cli_handoff_report.handoff_report,
+    cli_report.report,
     cli_replay.replay,
     cli_registry.processes,
 ):

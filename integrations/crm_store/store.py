@@ -13,10 +13,17 @@ from integrations.crm_store.handoff_records import HandoffRecords
 from integrations.crm_store.hold_records import OrderHoldRecords
 from integrations.crm_store.intake_records import IntakeRecords
 from integrations.crm_store.key_records import ApiKeyRecords
+from integrations.crm_store.outcome_reads import OutcomeReads
 
 
 class CrmStore(
-    IntakeRecords, ApprovalRecords, ApiKeyRecords, CaseRecords, OrderHoldRecords, HandoffRecords
+    IntakeRecords,
+    ApprovalRecords,
+    ApiKeyRecords,
+    CaseRecords,
+    OrderHoldRecords,
+    HandoffRecords,
+    OutcomeReads,
 ):
     """The CRM tables behind one SQLAlchemy engine (SQLite file or PostgreSQL).
 
