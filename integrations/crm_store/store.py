@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from integrations.crm_store.approval_records import ApprovalRecords
 from integrations.crm_store.case_records import CaseRecords
+from integrations.crm_store.example_records import ExampleRecords
 from integrations.crm_store.handoff_records import HandoffRecords
 from integrations.crm_store.hold_records import OrderHoldRecords
 from integrations.crm_store.intake_records import IntakeRecords
@@ -24,6 +25,7 @@ class CrmStore(
     OrderHoldRecords,
     HandoffRecords,
     OutcomeReads,
+    ExampleRecords,
 ):
     """The CRM tables behind one SQLAlchemy engine (SQLite file or PostgreSQL).
 
