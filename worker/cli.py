@@ -16,6 +16,7 @@ import typer
 
 from worker import (
     cli_decisions,
+    cli_examples,
     cli_handoff_report,
     cli_handoffs,
     cli_processes,
@@ -59,6 +60,7 @@ for command in (
     cli_registry.processes,
 ):
     app.command()(command)
+app.command("save-example")(cli_examples.save_example_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(onboarding_app, name="onboarding")
 
