@@ -28,7 +28,11 @@ async def test_claim_button_claims_as_the_clicker(desk: SlackDesk) -> None:
     status = await waiting_for_person(desk.tickets, handle)
     message = desk.handoff_message(status.ticket_id)
     [actions] = [b for b in message.blocks if b.get("type") == "actions"]
-    assert [e["action_id"] for e in actions["elements"]] == ["handoff_claim", "handoff_reassign"]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        "handoff_claim",
+        "handoff_reassign",
+        "handoff_save_example",
+    ]
 
     await desk.click("U0ALICE", CLAIM, message)
 
