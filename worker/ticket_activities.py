@@ -34,7 +34,7 @@ def ticket_activity_list(
     client is given, else CRM note + log). Tests pass their own objects for any of them."""
     triage = triage or triage_activities(settings)
     knowledge = knowledge or knowledge_activities(settings)
-    routing = routing or RoutingPolicyActivities()
+    routing = routing or RoutingPolicyActivities(settings.routing_policy_path)
     handoff = HandoffActivities(store, slack)
     review = HandoffReviewActivities(store, slack)
     return [
