@@ -10,6 +10,7 @@ from bench import (
     handoff_claim,
     onboarding_steps,
     refund_throughput,
+    report_cases,
     shopify_refunds,
     triage_knowledge,
 )
@@ -25,7 +26,7 @@ def main() -> None:
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
-    for synchronous in (triage_knowledge, shopify_refunds):
+    for synchronous in (triage_knowledge, shopify_refunds, report_cases):
         for key, text in synchronous.main().items():
             print(f"{key}={text}", flush=True)
 
