@@ -2,18 +2,19 @@
 slices (intent, process, customer tier, channel), the first reply, the end, the hand-offs a person
 worked, approvals, LLM usage and the audit actions the failure categories are derived from.
 
-Plain data with no database imports: `integrations/crm_store/outcome_reads.py` fills it from the
-tables, tests and the benchmark script it directly.
+Plain frozen dataclasses with no database imports (tens of thousands are built per report, so no
+validation layer): `integrations/crm_store/outcome_reads.py` fills them from the tables, tests
+and the benchmark script them directly.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from pydantic import BaseModel
 
-
-class HandoffFacts(BaseModel):
+@dataclass(frozen=True, slots=True)
+class HandoffFacts:
     reason: str
     opened_at: datetime
     claimed_at: datetime | None = None
@@ -27,21 +28,24 @@ class HandoffFacts(BaseModel):
     sla_breached: bool = False
 
 
-class ApprovalFacts(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ApprovalFacts:
     requested_at: datetime
-    decided_at: datetime | None = None
     status: str
+    decided_at: datetime | None = None
     # Decisions people made on the request ("approve" / "reject").
-    decisions: list[str] = []
+    decisions: list[str] = field(default_factory=list)
 
 
-class AuditFact(BaseModel):
+@dataclass(frozen=True, slots=True)
+class AuditFact:
     actor: str
     action: str
     detail: str = ""
 
 
-class CaseFacts(BaseModel):
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
     ticket_id: str
     created_at: datetime
     intent: str
@@ -52,8 +56,8 @@ class CaseFacts(BaseModel):
     # Set when the case reached its end (a terminal state); None while it is open.
     ended_at: datetime | None = None
     first_reply_at: datetime | None = None
-    handoffs: list[HandoffFacts] = []
-    approvals: list[ApprovalFacts] = []
-    audit: list[AuditFact] = []
+    handoffs: list[HandoffFacts] = field(default_factory=list)
+    approvals: list[ApprovalFacts] = field(default_factory=list)
+    audit: list[AuditFact] = field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0

@@ -99,6 +99,7 @@ class OutcomeReads(CrmTransactions):
                 )
                 .order_by(col(AuditEvent.at), col(AuditEvent.id))
             ).all():
+                # Rows from our own tables, as plain dataclasses (10k cases in seconds).
                 audit[ticket_id].append(AuditFact(actor=actor, action=action, detail=detail))
             first_reply = dict(
                 session.exec(
@@ -108,23 +109,35 @@ class OutcomeReads(CrmTransactions):
                 ).all()
             )
             handoffs: dict[str, list[HandoffFacts]] = defaultdict(list)
-            for row in session.exec(
-                select(Handoff)
+            for row in session.execute(
+                select_columns(
+                    col(Handoff.ticket_id),
+                    col(Handoff.reason),
+                    col(Handoff.opened_at),
+                    col(Handoff.claimed_at),
+                    col(Handoff.resolved_at),
+                    col(Handoff.ending),
+                    col(Handoff.reopened),
+                    col(Handoff.draft_text).is_not(None),
+                    col(Handoff.draft_rejected),
+                    col(Handoff.edit_distance),
+                    col(Handoff.sla_breached_at).is_not(None),
+                )
                 .where(col(Handoff.ticket_id).in_(ids))
                 .order_by(col(Handoff.opened_at), col(Handoff.handoff_id))
             ).all():
-                handoffs[row.ticket_id].append(
+                handoffs[row[0]].append(
                     HandoffFacts(
-                        reason=row.reason,
-                        opened_at=row.opened_at,
-                        claimed_at=row.claimed_at,
-                        resolved_at=row.resolved_at,
-                        ending=row.ending,
-                        reopened=row.reopened,
-                        drafted=row.draft_text is not None,
-                        draft_rejected=row.draft_rejected,
-                        edit_distance=row.edit_distance,
-                        sla_breached=row.sla_breached_at is not None,
+                        reason=row[1],
+                        opened_at=row[2],
+                        claimed_at=row[3],
+                        resolved_at=row[4],
+                        ending=row[5],
+                        reopened=bool(row[6]),
+                        drafted=bool(row[7]),
+                        draft_rejected=bool(row[8]),
+                        edit_distance=row[9],
+                        sla_breached=bool(row[10]),
                     )
                 )
             approvals = self._approvals(session, ids)
@@ -144,17 +157,23 @@ class OutcomeReads(CrmTransactions):
         ).all():
             decisions[request_id].append(decision)
         found: dict[str, list[ApprovalFacts]] = defaultdict(list)
-        for row in session.exec(
-            select(Approval)
+        for ticket_id, request_id, requested, decided, status in session.execute(
+            select_columns(
+                col(Approval.ticket_id),
+                col(Approval.request_id),
+                col(Approval.created_at),
+                col(Approval.decided_at),
+                col(Approval.status),
+            )
             .where(col(Approval.ticket_id).in_(ids))
             .order_by(col(Approval.created_at))
         ).all():
-            found[row.ticket_id].append(
+            found[ticket_id].append(
                 ApprovalFacts(
-                    requested_at=row.created_at,
-                    decided_at=row.decided_at,
-                    status=row.status,
-                    decisions=decisions[row.request_id],
+                    requested_at=requested,
+                    decided_at=decided,
+                    status=status,
+                    decisions=decisions[request_id],
                 )
             )
         return found

@@ -134,8 +134,8 @@ def _assert_review_demo(out: str, layout: StackLayout) -> None:
     """People worked the four review hand-offs; the outcomes report was written."""
     assert "[review: draft edited and sent] carol edited the draft and sent it" in out
     assert "[review: complaint claimed and resolved] alice claimed and resolved it" in out
-    assert "[review: handed back, then refunded] bob handed it back" in out
-    assert "the ticket is resolved" in out
+    [handback] = [line for line in out.splitlines() if "[review: handed back" in line]
+    assert "bob handed it back" in handback and "the ticket is resolved" in handback, handback
     assert "[review: SLA breached and re-escalated] dave's claim lapsed" in out
     report = (layout.data_dir / "reports" / "outcomes.html").resolve()
     assert f"Outcomes report for the demo data: {report}" in out
