@@ -11,6 +11,7 @@ from bench import (
     handoff_claim,
     onboarding_steps,
     refund_throughput,
+    report_cases,
     shopify_refunds,
     triage_bank,
     triage_knowledge,
@@ -27,7 +28,7 @@ def main() -> None:
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
-    for synchronous in (triage_knowledge, triage_bank, shopify_refunds, backtest):
+    for synchronous in (triage_knowledge, triage_bank, shopify_refunds, backtest, report_cases):
         for key, text in synchronous.main().items():
             print(f"{key}={text}", flush=True)
 

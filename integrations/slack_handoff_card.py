@@ -1,6 +1,6 @@
 """The buttons of a hand-off message in Slack and the modals they open: Claim, Send, Edit &
-send (a modal with the draft to edit), Reject and Reassign (a modal naming an agent or a
-channel). Every button carries the ticket and hand-off ids; the person is whoever clicked,
+send (a modal with the draft to edit), Reject, Reassign (a modal naming an agent or a
+channel) and Save as example (integrations/slack_example_modal.py). Every button carries the ticket and hand-off ids; the person is whoever clicked,
 mapped from their Slack account, never a value in the payload."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from integrations.slack_blocks import Block, mrkdwn, plain_text
+from integrations.slack_example_modal import SAVE_EXAMPLE
 
 HANDOFF_ACTION_PREFIX = "handoff_"
 CLAIM, SEND, EDIT, REJECT, REASSIGN = (
@@ -51,7 +52,7 @@ def handoff_buttons(ticket_id: str, handoff_id: str, *, has_draft: bool) -> Bloc
     elements = [button(CLAIM, "Claim", "primary")]
     if has_draft:
         elements += [button(SEND, "Send"), button(EDIT, "Edit & send"), button(REJECT, "Reject")]
-    elements.append(button(REASSIGN, "Reassign"))
+    elements += [button(REASSIGN, "Reassign"), button(SAVE_EXAMPLE, "Save as example")]
     return {"type": "actions", "block_id": "handoff_actions", "elements": elements}
 
 

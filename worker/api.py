@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from worker import (
     api_approvals,
+    api_examples,
     api_handoffs,
     api_health,
     api_onboarding,
@@ -91,6 +92,7 @@ def _add_routes(app: FastAPI) -> None:
     cases.include_router(api_tickets.router)
     cases.include_router(api_approvals.router)
     cases.include_router(api_onboarding.router)
+    cases.include_router(api_examples.router)
     cases.include_router(api_handoffs.router)
     app.include_router(cases)
     app.include_router(api_health.router)

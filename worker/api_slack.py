@@ -16,11 +16,17 @@ from fastapi import FastAPI
 
 from activities.models import ApprovalClickRecord
 from integrations.crm_store.views import ApprovalView
+from integrations.labelled_examples import (
+    ExampleDefaults,
+    LabelledExampleView,
+    NewLabelledExample,
+)
 from integrations.slack_directory import PersonForSlackUser
 from policies.identity import canonical_person_id
-from policies.loader import load_refund_policy
+from policies.loader import load_refund_policy, load_routing_policy
 from worker.approvals import ApprovalStore, submit_decision
 from worker.settings import Settings
+from worker.slack_example_clicks import SlackExamples
 from worker.slack_interactions import (
     SlackSocketMode,
     click_handler_from_settings,
@@ -43,6 +49,13 @@ class SlackClickStore(ApprovalStore, Protocol):
     def record_approval_click(self, click: ApprovalClickRecord) -> None: ...
 
     def get_approval(self, request_id: str) -> ApprovalView | None: ...
+
+    # "Save as example" on the review card (worker/slack_example_clicks.py).
+    def example_defaults(self, ticket_id: str) -> ExampleDefaults: ...
+
+    def save_labelled_example(self, example: NewLabelledExample) -> LabelledExampleView: ...
+
+    def record_api_event(self, ticket_id: str, actor: str, action: str, detail: str) -> None: ...
 
 
 def prior_decision_from(store: SlackClickStore) -> Callable[[str, str], str | None]:
@@ -91,6 +104,7 @@ async def start_slack(
         record_click=store.record_approval_click,
         person_for_slack_user=person_directory(store),
         prior_decision=prior_decision_from(store),
+        examples=SlackExamples(store, load_routing_policy().policy),
     )
     if handler is None:
         return None

@@ -17,11 +17,13 @@ import typer
 from worker import (
     cli_backtest,
     cli_decisions,
+    cli_examples,
     cli_handoff_report,
     cli_handoffs,
     cli_processes,
     cli_registry,
     cli_replay,
+    cli_report,
     cli_tickets,
 )
 from worker.cli_keys import keys_app
@@ -55,10 +57,12 @@ for command in (
     cli_handoffs.reopen,
     cli_handoff_report.handoff_report,
     cli_backtest.backtest,
+    cli_report.report,
     cli_replay.replay,
     cli_registry.processes,
 ):
     app.command()(command)
+app.command("save-example")(cli_examples.save_example_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(onboarding_app, name="onboarding")
 

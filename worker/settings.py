@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     api_url: str = Field("http://127.0.0.1:8000", alias="SUPPORTFLOW_API_URL")
     temporal_ui_url: str = Field("http://localhost:8233", alias="TEMPORAL_UI_URL")
     policy_path: Path | None = Field(None, alias="SUPPORTFLOW_POLICY_PATH")
+    # The routing policy the worker's tickets follow (default policies/routing_policy.json);
+    # `make run` points it at a copy with a one-minute SLA for critical tickets.
+    routing_policy_path: Path | None = Field(None, alias="SUPPORTFLOW_ROUTING_POLICY_PATH")
 
     # The CLI's credential (`--key` wins): a person key for approve/reject, any key with the
     # command's scope otherwise. API callers send theirs as `Authorization: Bearer`.

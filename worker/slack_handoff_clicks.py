@@ -22,6 +22,7 @@ from temporalio.client import Client
 
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_directory import ApproverDirectory
+from integrations.slack_example_modal import EXAMPLE_MODAL, SAVE_EXAMPLE
 from integrations.slack_handoff_card import (
     CLAIM,
     EDIT,
@@ -44,6 +45,7 @@ from integrations.slack_handoff_card import (
 from worker.approval_refusals import CaseUnavailable
 from worker.handoffs import HandoffRefused, act_on_handoff, review_card
 from worker.slack_click_payloads import Acknowledgement, as_dict
+from worker.slack_example_clicks import SlackExamples
 from workflows.ticket.review_contract import (
     SLACK_CHANNEL_PATTERN,
     HandoffAction,
@@ -54,7 +56,7 @@ log = logging.getLogger(__name__)
 
 PersonForSlackUser = Callable[[str], str | None]
 _DIRECT: dict[str, HandoffActionKind] = {CLAIM: "claim", SEND: "send", REJECT: "reject"}
-_MODALS = (EDIT_MODAL, REASSIGN_MODAL)
+_MODALS = (EDIT_MODAL, REASSIGN_MODAL, EXAMPLE_MODAL)
 TOO_LONG_FOR_SLACK = (
     "This draft is longer than a Slack text box holds; edit it with "
     "`supportflow edit-send {} --reply ...` or the API."
@@ -65,13 +67,22 @@ UNLINKED = (
 )
 
 
+NO_EXAMPLES = "Saving examples needs the CRM; use `supportflow save-example` or the API."
+
+
 class HandoffClickHandler:
     def __init__(
-        self, *, slack: SlackApprovals, person_for: PersonForSlackUser, temporal_client: Client
+        self,
+        *,
+        slack: SlackApprovals,
+        person_for: PersonForSlackUser,
+        temporal_client: Client,
+        examples: SlackExamples | None = None,
     ) -> None:
         self._slack = slack
         self._person_for = person_for
         self._client = temporal_client
+        self._examples = examples
 
     def handles(self, payload: Any) -> bool:
         if not isinstance(payload, dict):
@@ -110,12 +121,21 @@ class HandoffClickHandler:
         if action_id == REASSIGN:
             view = reassign_modal(context)
             return Acknowledgement(follow_up=partial(self._open, trigger, view))
+        if action_id == SAVE_EXAMPLE:
+            if self._examples is None:
+                return Acknowledgement(
+                    follow_up=partial(self._tell_clicker, context, user, NO_EXAMPLES)
+                )
+            follow_up = partial(self._examples.open_modal, context, trigger, self._open)
+            return Acknowledgement(follow_up=follow_up)
         return Acknowledgement()
 
     def _submitted(self, payload: dict[str, Any], user: str) -> Acknowledgement:
         view = as_dict(payload.get("view"))
         context = HandoffModalContext.model_validate_json(str(view.get("private_metadata") or ""))
         values = as_dict(as_dict(view.get("state")).get("values"))
+        if view.get("callback_id") == EXAMPLE_MODAL and self._examples is not None:
+            return Acknowledgement(follow_up=partial(self._save_example, context, user, values))
         if view.get("callback_id") == EDIT_MODAL:
             reply = str(
                 as_dict(as_dict(values.get(REPLY_BLOCK)).get(REPLY_INPUT)).get("value") or ""
@@ -179,6 +199,15 @@ class HandoffClickHandler:
             return
         await self._say(context, f"<@{user}> ({person}): {receipt.message}")
 
+    async def _save_example(
+        self, context: HandoffModalContext, user: str, values: dict[str, Any]
+    ) -> None:
+        assert self._examples is not None
+        person = await asyncio.to_thread(self._person_for, user)
+        await self._examples.save(
+            context, user, person, values, self._say, self._tell_clicker, UNLINKED
+        )
+
     async def _say(self, context: HandoffModalContext, text: str) -> None:
         try:
             await asyncio.to_thread(
@@ -200,9 +229,15 @@ class HandoffClickHandler:
 
 
 def handoff_click_handler(
-    slack: SlackApprovals, directory: ApproverDirectory, temporal_client: Client
+    slack: SlackApprovals,
+    directory: ApproverDirectory,
+    temporal_client: Client,
+    examples: SlackExamples | None = None,
 ) -> HandoffClickHandler:
     """Hand-off clicks map Slack users to people the way approval clicks do."""
     return HandoffClickHandler(
-        slack=slack, person_for=directory.person_for, temporal_client=temporal_client
+        slack=slack,
+        person_for=directory.person_for,
+        temporal_client=temporal_client,
+        examples=examples,
     )

@@ -38,6 +38,7 @@ from worker.settings import Settings
 from worker.slack_click_answers import RecordClick
 from worker.slack_click_payloads import Acknowledgement, malformed_answer
 from worker.slack_clicks import ApprovalClickHandler, SubmitDecision
+from worker.slack_example_clicks import SlackExamples
 from worker.slack_handoff_clicks import HandoffClickHandler, handoff_click_handler
 from worker.slack_repeated_clicks import PriorDecision
 
@@ -217,6 +218,7 @@ def click_handler_from_settings(
     record_click: RecordClick,
     person_for_slack_user: PersonForSlackUser | None = None,
     prior_decision: PriorDecision | None = None,
+    examples: SlackExamples | None = None,
 ) -> SlackInteractions | None:
     """The shared handler (approvals and hand-offs), or None when Slack is off (no
     SLACK_BOT_TOKEN).
@@ -242,4 +244,5 @@ def click_handler_from_settings(
         record_click=record_click,
         prior_decision=prior_decision,
     )
-    return SlackInteractions(approvals, handoff_click_handler(slack, directory, temporal_client))
+    handoffs = handoff_click_handler(slack, directory, temporal_client, examples)
+    return SlackInteractions(approvals, handoffs)

@@ -36,7 +36,7 @@ def ticket_activity_list(
     saved = store if hasattr(store, "list_labelled_examples") else None
     triage = triage or triage_activities(settings, saved)
     knowledge = knowledge or knowledge_activities(settings)
-    routing = routing or RoutingPolicyActivities()
+    routing = routing or RoutingPolicyActivities(settings.routing_policy_path)
     handoff = HandoffActivities(store, slack)
     review = HandoffReviewActivities(store, slack)
     return [

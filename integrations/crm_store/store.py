@@ -10,10 +10,12 @@ from __future__ import annotations
 from integrations.crm_store.approval_records import ApprovalRecords
 from integrations.crm_store.case_records import CaseRecords
 from integrations.crm_store.decision_records import DecisionRecords
+from integrations.crm_store.example_records import ExampleRecords
 from integrations.crm_store.handoff_records import HandoffRecords
 from integrations.crm_store.hold_records import OrderHoldRecords
 from integrations.crm_store.intake_records import IntakeRecords
 from integrations.crm_store.key_records import ApiKeyRecords
+from integrations.crm_store.outcome_reads import OutcomeReads
 
 
 class CrmStore(
@@ -24,6 +26,8 @@ class CrmStore(
     OrderHoldRecords,
     HandoffRecords,
     DecisionRecords,
+    OutcomeReads,
+    ExampleRecords,
 ):
     """The CRM tables behind one SQLAlchemy engine (SQLite file or PostgreSQL).
 

@@ -83,7 +83,7 @@ async def test_run_twice(
     stopped = capsys.readouterr().out
 
     assert "ok  Temporal" in first and "ok  Stripe" in first and "ok  Worker" in first
-    assert "6 customers and 8 orders added (8 new charges)" in first
+    assert "6 customers and 9 orders added (9 new charges)" in first
     assert "[auto-approve] (filed now)" in first
     assert "Ticket demo-auto-approve: resolved" in first
     assert "Ticket demo-needs-approval: awaiting_approval" in first
@@ -102,6 +102,7 @@ async def test_run_twice(
     _assert_dispute_demos(first)
     _assert_chargeback_demo(first, layout)
     _assert_backtest_demo(first)
+    _assert_review_demo(first, layout)
     assert code == 0
     assert "All processes stopped." in stopped
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
@@ -114,7 +115,7 @@ async def test_run_twice(
     second = capsys.readouterr().out
     code, _, _ = await _stop(again, task)
     assert code == 0
-    assert "reused (8 demo orders already seeded)" in second
+    assert "reused (9 demo orders already seeded)" in second
     assert "New keys, shown once" not in second and "reused; in" in second
     assert f"Approve: supportflow approve demo-needs-approval --key-file {alice_key}" in second
     assert "warning" not in second
@@ -125,6 +126,7 @@ async def test_run_twice(
     _assert_triage_demos(second, layout)
     _assert_chargeback_demo(second, layout)
     assert "Ticket demo-dispute-duplicate: resolved  (from database)" in second
+    assert "[review: complaint claimed and resolved] filed earlier; now resolved" in second
     # The same dispute both runs: the demo order is disputed once.
     assert _dispute_line(first) == _dispute_line(second)
 
@@ -138,6 +140,18 @@ def _assert_backtest_demo(out: str) -> None:
     assert "auto_approve -> needs_approval:single" in refund
     assert "demo-auto-approve" in refund and "Decisions that change:" in refund
     assert "not evaluated" not in refund
+
+
+def _assert_review_demo(out: str, layout: StackLayout) -> None:
+    """People worked the four review hand-offs; the outcomes report was written."""
+    assert "[review: draft edited and sent] carol edited the draft and sent it" in out
+    assert "[review: complaint claimed and resolved] alice claimed and resolved it" in out
+    [handback] = [line for line in out.splitlines() if "[review: handed back" in line]
+    assert "bob handed it back" in handback and "the ticket is resolved" in handback, handback
+    assert "[review: SLA breached and re-escalated] dave's claim lapsed" in out
+    report = (layout.data_dir / "reports" / "outcomes.html").resolve()
+    assert f"Outcomes report for the demo data: {report}" in out
+    assert report.read_text().count("<svg data-chart=") == 3
 
 
 def _dispute_line(out: str) -> str:

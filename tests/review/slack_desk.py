@@ -20,12 +20,13 @@ from activities.triage import TriageActivities
 from integrations.crm_store import CrmStore
 from integrations.slack_approvals import SlackApprovals
 from integrations.slack_directory import ApproverDirectory
-from policies.loader import load_refund_policy
+from policies.loader import load_refund_policy, load_routing_policy
 from tests.loopback_api import serve_api
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, SlackMessage
 from tests.slack.slack_requests import SIGNING_SECRET, block_actions, form_body, signed_headers
 from tests.triage.ticket_harness import TicketRunner, end_open_cases
 from worker.settings import Settings
+from worker.slack_example_clicks import SlackExamples
 from worker.slack_handoff_clicks import HandoffClickHandler, handoff_click_handler
 from worker.slack_interactions import INTERACTIONS_PATH, slack_interactions_router
 from worker.ticket_activities import ticket_activity_list
@@ -100,7 +101,8 @@ async def desk(
         max_cached_workflows=0,
     )
     directory = ApproverDirectory(load_refund_policy().policy, api_slack.user_group_members)
-    handler: HandoffClickHandler = handoff_click_handler(api_slack, directory, client)
+    examples = SlackExamples(store, load_routing_policy().policy)
+    handler: HandoffClickHandler = handoff_click_handler(api_slack, directory, client, examples)
     app = FastAPI()
     app.include_router(slack_interactions_router(signing_secret=SIGNING_SECRET, handler=handler))
     tickets = TicketRunner(client, task_queue, store)

@@ -10,23 +10,23 @@ from tests.triage.ticket_harness import TicketRunner
 from workflows.ticket.contract import CUSTOMER_REPLY_UPDATE, CustomerReplyInput, ReplyReceipt
 from workflows.ticket.review_contract import HANDOFF_CARD_QUERY, HandoffCard
 
-UNSURE = "Do you sponsor school fundraising events in Ohio?"
+UNSURE = "Do you have a size guide for the dog harnesses?"
 HUMAN = "Let me talk to a human please, not a bot."
 
 
 async def test_review_card_and_edit_and_send(tickets: TicketRunner, store: CrmStore) -> None:
-    handle = await tickets.start(UNSURE, subject="Sponsorship")
+    handle = await tickets.start(UNSURE, subject="Harness sizes")
     status = await waiting_for_person(tickets, handle)
     card = await handle.query(HANDOFF_CARD_QUERY, result_type=HandoffCard)
-    assert card.proposed_answer and card.sources
-    assert card.customer_message.startswith("Sponsorship") and UNSURE in card.customer_message
+    assert card.proposed_answer and card.sources, card.escalation_reason
+    assert card.customer_message.startswith("Harness sizes") and UNSURE in card.customer_message
     assert card.escalation_reason.startswith("The drafted answer needs review")
     assert card.answer_confidence is not None and card.triage_confidence is not None
     assert card.action_plan and card.recommended_next_step
     assert {"send", "edit_send", "reject"} <= set(card.allowed_actions)
 
     draft = card.proposed_answer
-    edited = draft.replace("Hi", "Hello", 1) + "\nWe do not sponsor events, sorry."
+    edited = draft.replace("Hi", "Hello", 1) + "\nThe guide is on each harness page."
     await act(handle, "edit_send", "erin", reply=edited, handoff_id=card.handoff_id)
     await tickets.wait_for_state(handle, "resolved")
     [row] = store.list_handoffs(status.ticket_id)
@@ -59,7 +59,13 @@ async def test_reject_keeps_the_case_with_the_person(
     assert await refused(handle, "send", "bob") == "NoDraft"
     card = await handle.query(HANDOFF_CARD_QUERY, result_type=HandoffCard)
     assert card.proposed_answer is None and "send" not in card.allowed_actions
-    await act(handle, "resolve", "bob", note="Wrote my own", reply="We do not sponsor events.")
+    await act(
+        handle,
+        "resolve",
+        "bob",
+        note="Wrote my own",
+        reply="The size guide is on each harness page.",
+    )
     await tickets.wait_for_state(handle, "resolved")
     [row] = store.list_handoffs(status.ticket_id)
     assert row.draft_rejected and row.ending == "resolved" and row.edit_distance is None

@@ -28,7 +28,11 @@ async def test_claim_button_claims_as_the_clicker(desk: SlackDesk) -> None:
     status = await waiting_for_person(desk.tickets, handle)
     message = desk.handoff_message(status.ticket_id)
     [actions] = [b for b in message.blocks if b.get("type") == "actions"]
-    assert [e["action_id"] for e in actions["elements"]] == ["handoff_claim", "handoff_reassign"]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        "handoff_claim",
+        "handoff_reassign",
+        "handoff_save_example",
+    ]
 
     await desk.click("U0ALICE", CLAIM, message)
 
@@ -55,7 +59,7 @@ async def test_claim_button_claims_as_the_clicker(desk: SlackDesk) -> None:
 
 
 async def test_edit_and_send_through_the_modal(desk: SlackDesk, store: CrmStore) -> None:
-    handle = await desk.tickets.start("Do you sponsor school fundraising events in Ohio?")
+    handle = await desk.tickets.start("Do you have a size guide for the dog harnesses?")
     status = await waiting_for_person(desk.tickets, handle)
     message = desk.handoff_message(status.ticket_id)
     await desk.click("U0CAROL", EDIT, message)
@@ -65,7 +69,7 @@ async def test_edit_and_send_through_the_modal(desk: SlackDesk, store: CrmStore)
     assert view["callback_id"] == EDIT_MODAL
     draft = view["blocks"][0]["element"]["initial_value"]
     assert draft and status.handoff is not None and draft == status.handoff.draft_reply
-    edited = draft + "\n\nPS: we do not sponsor events."
+    edited = draft + "\n\nPS: the guide is on each harness page."
     values = {REPLY_BLOCK: {REPLY_INPUT: {"type": "plain_text_input", "value": edited}}}
     await desk.post(
         view_submission(

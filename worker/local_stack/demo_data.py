@@ -121,6 +121,8 @@ DEMO_ORDERS: tuple[DemoOrder, ...] = (
     ),
     DemoOrder("ord_5007", "cus_1001", 120, (_line("MUG-SET-4", "Stoneware mug set (4)", 1, 4800),)),
     DemoOrder("ord_5008", "cus_1002", 2, (_line("CABLE-USBC-2M", "USB-C cable, 2 m", 3, 1500),)),
+    # Refunded by automation after a person hands the review-loop demo back (demo_review).
+    DemoOrder("ord_5009", "cus_1006", 5, (_line("KETTLE-TRAVEL", "Travel kettle", 1, 2900),)),
 )
 
 AUTO_APPROVE = DemoScenario(

@@ -28,6 +28,7 @@ from worker.local_stack.demo_backtest import show_demo_backtest
 from worker.local_stack.demo_chargeback import show_demo_chargeback
 from worker.local_stack.demo_keys import DemoKeys
 from worker.local_stack.demo_onboarding import run_demo_signups
+from worker.local_stack.demo_report import review_demo_env, show_review_demo
 from worker.local_stack.demo_setup import (
     approval_path,
     file_and_report_demo_tickets,
@@ -257,6 +258,9 @@ class DevStack:
     async def _demo(self) -> None:
         assert self.keys is not None
         await file_and_report_demo_tickets(self.api_url, self.keys)
+        await show_review_demo(
+            self.settings.database_url, self.api_url, self.keys, self.layout.data_dir
+        )
         await show_demo_chargeback(
             self.settings, self.stripe, self.temporal_address, self.ui_url, self.api_url
         )
@@ -286,6 +290,7 @@ class DevStack:
             # The worker searches the file the launcher just filled, wherever it ran from.
             "SUPPORTFLOW_KNOWLEDGE_DB": str(self.settings.knowledge_db_path.resolve()),
             "SUPPORTFLOW_TASK_QUEUE": self.settings.task_queue,
+            **review_demo_env(self.layout.data_dir),
             "PYTHONUNBUFFERED": "1",
         }
         if self.stripe is not None:

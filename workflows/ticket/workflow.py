@@ -145,9 +145,18 @@ class TicketWorkflow(TicketReview):
         self._record.note(
             "supportflow", "triaged", f"{triage.intent} ({triage.confidence:.2f}, {triage.engine})"
         )
+        self._note_llm_usage("triage", triage.input_tokens, triage.output_tokens, triage.engine)
         workflow.upsert_search_attributes([INTENT.value_set(triage.intent)])
         self._tried(f"Triaged by {triage.engine}: {triage.intent} ({triage.confidence:.2f})")
         return triage
+
+    def _note_llm_usage(self, step: str, spent_in: int, spent_out: int, engine: str) -> None:
+        """Tokens in the audit trail, where the outcomes report prices them. An audit note adds
+        no command, so histories recorded before it still replay."""
+        if spent_in or spent_out:
+            self._record.note(
+                "supportflow", "llm_usage", f"{step} {spent_in}+{spent_out} ({engine})"
+            )
 
     def _route(self, triage: TriageResult) -> RouteDecision:
         customer = self._customer
@@ -239,6 +248,7 @@ class TicketWorkflow(TicketReview):
             return await self._escalate(
                 "The answer could not be drafted.", decision.recommended_next_step, sources=sources
             )
+        self._note_llm_usage("answer", answer.input_tokens, answer.output_tokens, answer.engine)
         delivery, why = answer_delivery(self._policy, decision, triage, answer.confidence)
         self._status.answer = AnswerSummary(
             confidence=answer.confidence,

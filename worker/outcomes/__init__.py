@@ -1,0 +1,1 @@
+"""The outcomes report as people read it: a terminal table and a self-contained HTML page."""
