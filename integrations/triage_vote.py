@@ -167,7 +167,7 @@ def suspected_signals(vote: Vote, signals: list[Signal], weights: VoteWeights) -
     `suspicion` of its mass to. A security report written without security words ("a password
     reset email I didn't ask for") may lose the vote to account access, yet a miss costs more
     than a needless escalation. On the bank's cross-validation (755 examples) the vote misses 3 of
-    120 safety tickets; 0.15 catches one of them and adds 23 escalations. The intent is unchanged."""
+    120 safety tickets; 0.15 catches one of them and adds 24 escalations. The intent is unchanged."""
     added = [
         signal
         for intent, signal in RULES_OVERRIDE.items()
