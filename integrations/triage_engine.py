@@ -2,7 +2,7 @@
 
     from integrations.triage_engine import triage
     result = triage("Refund", "I want my money back for my last purchase")
-    result.intent, result.confidence, result.signals   # 'refund_request', 0.8, []
+    result.intent, result.confidence, result.signals   # 'refund_request', 0.92, []
 
 It reads the ticket with the rules engine (signals, entities, sentiment, language, pattern
 scores), looks it up in the example bank and lets `triage_vote` decide the intent and its
