@@ -26,7 +26,9 @@ def _table(name: str) -> dict[str, list[Utterance]]:
     return {intent: [(s, b) for s, b in rows] for intent, rows in data.items()}
 
 
-BASES, TERSE, NON_NATIVE, MORE = (_table(n) for n in ("bases", "terse", "non_native", "more"))
+BASES, TERSE, NON_NATIVE, MORE, THIRD = (
+    _table(n) for n in ("bases", "terse", "non_native", "more", "third")
+)
 
 OUT = Path(__file__).with_name("dev_tickets.jsonl")
 SEED = 13
@@ -252,7 +254,7 @@ def build() -> list[dict[str, object]]:
             group = f"{CODES[intent]}mo{index:02d}"
             for style in ["plain", *styles_for(intent, rng)]:
                 rows.append(render(intent, group, utterance, style, rng))
-    for kind, table in (("terse", TERSE), ("nonnative", NON_NATIVE)):
+    for kind, table in (("terse", TERSE), ("nonnative", NON_NATIVE), ("widget", THIRD)):
         for intent, utterances in table.items():
             for index, utterance in enumerate(utterances):
                 group = f"{CODES[intent]}{kind[:2]}{index:02d}"

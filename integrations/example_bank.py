@@ -144,7 +144,10 @@ class ExampleBank:
         if fresh and not force:
             return False
         with self._lock:
-            self._read_at = now
+            # Another thread may have read while this one waited for the lock.
+            if not force and self._read_at is not None and self._read_at > now:
+                return False
+            self._read_at = self._clock()
             try:
                 records = self._source.list_labelled_examples()
             except Exception:

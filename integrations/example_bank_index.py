@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from integrations.triage_patterns import linear
+
 MAX_CHARS = 1200
 MAX_QUERY_FEATURES = 160
 BLOCK_WEIGHTS = {"w": 1.0, "b": 0.8, "c": 1.0}
@@ -35,7 +37,9 @@ FOCUS_POWER = 1.0
 # Python's `re` on purpose and linear: single character classes with no nested repetition
 # (placeholders are bounded), so no position is retried; text is capped at MAX_CHARS anyway.
 _PLACEHOLDER = re.compile(r"\{\{([^{}]{0,40})\}\}")
-_ORDER_REF = re.compile(r"\b(ord[_-]?\d+|#\s?\d+)\b")
+_ORDER_REF = re.compile(r"\bord[_-]?\d+\b|#\s?\d+\b")
+# RE2: two optional runs of spaces after "order" are the shape that made backtracking take hours.
+_ORDER_WORDS = linear(r"\border\s*(?:number|no\.?|num|id)?\s*[:#]?\s*\d{4,}\b")
 _NUMBER = re.compile(r"\d+")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _STOP = frozenset(
@@ -90,11 +94,19 @@ def _stem(word: str) -> str:
     return word
 
 
+def _placeholder_words(match: re.Match[str]) -> str:
+    """A helpdesk macro's unfilled field reads as its words; an order field also as `ordref`,
+    like a written order number ("{{Account Type}}" is not an order reference)."""
+    inner = match.group(1)
+    return f" {inner} ordref " if "order" in inner else f" {inner} "
+
+
 def normalise(text: str) -> str:
     """Lower case; an order reference, however written (ord_5012, #5012, a macro's
-    {{Order Number}}), becomes the word `ordref`; other numbers become `num`."""
+    {{order number}}), becomes the word `ordref`; other numbers become `num`."""
     text = text[:MAX_CHARS].lower().replace("\u2019", "'")
-    text = _PLACEHOLDER.sub(lambda m: " " + m.group(1) + " ordref ", text)
+    text = _PLACEHOLDER.sub(_placeholder_words, text)
+    text = _ORDER_WORDS.sub(" order ordref ", text)
     text = _ORDER_REF.sub(" ordref ", text)
     return _NUMBER.sub(" num ", text)
 

@@ -2,11 +2,12 @@
 
     from integrations.triage_engine import triage
     result = triage("Refund", "I want my money back for my last purchase")
-    result.intent, result.confidence, result.signals   # 'refund_request', 0.8, []
+    result.intent, result.confidence, result.signals   # 'refund_request', 0.92, []
 
 It reads the ticket with the rules engine (signals, entities, sentiment, language, pattern
 scores), looks it up in the example bank and lets `triage_vote` decide the intent and its
-calibrated confidence. `supportflow eval`, the triage activity (when no LLM is configured) and
+calibrated confidence; a safety intent the vote finds plausible adds its signal, so the ticket
+reaches a person. `supportflow eval`, the triage activity (when no LLM is configured) and
 the benchmark all use it. `ExampleTriage` is the same engine over a bank of your choosing (with
 saved examples from the CRM, or without the set being evaluated).
 """
@@ -25,7 +26,7 @@ from integrations.triage_signals import (
     detect_signals,
     detect_urgency,
 )
-from integrations.triage_vote import Calibration, Vote, VoteWeights, vote
+from integrations.triage_vote import Calibration, Vote, VoteWeights, suspected_signals, vote
 from policies.triage_schema import Signal, TriageEntities, TriageResult
 
 ENGINE = "rules+examples"
@@ -74,6 +75,7 @@ class ExampleTriage:
             confidence = self.weights.same_wording_confidence
         else:
             confidence = min(self.calibration.confidence(decided.raw), MAX_CONFIDENCE)
+        signals = suspected_signals(decided, signals, self.weights)
         sentiment = detect_sentiment(text)
         return TriageResult(
             intent=decided.intent,

@@ -51,6 +51,7 @@ class VoteWeights:
     rules: float = 1.2
     centroid_temperature: float = 0.02
     full_support_similarity: float = 0.4
+    suspicion: float = 0.15
     same_wording: float = 0.92
     same_wording_confidence: float = 0.9
 
@@ -159,3 +160,17 @@ def vote(
     support = min(1.0, similarity / weights.full_support_similarity)
     raw = distribution[best] * support
     return Vote(best, raw, distribution, nearest, similarity, "vote")
+
+
+def suspected_signals(vote: Vote, signals: list[Signal], weights: VoteWeights) -> list[Signal]:
+    """The rules' signals, plus the signal of any safety intent the vote gives at least
+    `suspicion` of its mass to. A security report written without security words ("a password
+    reset email I didn't ask for") may lose the vote to account access, yet a miss costs more
+    than a needless escalation. On the bank's cross-validation (755 examples) the vote misses 3 of
+    120 safety tickets; 0.15 catches one of them and adds 24 escalations. The intent is unchanged."""
+    added = [
+        signal
+        for intent, signal in RULES_OVERRIDE.items()
+        if signal not in signals and vote.distribution.get(intent, 0.0) >= weights.suspicion
+    ]
+    return [*signals, *added]
