@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
+from worker.api_callbacks import record_source
 from worker.api_dependencies import (
     CaseStore,
     TicketId,
@@ -51,6 +52,8 @@ async def post_ticket(
     system. A key with the `tickets:on_behalf` scope may name the agent it files for in
     `requested_by` (that agent then cannot approve the case); without it, 403."""
     requested_by = requester_for(principal, ticket.asserted_requester())
+    # Before the case starts, so its first event already goes to the system's callback.
+    await record_source(store, principal, ticket.ticket_id)
     started = await file_ticket(await temporal.client(), settings, ticket.filed_by(requested_by))
     if started.existing:
         response.status_code = 200

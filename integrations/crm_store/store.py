@@ -8,7 +8,9 @@ and `keys`, and the store's methods over them in the `*_records` modules, one pe
 from __future__ import annotations
 
 from integrations.crm_store.approval_records import ApprovalRecords
+from integrations.crm_store.callback_records import CallbackRecords
 from integrations.crm_store.case_records import CaseRecords
+from integrations.crm_store.delivery_records import DeliveryRecords
 from integrations.crm_store.handoff_records import HandoffRecords
 from integrations.crm_store.hold_records import OrderHoldRecords
 from integrations.crm_store.intake_records import IntakeRecords
@@ -16,7 +18,14 @@ from integrations.crm_store.key_records import ApiKeyRecords
 
 
 class CrmStore(
-    IntakeRecords, ApprovalRecords, ApiKeyRecords, CaseRecords, OrderHoldRecords, HandoffRecords
+    IntakeRecords,
+    ApprovalRecords,
+    ApiKeyRecords,
+    CaseRecords,
+    OrderHoldRecords,
+    HandoffRecords,
+    DeliveryRecords,
+    CallbackRecords,
 ):
     """The CRM tables behind one SQLAlchemy engine (SQLite file or PostgreSQL).
 
