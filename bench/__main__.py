@@ -7,6 +7,7 @@ import asyncio
 from bench import (
     approval_latency,
     chargeback_webhooks,
+    delivery_throughput,
     handoff_claim,
     onboarding_steps,
     refund_throughput,
@@ -22,6 +23,7 @@ def main() -> None:
         chargeback_webhooks,
         onboarding_steps,
         handoff_claim,
+        delivery_throughput,
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)

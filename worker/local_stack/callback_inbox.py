@@ -129,6 +129,7 @@ async def report_deliveries(
     )
     for ticket in tickets:
         subjects = inbox.replies_for(ticket.ticket_id)
-        shown = "; ".join(repr(s) for s in subjects) if subjects else "no reply yet"
+        state = ticket.view.state if ticket.view else "unknown"
+        shown = "; ".join(repr(s) for s in subjects) if subjects else f"no reply yet ({state})"
         say(f"  {ticket.ticket_id:<28} {shown}")
     say(f"  Every event: curl -s {inbox.url}   (also {inbox.log_file})")
