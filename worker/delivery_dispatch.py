@@ -25,6 +25,8 @@ from workflows.delivery.contract import (
 
 log = logging.getLogger("supportflow.delivery")
 POLL_SECONDS = 1.0
+# Signal-with-starts in flight at once: tickets do not wait for each other's round trips.
+PARALLEL_STARTS = 16
 
 
 class DispatchStore(Protocol):
@@ -36,16 +38,21 @@ class DispatchStore(Protocol):
 async def dispatch_once(client: Client, store: DispatchStore, task_queue: str) -> int:
     """Signals every ticket with undispatched events once; returns how many tickets."""
     tickets = await asyncio.to_thread(store.tickets_with_undispatched_events)
-    for ticket_id, newest in tickets:
-        await client.start_workflow(
-            DELIVERY_WORKFLOW,
-            DeliveryRequest(ticket_id=ticket_id),
-            id=delivery_workflow_id(ticket_id),
-            task_queue=task_queue,
-            start_signal=EVENTS_QUEUED_SIGNAL,
-            start_signal_args=[EventsQueued(up_to_event_id=newest)],
-        )
-        await asyncio.to_thread(store.mark_dispatched, ticket_id, newest)
+    limit = asyncio.Semaphore(PARALLEL_STARTS)
+
+    async def wake(ticket_id: str, newest: int) -> None:
+        async with limit:
+            await client.start_workflow(
+                DELIVERY_WORKFLOW,
+                DeliveryRequest(ticket_id=ticket_id),
+                id=delivery_workflow_id(ticket_id),
+                task_queue=task_queue,
+                start_signal=EVENTS_QUEUED_SIGNAL,
+                start_signal_args=[EventsQueued(up_to_event_id=newest)],
+            )
+            await asyncio.to_thread(store.mark_dispatched, ticket_id, newest)
+
+    await asyncio.gather(*(wake(ticket_id, newest) for ticket_id, newest in tickets))
     return len(tickets)
 
 
