@@ -16,6 +16,7 @@ import typer
 
 from worker import (
     cli_decisions,
+    cli_deliveries,
     cli_handoff_report,
     cli_handoffs,
     cli_processes,
@@ -53,6 +54,7 @@ for command in (
     cli_handoffs.reject_draft,
     cli_handoffs.reopen,
     cli_handoff_report.handoff_report,
+    cli_deliveries.deliveries,
     cli_replay.replay,
     cli_registry.processes,
 ):

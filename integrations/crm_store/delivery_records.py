@@ -20,7 +20,6 @@ from integrations.crm_store.transactions import CrmTransactions
 from integrations.crm_store.writes import insert_ignore, require_ticket
 from integrations.delivery_models import (
     CallbackEndpointView,
-    DeliveryCounts,
     DeliveryState,
     OutboundEvent,
     ReplyContent,
@@ -176,21 +175,6 @@ class DeliveryRecords(CrmTransactions):
 
     def record_delivery_failed(self, event_id: int, channel: str, error: str) -> DeliveryState:
         return self._set(event_id, channel, status="failed", last_error=error)
-
-    def delivery_counts(self) -> DeliveryCounts:
-        with self.session() as session:
-            rows = session.exec(
-                select(EventDelivery.status, func.count()).group_by(col(EventDelivery.status))
-            ).all()
-            counts = DeliveryCounts(
-                **{status: n for status, n in rows if status in ("queued", "sent", "failed")}
-            )
-            counts.failed_replies = session.exec(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.status == "failed")
-            ).one()
-            return counts
 
     def _set(self, event_id: int, channel: str, **values: object) -> DeliveryState:
         now = self._clock()

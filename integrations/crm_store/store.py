@@ -11,6 +11,7 @@ from integrations.crm_store.approval_records import ApprovalRecords
 from integrations.crm_store.callback_records import CallbackRecords
 from integrations.crm_store.case_records import CaseRecords
 from integrations.crm_store.delivery_records import DeliveryRecords
+from integrations.crm_store.delivery_report import DeliveryReport
 from integrations.crm_store.handoff_records import HandoffRecords
 from integrations.crm_store.hold_records import OrderHoldRecords
 from integrations.crm_store.intake_records import IntakeRecords
@@ -25,6 +26,7 @@ class CrmStore(
     OrderHoldRecords,
     HandoffRecords,
     DeliveryRecords,
+    DeliveryReport,
     CallbackRecords,
 ):
     """The CRM tables behind one SQLAlchemy engine (SQLite file or PostgreSQL).

@@ -19,6 +19,7 @@ from integrations.crm_store import CrmStore
 from integrations.crm_store.delivery_records import NO_CHANNEL
 from tests.delivery.cases import dispatch_until, open_ticket, queue_reply, request_approval, resolve
 from tests.delivery.receiver import CallbackReceiver
+from tests.e2e.triage_stack import replay_and_keep
 from workflows.delivery.contract import delivery_workflow_id
 from workflows.delivery.workflow import DeliveryWorkflow
 
@@ -84,6 +85,7 @@ async def test_a_cases_events_reach_the_callback_signed_and_in_order(
     assert all(m.attempts == 1 and m.provider_message_id and m.sent_at for m in ticket.outbox)
     assert {m.provider_message_id for m in ticket.outbox} <= set(receiver.ids())
     await replay(client, delivery_workflow_id(ticket_id))
+    await replay_and_keep(client, [delivery_workflow_id(ticket_id)], "delivery_callbacks_in_order")
 
 
 async def test_a_receiver_down_for_a_while_gets_the_reply_when_it_returns(
@@ -123,6 +125,7 @@ async def test_a_receiver_down_for_a_while_gets_the_reply_when_it_returns(
     assert ticket is not None and ticket.outbox[0].attempts == 1  # the reply waited its turn
     assert crm_store.deliveries(ticket_id)[0].attempts >= 3
     await replay(client, delivery_workflow_id(ticket_id))
+    await replay_and_keep(client, [delivery_workflow_id(ticket_id)], "delivery_receiver_outage")
 
 
 async def test_a_reply_that_cannot_be_delivered_is_failed_visibly_and_the_next_goes_out(
