@@ -14,9 +14,9 @@ from tests.delivery.cases import open_ticket, queue_reply, request_approval, res
 
 def kinds(store: CrmStore, ticket_id: str) -> list[str]:
     with store.session() as session:
-        rows = (
-            session.query(CaseEvent).filter(CaseEvent.ticket_id == ticket_id).order_by(CaseEvent.id)
-        )
+        rows = session.exec(
+            select(CaseEvent).where(CaseEvent.ticket_id == ticket_id).order_by(col(CaseEvent.id))
+        ).all()
         return [row.kind for row in rows]
 
 
