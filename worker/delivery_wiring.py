@@ -19,11 +19,10 @@ def zendesk_base_url(settings: Settings) -> str | None:
 
 def zendesk_tickets(settings: Settings) -> ZendeskTickets | None:
     base = zendesk_base_url(settings)
-    if base is None or not settings.zendesk_email or settings.zendesk_api_token is None:
+    token = settings.zendesk_api_token
+    if base is None or not settings.zendesk_email or token is None or not token.get_secret_value():
         return None
-    return ZendeskTickets(
-        base, settings.zendesk_email, settings.zendesk_api_token.get_secret_value()
-    )
+    return ZendeskTickets(base, settings.zendesk_email, token.get_secret_value())
 
 
 def delivery_activities(settings: Settings, store: CrmStore) -> DeliveryActivities | None:
