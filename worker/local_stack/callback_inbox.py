@@ -107,15 +107,17 @@ async def start_callback_inbox(settings: Settings, data_dir: Path) -> CallbackIn
 
 
 async def wait_for_replies(
-    inbox: CallbackInbox, expected: int, quiet_seconds: float = 3.0, limit: float = 45.0
+    inbox: CallbackInbox, expected: int, quiet_seconds: float = 5.0, limit: float = 45.0
 ) -> None:
-    """Until `expected` replies arrived, or nothing more came for a while."""
-    give_up = time.monotonic() + limit
-    replies: Callable[[], int] = lambda: sum(e["type"] == "case.reply" for e in inbox.events)  # noqa: E731
-    while time.monotonic() < give_up and replies() < expected:
-        idle = time.monotonic() - inbox.last_received if inbox.last_received else 0.0
-        if inbox.last_received and idle > quiet_seconds and replies():
-            break
+    """Until `expected` replies arrived, or nothing more came for `quiet_seconds` (cases waiting
+    for a person send none; a re-run's tickets sent theirs before)."""
+    started = time.monotonic()
+    give_up = started + limit
+    while time.monotonic() < give_up:
+        if sum(e["type"] == "case.reply" for e in inbox.events) >= expected:
+            return
+        if time.monotonic() - max(started, inbox.last_received) > quiet_seconds:
+            return
         await asyncio.sleep(0.5)
 
 
