@@ -11,7 +11,8 @@ from pydantic import BaseModel
 # `none`: a reply with nowhere to go (no callback registered, not from a helpdesk); its row is
 # failed at once so the message shows on the ticket and in the counts instead of waiting forever.
 Channel = Literal["callback", "zendesk", "none"]
-DeliveryStatus = Literal["queued", "sent", "failed"]
+# `skipped`: an event (not a reply) nobody listens to: no callback, not from a helpdesk.
+DeliveryStatus = Literal["queued", "sent", "failed", "skipped"]
 
 
 class TicketSourceView(BaseModel):

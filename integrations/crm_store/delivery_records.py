@@ -106,7 +106,10 @@ class DeliveryRecords(CrmTransactions):
                 .order_by(col(CaseEvent.id))
             ).all()
             for event in unplanned:
-                for channel in _channels(event, source, endpoint is not None, helpdesks):
+                channels = _channels(event, source, endpoint is not None, helpdesks)
+                if not channels:  # nobody to tell: planned as skipped, never reconsidered
+                    insert_ignore(session, _skipped(event, ticket_id, now), ["event_id", "channel"])
+                for channel in channels:
                     failed = channel == "none"
                     row = EventDelivery(
                         event_id=event.id or 0,
@@ -218,6 +221,17 @@ def _channels(
     if not channels and event.kind == case_events.REPLY:
         channels.append("none")
     return channels
+
+
+def _skipped(event: CaseEvent, ticket_id: str, now: datetime) -> EventDelivery:
+    return EventDelivery(
+        event_id=event.id or 0,
+        ticket_id=ticket_id,
+        channel="none",
+        status="skipped",
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _update_outbox(session: Session, outbox_id: int, now: datetime) -> None:

@@ -43,7 +43,9 @@ async def test_the_zendesk_ticket_follows_the_case(
     assert statuses == ["hold", "open", "solved"]
     assert ticket.tags == ["supportflow_pending", "supportflow_escalated", "supportflow_resolved"]
     assert zendesk.puts == 4  # one update per event, the repeated hand-off note included once
-    states = crm_store.deliveries(ticket_id)
+    skipped, *states = crm_store.deliveries(ticket_id)
+    # It started in Zendesk: nobody needs to hear that, and it is never reconsidered.
+    assert (skipped.kind, skipped.channel, skipped.status) == ("case.started", "none", "skipped")
     assert [s.kind for s in states] == [
         "case.waiting_for_approval",
         "case.escalated",
