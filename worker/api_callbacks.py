@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,22 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from worker.api_dependencies import CaseStore, case_store
 from worker.api_errors import error_responses
 from worker.auth import TICKETS_READ, TICKETS_WRITE, AuthFailed, Principal, scoped
+from worker.callback_sources import validate_callback_url
 
 router = APIRouter()
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-def validate_callback_url(url: str) -> str:
-    """https anywhere, plain http only on loopback (a local receiver): a signed body must not
-    cross a network in the clear. Shared by the API and `supportflow keys callback`."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http(s) URL with a host")
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        raise ValueError("must use https (plain http only for localhost)")
-    if parts.username or parts.password:
-        raise ValueError("must not carry credentials")
-    return url
 
 
 class CallbackRegistration(BaseModel):
@@ -52,16 +38,6 @@ class CallbackView(BaseModel):
     secret: str | None = Field(
         None, description="The signing secret, only when it is new (first registration, rotation)"
     )
-
-
-async def record_source(store: CaseStore, principal: Principal, ticket_id: str) -> None:
-    """Remember which system filed `ticket_id`, so its events reach that system's callback."""
-    if principal.kind == "system":
-        await asyncio.to_thread(
-            store.record_ticket_source,  # type: ignore[attr-defined]
-            ticket_id,
-            system=principal.id.removeprefix("system:"),
-        )
 
 
 def _system_of(principal: Principal) -> str:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-from worker.api_callbacks import record_source
 from worker.api_dependencies import (
     CaseStore,
     TicketId,
@@ -17,6 +16,7 @@ from worker.api_dependencies import (
 )
 from worker.api_errors import error_responses
 from worker.auth import TICKETS_READ, TICKETS_WRITE, Principal, requester_for, scoped
+from worker.callback_sources import record_source
 from worker.case_status import CaseView, read_ticket
 from worker.cases import CaseStarted, file_ticket
 from worker.customer_replies import ReplyAccepted, ReplySubmission, send_reply

@@ -115,7 +115,7 @@ def keys_callback(
 ) -> None:
     """Register a system's callback URL: its tickets' case events (started, waiting for
     approval, reply, escalated, resolved) are POSTed there, signed per Standard Webhooks."""
-    from worker.api_callbacks import validate_callback_url
+    from worker.callback_sources import validate_callback_url
 
     try:
         validate_callback_url(url)

@@ -101,6 +101,7 @@ async def test_run_twice(
     _assert_triage_demos(first, layout)
     _assert_dispute_demos(first)
     _assert_chargeback_demo(first, layout)
+    _assert_replies_delivered(first, layout)
     assert code == 0
     assert "All processes stopped." in stopped
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
@@ -124,8 +125,19 @@ async def test_run_twice(
     _assert_triage_demos(second, layout)
     _assert_chargeback_demo(second, layout)
     assert "Ticket demo-dispute-duplicate: resolved  (from database)" in second
+    _assert_replies_delivered(second, layout)
     # The same dispute both runs: the demo order is disputed once.
     assert _dispute_line(first) == _dispute_line(second)
+
+
+def _assert_replies_delivered(out: str, layout: StackLayout) -> None:
+    """The demo tickets' replies reached the local callback receiver, verified (issue 15)."""
+    assert "ok  Callbacks" in out
+    assert "Replies delivered to the demo helpdesk's callback" in out
+    delivered = out.split("Replies delivered to the demo helpdesk's callback", 1)[1]
+    assert "demo-auto-approve            'Your refund for ticket demo-auto-approve'" in delivered
+    assert "demo-needs-approval          no reply yet (awaiting_approval)" in delivered
+    assert f"(also {layout.data_dir / 'callbacks.jsonl'})" in delivered
 
 
 def _dispute_line(out: str) -> str:
