@@ -43,11 +43,9 @@ class HandoffActivities:
     def hand_off_ticket(self, data: HandoffInput) -> HandoffDelivery:
         package = _without_card_numbers(data.package)
         with crm_errors("hand_off_ticket"):
-            self._store.add_note(
-                package.ticket_id,
-                "supportflow",
-                handoff_markdown(package),
-                dedupe_key=f"handoff:{package.handoff_id}",
+            # The package note and its `case.escalated` event (helpdesk internal note, callback).
+            self._store.add_handoff_note(
+                package.ticket_id, package.handoff_id, handoff_markdown(package)
             )
         if self._slack is None or not data.slack_channel:
             activity.logger.warning(

@@ -8,6 +8,7 @@ from bench import (
     approval_latency,
     backtest,
     chargeback_webhooks,
+    delivery_throughput,
     handoff_claim,
     onboarding_steps,
     refund_throughput,
@@ -25,6 +26,7 @@ def main() -> None:
         chargeback_webhooks,
         onboarding_steps,
         handoff_claim,
+        delivery_throughput,
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)

@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from worker import (
     api_approvals,
+    api_callbacks,
     api_examples,
     api_handoffs,
     api_health,
@@ -24,6 +25,7 @@ from worker import (
     api_shopify_webhooks,
     api_stripe_webhooks,
     api_tickets,
+    api_zendesk_webhooks,
 )
 from worker.api_dependencies import CaseStore
 from worker.api_errors import install_error_handlers
@@ -94,9 +96,12 @@ def _add_routes(app: FastAPI) -> None:
     cases.include_router(api_onboarding.router)
     cases.include_router(api_examples.router)
     cases.include_router(api_handoffs.router)
+    cases.include_router(api_callbacks.router)
     app.include_router(cases)
     app.include_router(api_health.router)
     # Authenticated by Stripe's signature, not an API key.
     app.include_router(api_stripe_webhooks.router)
     # Signed by Shopify (X-Shopify-Hmac-Sha256), not by a supportflow credential.
     app.include_router(api_shopify_webhooks.router)
+    # Signed by Zendesk (X-Zendesk-Webhook-Signature), not by a supportflow credential.
+    app.include_router(api_zendesk_webhooks.router)

@@ -16,6 +16,7 @@ from worker.api_dependencies import (
 )
 from worker.api_errors import error_responses
 from worker.auth import TICKETS_READ, TICKETS_WRITE, Principal, requester_for, scoped
+from worker.callback_sources import record_source
 from worker.case_status import CaseView, read_ticket
 from worker.cases import CaseStarted, file_ticket
 from worker.customer_replies import ReplyAccepted, ReplySubmission, send_reply
@@ -51,6 +52,8 @@ async def post_ticket(
     system. A key with the `tickets:on_behalf` scope may name the agent it files for in
     `requested_by` (that agent then cannot approve the case); without it, 403."""
     requested_by = requester_for(principal, ticket.asserted_requester())
+    # Before the case starts, so its first event already goes to the system's callback.
+    await record_source(store, principal, ticket.ticket_id)
     started = await file_ticket(await temporal.client(), settings, ticket.filed_by(requested_by))
     if started.existing:
         response.status_code = 200

@@ -17,6 +17,7 @@ import typer
 from worker import (
     cli_backtest,
     cli_decisions,
+    cli_deliveries,
     cli_examples,
     cli_handoff_report,
     cli_handoffs,
@@ -58,6 +59,7 @@ for command in (
     cli_handoff_report.handoff_report,
     cli_backtest.backtest,
     cli_report.report,
+    cli_deliveries.deliveries,
     cli_replay.replay,
     cli_registry.processes,
 ):

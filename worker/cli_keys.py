@@ -103,3 +103,39 @@ def keys_revoke(
     except ApiKeyRefused as refused:
         fail(str(refused), EXIT_REFUSED)
     typer.echo(f"Revoked key {revoked.key_id} (now listed as {revoked.name}).")
+
+
+@keys_app.command("callback")
+def keys_callback(
+    system: Annotated[str, typer.Argument(help="The calling system (its key's name)")],
+    url: Annotated[str, typer.Argument(help="Where its case events are POSTed (https)")],
+    rotate_secret: Annotated[
+        bool, typer.Option("--rotate-secret", help="Replace the signing secret")
+    ] = False,
+) -> None:
+    """Register a system's callback URL: its tickets' case events (started, waiting for
+    approval, reply, escalated, resolved) are POSTed there, signed per Standard Webhooks."""
+    from worker.callback_sources import validate_callback_url
+
+    try:
+        validate_callback_url(url)
+    except ValueError as err:
+        fail(f"callback URL {err}", EXIT_USAGE)
+    store = open_store(load_settings())
+    active = [
+        k
+        for k in store.list_api_keys()
+        if k.name == system and k.kind == "system" and not k.revoked_at
+    ]
+    if not active:
+        fail(
+            f"no active system key named {system!r} (supportflow keys create {system})",
+            EXIT_REFUSED,
+        )
+    endpoint, fresh = store.register_callback(system, url, rotate_secret=rotate_secret)
+    typer.echo(f"Callback of {system}: {endpoint.url}")
+    if fresh:
+        typer.echo(f"  signing secret: {endpoint.secret}")
+        typer.echo("It is shown only now. Verify deliveries with it (docs/delivery.md).")
+    else:
+        typer.echo("  signing secret unchanged (--rotate-secret for a new one).")

@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from worker.auth import TICKETS_READ, TICKETS_WRITE, requester_for
+from worker.callback_sources import record_source
 from worker.case_report import describe_case
 from worker.case_status import read_ticket
 from worker.cases import file_ticket
@@ -73,6 +74,7 @@ def ticket(
     async def work() -> Any:
         caller = await authenticated_caller(settings, store, key, key_file, TICKETS_WRITE)
         requester = requester_for(caller, submission.asserted_requester())
+        await record_source(store, caller, ticket_id)  # its events reach the system's callback
         started = await file_ticket(
             await connect_or_explain(), settings, submission.filed_by(requester)
         )

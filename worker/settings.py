@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     shopify_webhook_secret: SecretStr | None = Field(None, alias="SHOPIFY_WEBHOOK_SECRET")
     shopify_api_base: str | None = Field(None, alias="SHOPIFY_API_BASE")
 
+    # Outbound delivery (docs/delivery.md): off by default; on, the worker runs the outbox
+    # dispatcher and delivers case events to callbacks and the helpdesk.
+    delivery: bool = Field(False, alias="SUPPORTFLOW_DELIVERY")
+    # Zendesk as the helpdesk: tickets in over POST /webhooks/zendesk, replies and status back.
+    # ZENDESK_API_BASE overrides https://<subdomain>.zendesk.com (a loopback fake in tests).
+    zendesk_subdomain: str | None = Field(None, alias="ZENDESK_SUBDOMAIN")
+    zendesk_api_base: str | None = Field(None, alias="ZENDESK_API_BASE")
+    zendesk_email: str | None = Field(None, alias="ZENDESK_EMAIL")
+    zendesk_api_token: SecretStr | None = Field(None, alias="ZENDESK_API_TOKEN")
+    zendesk_webhook_secret: SecretStr | None = Field(None, alias="ZENDESK_WEBHOOK_SECRET")
+
     weaviate_url: str | None = Field(None, alias="WEAVIATE_URL")
     weaviate_api_key: SecretStr | None = Field(None, alias="WEAVIATE_API_KEY")
     knowledge_db_path: Path = Field(DATA_DIR / "knowledge.db", alias="SUPPORTFLOW_KNOWLEDGE_DB")

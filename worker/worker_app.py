@@ -17,6 +17,7 @@ from activities.billing_history import BillingHistoryActivities
 from activities.chat import ChatActivities
 from activities.commerce import CommerceActivities
 from activities.crm import CrmActivities
+from activities.delivery import DeliveryActivities
 from activities.disputes import DisputeActivities
 from activities.onboarding import OnboardingActivities
 from activities.onboarding_billing import OnboardingBillingActivities
@@ -39,15 +40,19 @@ from worker.activity_wiring import (
     shopify_admin,
     slack_approvals,
 )
+from worker.delivery_dispatch import dispatch_outbox
+from worker.delivery_wiring import delivery_activities
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
 from worker.temporal_client import connect_temporal
 from worker.ticket_activities import ticket_activity_list
+from workflows.delivery.workflow import DeliveryWorkflow
 from workflows.registry import workflow_classes
 
 log = logging.getLogger("supportflow.worker")
 
-# Every registered process's workflow (refund, triage, and whatever the registry adds).
-WORKFLOWS: list[type] = workflow_classes()
+# Every registered process's workflow (refund, triage, and whatever the registry adds), and the
+# delivery of what their cases queue (not a support process: no registry entry).
+WORKFLOWS: list[type] = [*workflow_classes(), DeliveryWorkflow]
 
 
 @dataclass
@@ -71,6 +76,8 @@ class WorkerDeps:
     # Shopify's orders and refunds (issue 11); None: the store's orders only.
     commerce: CommercePort | None = None
     shopify_refunds: ShopifyRefunds | None = None
+    # Outbound delivery (SUPPORTFLOW_DELIVERY): callbacks and the helpdesk; None: off.
+    delivery: DeliveryActivities | None = None
 
 
 def stripe_credentials(settings: Settings) -> tuple[str, str | None]:
@@ -111,6 +118,7 @@ def deps_from_settings(settings: Settings) -> WorkerDeps:
         if shopify
         else None,
         shopify_refunds=ShopifyRefunds(shopify) if shopify else None,
+        delivery=delivery_activities(settings, store),
     )
 
 
@@ -147,6 +155,7 @@ def activity_list(deps: WorkerDeps) -> list[Any]:
         *(deps.disputes.all() if deps.disputes else []),
         *([BillingCreditActivities(deps.credits).issue_credit] if deps.credits else []),
         *onboarding_activities(deps),
+        *(deps.delivery.all() if deps.delivery else []),
     ]
 
 
@@ -196,7 +205,15 @@ async def run_worker(settings: Settings | None = None) -> None:
         settings.task_queue,
         client.service_client.config.target_host,
     )
-    await worker.run()
+    if not settings.delivery:
+        await worker.run()
+        return
+    store = CrmStore(settings.database_url)
+    dispatcher = asyncio.create_task(dispatch_outbox(client, store, settings.task_queue))
+    try:
+        await worker.run()
+    finally:
+        dispatcher.cancel()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 No Temporal imports here; the CRM and commerce activities wrap this package.
 """
 
-from integrations.crm_store import onboarding_tables  # noqa: F401  (registers the signup tables)
+from integrations.crm_store import (
+    delivery_tables,  # noqa: F401  (registers delivery tables)
+    onboarding_tables,  # noqa: F401  (registers the signup tables)
+)
 from integrations.crm_store.approvals import ApprovalNotFound
 from integrations.crm_store.keys import ApiKeyRefused, ApiKeyView, IssuedKey, VerifiedKey
 from integrations.crm_store.store import CrmStore

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select, update
 
 from integrations.crm_records import ApprovalDecisionRecord, ApprovalRequestRecord, AuditEntry
+from integrations.crm_store import case_events
 from integrations.crm_store.tables import Approval, ApprovalDecisionRow
 from integrations.crm_store.views import ApprovalDecisionView, ApprovalView
 from integrations.crm_store.writes import add_audit, advance_ticket, insert_ignore, require_ticket
@@ -50,6 +51,14 @@ def record_request(session: Session, record: ApprovalRequestRecord, now: datetim
         f"approval:{record.request_id}:requested",
     )
     advance_ticket(session, record.ticket_id, "awaiting_approval", now)
+    case_events.add_case_event(
+        session,
+        record.ticket_id,
+        case_events.WAITING_FOR_APPROVAL,
+        f"approval:{record.request_id}",
+        now,
+        {"level": record.level, "amount_cents": record.amount_cents, "currency": record.currency},
+    )
 
 
 def require(session: Session, request_id: str) -> Approval:

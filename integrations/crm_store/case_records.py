@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from integrations.crm_records import AuditEntry, CaseOutcomeRecord, CustomerReply, RefundSummary
-from integrations.crm_store import cases
+from integrations.crm_store import case_events, cases
 from integrations.crm_store.tables import Customer, OutboxMessage, Refund, Ticket
 from integrations.crm_store.transactions import CrmTransactions
 from integrations.crm_store.views import OutboxMessageView, RefundView
@@ -75,7 +75,9 @@ class CaseRecords(CrmTransactions):
                 dedupe_key=dedupe_key,
                 created_at=self._clock(),
             )
-            return insert_ignore(session, message, ["dedupe_key"])
+            queued = insert_ignore(session, message, ["dedupe_key"])
+            case_events.add_reply_event(session, dedupe_key, message.created_at)
+            return queued
 
     def list_outbox(self, ticket_id: str) -> list[OutboxMessageView]:
         with self.session() as session:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from integrations.crm_records import CaseOutcomeRecord
-from integrations.crm_store import approvals
+from integrations.crm_store import approvals, case_events
 from integrations.crm_store.tables import (
     CREDITED,
     Approval,
@@ -90,7 +90,16 @@ def record_outcome(session: Session, record: CaseOutcomeRecord, now: datetime) -
             created_at=now,
         )
         insert_ignore(session, reply, ["dedupe_key"])
+        case_events.add_reply_event(session, reply.dedupe_key, now)
     if record.status in TERMINAL_STATUSES:
+        case_events.add_case_event(
+            session,
+            record.ticket_id,
+            case_events.outcome_kind(record.status),
+            f"outcome:{record.workflow_id}",
+            now,
+            {"status": record.status, "resolution": record.resolution},
+        )
         approvals.expire_pending_for_workflow(session, record.workflow_id, now)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, update
 
-from integrations.crm_store import cases
+from integrations.crm_store import case_events, cases
 from integrations.crm_store.tables import Customer, Note, Order, OrderLine, Payment, Ticket
 from integrations.crm_store.transactions import CrmTransactions
 from integrations.crm_store.views import CustomerView, NewOrder, TicketView
@@ -83,7 +83,16 @@ class IntakeRecords(CrmTransactions):
                 created_at=now,
                 updated_at=now,
             )
-            if not insert_ignore(session, ticket, ["id"]) and workflow_id is not None:
+            if insert_ignore(session, ticket, ["id"]):
+                case_events.add_case_event(
+                    session,
+                    ticket_id,
+                    case_events.STARTED,
+                    f"started:{ticket_id}",
+                    now,
+                    {"process": process, "subject": subject},
+                )
+            elif workflow_id is not None:
                 session.exec(
                     update(Ticket)
                     .where(col(Ticket.id) == ticket_id, col(Ticket.workflow_id).is_(None))

@@ -8,8 +8,11 @@ and `keys`, and the store's methods over them in the `*_records` modules, one pe
 from __future__ import annotations
 
 from integrations.crm_store.approval_records import ApprovalRecords
+from integrations.crm_store.callback_records import CallbackRecords
 from integrations.crm_store.case_records import CaseRecords
 from integrations.crm_store.decision_records import DecisionRecords
+from integrations.crm_store.delivery_records import DeliveryRecords
+from integrations.crm_store.delivery_report import DeliveryReport
 from integrations.crm_store.example_records import ExampleRecords
 from integrations.crm_store.handoff_records import HandoffRecords
 from integrations.crm_store.hold_records import OrderHoldRecords
@@ -28,6 +31,9 @@ class CrmStore(
     DecisionRecords,
     OutcomeReads,
     ExampleRecords,
+    DeliveryRecords,
+    DeliveryReport,
+    CallbackRecords,
 ):
     """The CRM tables behind one SQLAlchemy engine (SQLite file or PostgreSQL).
 

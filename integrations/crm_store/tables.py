@@ -127,6 +127,12 @@ class OutboxMessage(CrmTable, table=True):
     dedupe_key: str = Field(unique=True, max_length=255)
     created_at: datetime
     sent_at: datetime | None = None
+    # Delivery state (workflows/delivery): attempts over every channel, the provider's id of
+    # the last channel that took it, and why the last attempt failed.
+    attempts: int = 0
+    provider_message_id: str | None = Field(default=None, max_length=255)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    failed_at: datetime | None = None
 
 
 class Approval(CrmTable, table=True):

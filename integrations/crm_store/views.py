@@ -38,6 +38,11 @@ class OutboxMessageView(BaseModel):
     status: str
     dedupe_key: str
     created_at: datetime
+    sent_at: datetime | None = None
+    attempts: int = 0
+    provider_message_id: str | None = None
+    last_error: str | None = None
+    failed_at: datetime | None = None
 
 
 class NoteView(BaseModel):

@@ -103,6 +103,7 @@ async def test_run_twice(
     _assert_chargeback_demo(first, layout)
     _assert_backtest_demo(first)
     _assert_review_demo(first, layout)
+    _assert_replies_delivered(first, layout)
     assert code == 0
     assert "All processes stopped." in stopped
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)  # temporal, worker, api
@@ -127,6 +128,7 @@ async def test_run_twice(
     _assert_chargeback_demo(second, layout)
     assert "Ticket demo-dispute-duplicate: resolved  (from database)" in second
     assert "[review: complaint claimed and resolved] filed earlier; now resolved" in second
+    _assert_replies_delivered(second, layout)
     # The same dispute both runs: the demo order is disputed once.
     assert _dispute_line(first) == _dispute_line(second)
 
@@ -152,6 +154,16 @@ def _assert_review_demo(out: str, layout: StackLayout) -> None:
     report = (layout.data_dir / "reports" / "outcomes.html").resolve()
     assert f"Outcomes report for the demo data: {report}" in out
     assert report.read_text().count("<svg data-chart=") == 3
+
+
+def _assert_replies_delivered(out: str, layout: StackLayout) -> None:
+    """The demo tickets' replies reached the local callback receiver, verified (issue 15)."""
+    assert "ok  Callbacks" in out
+    assert "Replies delivered to the demo helpdesk's callback" in out
+    delivered = out.split("Replies delivered to the demo helpdesk's callback", 1)[1]
+    assert "demo-auto-approve            'Your refund for ticket demo-auto-approve'" in delivered
+    assert "demo-needs-approval          no reply yet (awaiting_approval)" in delivered
+    assert f"(also {layout.data_dir / 'callbacks.jsonl'})" in delivered
 
 
 def _dispute_line(out: str) -> str:

@@ -26,7 +26,7 @@ def test_migrations_build_the_model_schema_from_empty(database_url: str) -> None
 
         store.migrate()
 
-        assert current_revision(store.engine) == head_revision() == "0006_labelled_examples"
+        assert current_revision(store.engine) == head_revision() == "0007_outbox_delivery"
         tables = set(inspect(store.engine).get_table_names())
         assert set(crm_metadata.tables) <= tables
         assert _schema_diff(store) == []

@@ -24,7 +24,7 @@ from worker.api import create_app
 PUBLIC_PATHS = {"/healthz", "/slack/interactions"}
 # Vendors' webhooks carry no API key: each delivery is authenticated by the vendor's signature
 # over the raw body (tests/security/test_webhook_signatures.py and the webhook tests).
-SIGNED_PATHS = {"/webhooks/stripe", "/webhooks/shopify"}
+SIGNED_PATHS = {"/webhooks/stripe", "/webhooks/shopify", "/webhooks/zendesk"}
 SAMPLE_BODIES = {
     "/tickets": ticket_body("T-auth"),
     "/tickets/{ticket_id}/replies": {"text": "hello"},

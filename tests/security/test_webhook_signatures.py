@@ -18,7 +18,7 @@ from tests.api.conftest import make_settings
 from tests.api_keys import CallerKeys
 from worker.api import create_app
 
-SIGNED_PATHS = ("/webhooks/stripe", "/webhooks/shopify")
+SIGNED_PATHS = ("/webhooks/stripe", "/webhooks/shopify", "/webhooks/zendesk")
 BODY = json.dumps({"id": "evt_forged", "type": "charge.dispute.created"}).encode()
 
 
@@ -32,6 +32,7 @@ async def webhook_api(
         update = {
             "stripe_webhook_secret": SecretStr("whsec_test_secret"),
             "shopify_webhook_secret": SecretStr("shpss_test_secret"),
+            "zendesk_webhook_secret": SecretStr("zendesk_test_secret"),
         }
     settings = make_settings("unused-queue", database_url).model_copy(update=update)
     app = create_app(settings, store=crm_store)
@@ -44,6 +45,10 @@ FORGERIES = {
     "nothing": {},
     "forged-stripe": {"Stripe-Signature": "t=1700000000,v1=" + "0" * 64},
     "forged-shopify": {"X-Shopify-Hmac-Sha256": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
+    "forged-zendesk": {
+        "X-Zendesk-Webhook-Signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "X-Zendesk-Webhook-Signature-Timestamp": "2026-12-05T10:00:00Z",
+    },
 }
 
 

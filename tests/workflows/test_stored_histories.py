@@ -57,6 +57,8 @@ def test_required_histories_are_stored() -> None:
     } <= names
     # Hand-offs that stay open for a person, recorded by tests/e2e/test_handoff_over_http.py.
     assert {"ticket_handoff_resolved", "ticket_handoff_refund"} <= names
+    # DeliveryWorkflow, recorded by tests/delivery/test_callback_delivery.py.
+    assert {"delivery_callbacks_in_order", "delivery_receiver_outage"} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -11,7 +11,7 @@ import typer
 
 from worker.local_stack import demo_stripe
 from worker.local_stack.demo_keys import DemoKeys, ensure_demo_keys
-from worker.local_stack.demo_tickets import file_demo_tickets, report
+from worker.local_stack.demo_tickets import DemoTicket, file_demo_tickets, report
 from worker.local_stack.demo_triage import ingest_demo_help_center
 from worker.local_stack.startup import StartupFailed, say, step
 from worker.settings import Settings
@@ -54,13 +54,14 @@ async def ingest_demo_knowledge(settings: Settings) -> None:
     step("Knowledge base", result.summary)
 
 
-async def file_and_report_demo_tickets(api_url: str, keys: DemoKeys) -> None:
+async def file_and_report_demo_tickets(api_url: str, keys: DemoKeys) -> list[DemoTicket]:
     say("\nDemo tickets (filed through POST /tickets; the triage ones name no process):")
     try:
         tickets = await file_demo_tickets(api_url, keys.helpdesk)
     except httpx.HTTPError as err:
         raise StartupFailed(f"filing the demo tickets failed: {err}") from err
     report(tickets, say, keys.person_files)
+    return tickets
 
 
 def approval_path(settings: Settings, api_url: str) -> str:

@@ -24,6 +24,11 @@ import typer
 from temporalio.client import Client
 
 from worker.local_stack import INSTALL_LOCAL_EXTRA, demo_stripe
+from worker.local_stack.callback_inbox import (
+    CallbackInbox,
+    report_deliveries,
+    start_callback_inbox,
+)
 from worker.local_stack.demo_backtest import show_demo_backtest
 from worker.local_stack.demo_chargeback import show_demo_chargeback
 from worker.local_stack.demo_keys import DemoKeys
@@ -94,6 +99,7 @@ class DevStack:
         self.children: list[ChildProcess] = []
         self.stripe: demo_stripe.StripeMode | None = None
         self.keys: DemoKeys | None = None
+        self.inbox: CallbackInbox | None = None
         self.stop_requested = asyncio.Event()
         self.running = asyncio.Event()  # set once the demo tickets are reported
 
@@ -132,6 +138,8 @@ class DevStack:
         await seed_demo_data(self.settings, self.stripe)
         self.keys = await issue_demo_keys(self.settings, self.layout.data_dir)
         await ingest_demo_knowledge(self.settings)
+        self.inbox = await start_callback_inbox(self.settings, self.layout.data_dir)
+        step("Callbacks", f"demo-helpdesk's events go to {self.inbox.url}")
         await self._start_worker(client)
         await self._start_api()
         say(f"\nApprovals: {approval_path(self.settings, self.api_url)}")
@@ -150,6 +158,9 @@ class DevStack:
             )
 
     async def _shutdown(self) -> None:
+        if self.inbox is not None:
+            await self.inbox.stop()
+            self.inbox = None
         names = [child.name for child in reversed(self.children)]
         if self.stripe is not None and self.stripe.sandbox is not None:
             names.append("stripe sandbox")
@@ -257,7 +268,9 @@ class DevStack:
 
     async def _demo(self) -> None:
         assert self.keys is not None
-        await file_and_report_demo_tickets(self.api_url, self.keys)
+        tickets = await file_and_report_demo_tickets(self.api_url, self.keys)
+        if self.inbox is not None:
+            await report_deliveries(self.inbox, tickets, say)
         await show_review_demo(
             self.settings.database_url, self.api_url, self.keys, self.layout.data_dir
         )
@@ -291,6 +304,8 @@ class DevStack:
             "SUPPORTFLOW_KNOWLEDGE_DB": str(self.settings.knowledge_db_path.resolve()),
             "SUPPORTFLOW_TASK_QUEUE": self.settings.task_queue,
             **review_demo_env(self.layout.data_dir),
+            # Replies and case events go out (to the demo helpdesk's callback receiver).
+            "SUPPORTFLOW_DELIVERY": "true",
             "PYTHONUNBUFFERED": "1",
         }
         if self.stripe is not None:
