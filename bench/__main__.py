@@ -7,6 +7,7 @@ import asyncio
 from bench import (
     approval_latency,
     chargeback_webhooks,
+    codec_throughput,
     handoff_claim,
     onboarding_steps,
     refund_throughput,
@@ -18,6 +19,7 @@ from bench import (
 def main() -> None:
     for benchmark in (
         refund_throughput,
+        codec_throughput,
         approval_latency,
         chargeback_webhooks,
         onboarding_steps,

@@ -143,3 +143,24 @@ def test_settings_without_any_key_refuse_to_build_a_converter(tmp_path) -> None:
     broken = settings.model_copy(update={"codec_active_key": "other"})
     with pytest.raises(CodecNotConfigured, match="unusable: active key 'other'"):
         key_ring(broken)
+
+
+async def test_the_history_scanner_would_see_an_unencrypted_customer() -> None:
+    """The scan in tests/codec/devstack_ui_codec.py proves something only if it finds plain text."""
+    from tests.codec.personal_data import found_in_plain_text, personal_strings
+    from worker.data_converter import plain_data_converter
+    from worker.local_stack.demo_data import AUTO_APPROVE, DEMO_CUSTOMERS
+
+    request = REQUEST.model_copy(update={"body": AUTO_APPROVE.body, "subject": "Hi"})
+    customer = DEMO_CUSTOMERS[0]
+    values = [request, {"name": customer.name, "email": customer.email}]
+    strings = personal_strings()
+    plain = b"".join(p.SerializeToString() for p in await plain_data_converter().encode(values))
+    assert set(found_in_plain_text(plain, strings)) >= {
+        AUTO_APPROVE.body,
+        customer.name,
+        customer.email,
+        customer.name.split()[-1],
+    }
+    sealed = await data_converter(ring=StaticKeyRing({"k1": OLD})).encode(values)
+    assert found_in_plain_text(b"".join(p.SerializeToString() for p in sealed), strings) == []

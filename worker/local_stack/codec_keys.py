@@ -9,6 +9,7 @@ send no header, so its key (scope `payloads:decode` only) rides in the codec end
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from integrations.codec_keys import write_local_key_file
@@ -32,11 +33,14 @@ def with_local_payload_key(settings: Settings, data_dir: Path) -> Settings:
     return settings.model_copy(update={"codec_keys_file": path.resolve()})
 
 
-def child_codec_env(settings: Settings) -> dict[str, str]:
-    """What the worker and API need to read the same payloads (the file, never the key)."""
-    if settings.codec_keys is not None:
-        return {}
-    return {"SUPPORTFLOW_CODEC_KEYS_FILE": str(settings.codec_keys_file)}
+def child_codec_env(settings: Settings, ui_port: int) -> dict[str, str]:
+    """What the worker and API need to read the same payloads (the file, never the key), and
+    the UI's origins for the codec's CORS (a browser may have typed either host)."""
+    origins = [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+    env = {"SUPPORTFLOW_CODEC_CORS_ORIGINS": json.dumps(origins)}
+    if settings.codec_keys is None:
+        env["SUPPORTFLOW_CODEC_KEYS_FILE"] = str(settings.codec_keys_file)
+    return env
 
 
 def ui_codec_endpoint(settings: Settings, data_dir: Path, api_url: str) -> str:

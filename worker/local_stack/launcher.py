@@ -295,7 +295,7 @@ class DevStack:
             "SUPPORTFLOW_KNOWLEDGE_DB": str(self.settings.knowledge_db_path.resolve()),
             "SUPPORTFLOW_TASK_QUEUE": self.settings.task_queue,
             "PYTHONUNBUFFERED": "1",
-            **child_codec_env(self.settings),
+            **child_codec_env(self.settings, self.layout.ui_port),
         }
         if self.stripe is not None:
             overrides.update(self.stripe.child_env)

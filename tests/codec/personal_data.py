@@ -1,0 +1,52 @@
+"""What must never be readable in a stored history: the demo customers' names and emails, and
+the text of the demo tickets, signups and disputes (`make run`'s data, which tests reuse)."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowHistory
+
+from worker.local_stack.demo_data import DEMO_CUSTOMERS, DEMO_SCENARIOS
+from worker.local_stack.demo_disputes import DISPUTE_DEMOS
+from worker.local_stack.demo_onboarding import CONTACT
+from worker.local_stack.demo_triage import TRIAGE_DEMOS
+
+
+def personal_strings() -> list[str]:
+    customers = [*DEMO_CUSTOMERS, *(d.customer for d in DISPUTE_DEMOS)]
+    names = [*(c.name for c in customers), CONTACT["full_name"]]
+    texts = [
+        *(c.name for c in customers),
+        *(c.email for c in customers),
+        *(t.body for t in (*DEMO_SCENARIOS, *TRIAGE_DEMOS, *DISPUTE_DEMOS)),
+        *(t.subject for t in (*DEMO_SCENARIOS, *TRIAGE_DEMOS, *DISPUTE_DEMOS)),
+        *(t.reply_text for t in TRIAGE_DEMOS if t.reply_text),
+        CONTACT["full_name"],
+        CONTACT["phone"],
+        "ada.complete@example.com",
+    ]
+    # Also the pieces a payload could carry on their own: a surname, an email's local part.
+    pieces = [name.split()[-1] for name in names]
+    pieces += [s.split("@")[0] for s in texts if "@" in s]
+    return sorted({s for s in (*texts, *pieces) if len(s) >= 4})
+
+
+def found_in_plain_text(raw: bytes, strings: list[str]) -> list[str]:
+    lowered = raw.lower()
+    return [s for s in strings if s.lower().encode() in lowered]
+
+
+async def scan_histories(client: Client) -> tuple[int, dict[str, list[str]]]:
+    """Every workflow run the server holds, as stored (no codec): (runs scanned, leaks by run)."""
+    strings = personal_strings()
+    leaks: dict[str, list[str]] = {}
+    runs = 0
+    async for execution in client.list_workflows():
+        history: WorkflowHistory = await client.get_workflow_handle(
+            execution.id, run_id=execution.run_id
+        ).fetch_history()
+        raw = b"".join(event.SerializeToString() for event in history.events)
+        runs += 1
+        found = found_in_plain_text(raw, strings)
+        if found:
+            leaks[f"{execution.id}/{execution.run_id}"] = found
+    return runs, leaks
