@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 # too (the dev extra includes the local one, so installing it satisfies both).
 LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
+# Browser tests drive Debian's chromium through Playwright (no browser download).
+CHROMIUM_STAMP := $(VENV)/.installed-chromium
 
 .PHONY: run test lint format bench clean help
 
@@ -29,6 +31,9 @@ $(DEV_STAMP): pyproject.toml
 	$(call install,dev)
 	touch $(DEV_STAMP) $(LOCAL_STAMP)
 
+$(CHROMIUM_STAMP): $(DEV_STAMP)
+	command -v chromium || (apt-get update && apt-get install -y chromium) && touch $(CHROMIUM_STAMP)
+
 run: $(LOCAL_STAMP)
 	$(BIN)/supportflow run
 
@@ -41,7 +46,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint $(CHROMIUM_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
