@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store.store import CrmStore
 from tests.api_keys import CallerKeys, issue_test_keys
+from tests.codec.personal_data import scan_histories
 from worker.data_converter import data_converter
 from workflows.search_attributes import ALL_KEYS
 
@@ -65,7 +66,11 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_log_level="error",
     )
     yield env
+    # Whatever this session's tests ran on it: no demo customer's name, email or ticket text
+    # may sit in a stored history in plain text (tests/codec/personal_data.py).
+    runs, leaks = await scan_histories(env.client)
     await env.shutdown()
+    assert leaks == {}, f"plain-text customer data in {len(leaks)} of {runs} histories: {leaks}"
 
 
 @pytest.fixture
