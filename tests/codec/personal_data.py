@@ -3,7 +3,10 @@ the text of the demo tickets, signups and disputes (`make run`'s data, which tes
 
 from __future__ import annotations
 
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import PayloadCodec
 
 from worker.local_stack.demo_data import DEMO_CUSTOMERS, DEMO_SCENARIOS
 from worker.local_stack.demo_disputes import DISPUTE_DEMOS
@@ -50,3 +53,35 @@ async def scan_histories(client: Client) -> tuple[int, dict[str, list[str]]]:
         if found:
             leaks[f"{execution.id}/{execution.run_id}"] = found
     return runs, leaks
+
+
+def _payloads_in(message: Message) -> list[Payload]:
+    if isinstance(message, Payload):
+        return [message]
+    found: list[Payload] = []
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if field.is_repeated:
+            items = (
+                value.values()
+                if hasattr(value, "values") and not isinstance(value, list)
+                else value
+            )
+            for item in items:
+                if isinstance(item, Message):
+                    found += _payloads_in(item)
+        else:
+            found += _payloads_in(value)
+    return found
+
+
+async def decrypted_in_place(history: WorkflowHistory, codec: PayloadCodec) -> WorkflowHistory:
+    """The history with every encrypted payload replaced by its plain form, for tests that check
+    what a case holds once decrypted (card numbers must be gone even there)."""
+    for event in history.events:
+        for payload in _payloads_in(event):
+            [plain] = await codec.decode([payload])
+            if plain is not payload:
+                payload.CopyFrom(plain)
+    return history
