@@ -5,7 +5,8 @@ CRM, Stripe sandbox, policy file) on one in-memory dev server. Two clients share
 connection: one with the production data converter (pydantic + AES-256-GCM codec + encoded
 failure attributes), one with plain pydantic payloads. Rounds alternate which goes first so
 background load falls on both, after a warm-up of each. Prints codec_plain_per_s, codec_encrypted_per_s,
-codec_throughput_ratio (target ≥ 0.9) and codec_payload_bytes_plain / _encrypted (one history).
+codec_throughput_ratio (target ≥ 0.9) and codec_payload_bytes_plain / _encrypted (one history) and codec_us_per_case (encrypt + decrypt
+every payload of one refund history, CPU microseconds).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 
 from activities.chat import ChatActivities
 from activities.policy import PolicyActivities
@@ -25,6 +27,7 @@ from bench.refund_throughput import progress, run_refunds
 from integrations.codec_keys import StaticKeyRing
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
+from tests.codec.personal_data import payloads_in
 from tests.workflows.case_factory import seed_case
 from worker.data_converter import data_converter, plain_data_converter
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY, StripeSandbox
@@ -73,6 +76,8 @@ async def main(cases: int = CASES_PER_ROUND, rounds: int = ROUNDS) -> dict[str, 
                     progress(f"round {number + 1}: {cases} refund workflows, {mode} payloads")
                     per_s, samples[mode] = await run_refunds(clients[mode], deps, batch)
                     elapsed[mode] += cases / per_s
+            plain_history = await env.client.get_workflow_handle(samples["plain"]).fetch_history()
+            codec_us = await codec_cost_us(ring, plain_history)
             sizes = {
                 mode: history_stats(
                     await env.client.get_workflow_handle(workflow_id).fetch_history()
@@ -88,7 +93,20 @@ async def main(cases: int = CASES_PER_ROUND, rounds: int = ROUNDS) -> dict[str, 
         "codec_throughput_ratio": round(encrypted_per_s / plain_per_s, 3),
         "codec_payload_bytes_plain": sizes["plain"],
         "codec_payload_bytes_encrypted": sizes["encrypted"],
+        "codec_us_per_case": round(codec_us, 1),
     }
+
+
+async def codec_cost_us(ring: StaticKeyRing, history: WorkflowHistory, repeat: int = 200) -> float:
+    """CPU the codec spends on one refund case: encrypt and decrypt every payload its history
+    carries, in microseconds (the throughput ratio is noisy on a shared machine; this is not)."""
+    payloads = [p for event in history.events for p in payloads_in(event)]
+    codec = data_converter(ring=ring).payload_codec
+    assert codec is not None
+    started = time.perf_counter()
+    for _ in range(repeat):
+        await codec.decode(await codec.encode(payloads))
+    return (time.perf_counter() - started) / repeat * 1e6
 
 
 if __name__ == "__main__":

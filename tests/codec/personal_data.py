@@ -17,11 +17,15 @@ from worker.local_stack.demo_triage import TRIAGE_DEMOS
 def personal_strings() -> list[str]:
     customers = [*DEMO_CUSTOMERS, *(d.customer for d in DISPUTE_DEMOS)]
     names = [*(c.name for c in customers), CONTACT["full_name"]]
+    tickets: list[tuple[str, str]] = [
+        *((t.subject, t.body) for t in DEMO_SCENARIOS),
+        *((t.subject, t.body) for t in TRIAGE_DEMOS),
+        *((t.subject, t.body) for t in DISPUTE_DEMOS),
+    ]
     texts = [
         *(c.name for c in customers),
         *(c.email for c in customers),
-        *(t.body for t in (*DEMO_SCENARIOS, *TRIAGE_DEMOS, *DISPUTE_DEMOS)),
-        *(t.subject for t in (*DEMO_SCENARIOS, *TRIAGE_DEMOS, *DISPUTE_DEMOS)),
+        *(text for ticket in tickets for text in ticket),
         *(t.reply_text for t in TRIAGE_DEMOS if t.reply_text),
         CONTACT["full_name"],
         CONTACT["phone"],
@@ -55,7 +59,7 @@ async def scan_histories(client: Client) -> tuple[int, dict[str, list[str]]]:
     return runs, leaks
 
 
-def _payloads_in(message: Message) -> list[Payload]:
+def payloads_in(message: Message) -> list[Payload]:
     if isinstance(message, Payload):
         return [message]
     found: list[Payload] = []
@@ -70,9 +74,9 @@ def _payloads_in(message: Message) -> list[Payload]:
             )
             for item in items:
                 if isinstance(item, Message):
-                    found += _payloads_in(item)
+                    found += payloads_in(item)
         else:
-            found += _payloads_in(value)
+            found += payloads_in(value)
     return found
 
 
@@ -80,7 +84,7 @@ async def decrypted_in_place(history: WorkflowHistory, codec: PayloadCodec) -> W
     """The history with every encrypted payload replaced by its plain form, for tests that check
     what a case holds once decrypted (card numbers must be gone even there)."""
     for event in history.events:
-        for payload in _payloads_in(event):
+        for payload in payloads_in(event):
             [plain] = await codec.decode([payload])
             if plain is not payload:
                 payload.CopyFrom(plain)
