@@ -6,8 +6,7 @@ BIN := $(VENV)/bin
 # too (the dev extra includes the local one, so installing it satisfies both).
 LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
-# The outcomes report's browser test drives Debian's chromium (no browser download); we run as
-# root on our machines, so apt installs it once.
+# Browser tests drive Debian's chromium through Playwright (no browser download).
 BROWSER_STAMP := $(VENV)/.installed-chromium
 
 .PHONY: run test lint format bench clean help
@@ -32,9 +31,8 @@ $(DEV_STAMP): pyproject.toml
 	$(call install,dev)
 	touch $(DEV_STAMP) $(LOCAL_STAMP)
 
-$(BROWSER_STAMP): | $(DEV_STAMP)
-	command -v chromium || (apt-get update && apt-get install -y chromium)
-	touch $(BROWSER_STAMP)
+$(BROWSER_STAMP): $(DEV_STAMP)
+	command -v chromium || (apt-get update && apt-get install -y chromium) && touch $(BROWSER_STAMP)
 
 run: $(LOCAL_STAMP)
 	$(BIN)/supportflow run

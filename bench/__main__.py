@@ -8,6 +8,7 @@ from bench import (
     approval_latency,
     backtest,
     chargeback_webhooks,
+    codec_throughput,
     delivery_throughput,
     handoff_claim,
     onboarding_steps,
@@ -22,6 +23,7 @@ from bench import (
 def main() -> None:
     for benchmark in (
         refund_throughput,
+        codec_throughput,
         approval_latency,
         chargeback_webhooks,
         onboarding_steps,

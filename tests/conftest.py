@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 import uuid
@@ -13,16 +14,21 @@ import pytest_asyncio
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store.store import CrmStore
 from tests.api_keys import CallerKeys, issue_test_keys
+from tests.codec.personal_data import scan_histories
+from worker.data_converter import data_converter
 from workflows.search_attributes import ALL_KEYS
 
 VENV_BIN = Path(sys.executable).parent
 TEMPORAL_CLI = VENV_BIN / "temporal"
 TEST_SERVER = VENV_BIN / "temporal-test-server"
+# Histories are encrypted in tests too: with no key configured, a fixed test key (set before any
+# Settings is read, and inherited by the worker and CLI processes tests start).
+TEST_CODEC_KEYS = "test-key-1:" + base64.b64encode(bytes(range(32))).decode()
+os.environ.setdefault("SUPPORTFLOW_CODEC_KEYS", TEST_CODEC_KEYS)
 
 
 async def register_search_attributes(client: Client) -> None:
@@ -43,7 +49,7 @@ async def register_search_attributes(client: Client) -> None:
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """Time-skipping test server: timers and approval expiry in milliseconds."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
     )
     await register_search_attributes(env.client)
     yield env
@@ -55,12 +61,16 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     """Real dev server (in memory) with our search attributes, for end-to-end tests."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL_CLI),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(),
         search_attributes=ALL_KEYS,
         dev_server_log_level="error",
     )
     yield env
+    # Whatever this session's tests ran on it: no demo customer's name, email or ticket text
+    # may sit in a stored history in plain text (tests/codec/personal_data.py).
+    runs, leaks = await scan_histories(env.client)
     await env.shutdown()
+    assert leaks == {}, f"plain-text customer data in {len(leaks)} of {runs} histories: {leaks}"
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from worker import (
     api_tickets,
     api_zendesk_webhooks,
 )
+from worker.api_codec import mount_codec
 from worker.api_dependencies import CaseStore
 from worker.api_errors import install_error_handlers
 from worker.api_slack import start_slack
@@ -83,6 +84,8 @@ def create_app(
     # Built here, not in the lifespan: a half-configured issuer must stop the API from starting.
     install_auth(app, OidcVerifier.from_settings(settings))
     _add_routes(app)
+    # The Temporal UI's codec server: decoded payloads for people with `payloads:decode`.
+    mount_codec(app, settings, temporal_client)
     return app
 
 

@@ -21,6 +21,7 @@ from integrations.crm_store.keys import (
     APPROVALS_WRITE,
     KEY_PREFIX,
     ONBOARDING_WRITE,
+    PAYLOADS_DECODE,
     TICKETS_ON_BEHALF,
     TICKETS_READ,
     TICKETS_WRITE,
@@ -41,8 +42,9 @@ __all__ = [
 ]
 
 REALM = "supportflow"
-# What a person signed in through OIDC may do; a finer split belongs in per-person keys.
-OIDC_PERSON_SCOPES = frozenset({TICKETS_WRITE, TICKETS_READ, APPROVALS_WRITE})
+# What a person signed in through OIDC may do; a finer split belongs in per-person keys. Decoding
+# payloads lets the Temporal UI (passing the user's access token) show what the case holds.
+OIDC_PERSON_SCOPES = frozenset({TICKETS_WRITE, TICKETS_READ, APPROVALS_WRITE, PAYLOADS_DECODE})
 
 
 class CredentialStore(Protocol):

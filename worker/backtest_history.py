@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError
 from temporalio.worker import (
     Interceptor,
@@ -28,6 +28,7 @@ from temporalio.worker import (
 
 from integrations.crm_records import AuditEntry
 from integrations.crm_store.decision_records import DecidedCase
+from worker.data_converter import data_converter
 from workflows.case.contract import case_workflow_id, process_workflow_id
 
 # Decisions seen during a replay, by workflow id (one replay at a time per process).
@@ -72,15 +73,18 @@ class _ReadDecisions(Interceptor):
 
 
 async def decisions_in_histories(
-    histories: Sequence[WorkflowHistory], workflows: Sequence[type]
+    histories: Sequence[WorkflowHistory],
+    workflows: Sequence[type],
+    converter: DataConverter | None = None,
 ) -> dict[str, list[AuditEntry]]:
     """The decision notes the workflow code makes when it replays each history, by workflow
-    id. One replayer for all: setting one up costs more than replaying a case."""
+    id. One replayer for all: setting one up costs more than replaying a case. `converter`
+    decrypts the payloads (the client's; by default the configured payload keys)."""
     for history in histories:
         _SEEN.pop(history.workflow_id, None)
     replayer = Replayer(
         workflows=list(workflows),
-        data_converter=pydantic_data_converter,
+        data_converter=converter or data_converter(),
         interceptors=[_ReadDecisions()],
     )
 
@@ -130,7 +134,8 @@ async def facts_from_histories(
     missing: list[str] = []
     for start in range(0, len(cases), BATCH):
         batch = cases[start : start + BATCH]
-        seen = await decisions_in_histories(await _histories(client, batch), workflows)
+        histories = await _histories(client, batch)
+        seen = await decisions_in_histories(histories, workflows, client.data_converter)
         for case in batch:
             decided = next(
                 ((wid, seen[wid][0]) for wid in _candidate_ids(case) if seen.get(wid)), None

@@ -65,7 +65,8 @@ def case_details(ticket: TicketSubmission) -> str:
                 f"### Ticket `{ticket.ticket_id}` (triage chooses the route)",
                 "",
                 *common,
-                f"- **Subject:** {ticket.subject or '(none)'}",
+                # Not the subject: it is the customer's text, and the UI shows summaries and
+                # details to everyone who can open it (docs/operations-encryption.md).
                 "- **Route:** decided by triage and the routing policy; the current details "
                 "and the `status` query say which and why",
             ]

@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 from worker.approval_refusals import ApprovalRefused, CaseUnavailable
 from worker.auth import AuthFailed
 from worker.customer_replies import ReplyRefused
+from worker.data_converter import CodecNotConfigured
 from worker.settings import Settings, get_settings
 from worker.temporal_gate import TemporalUnavailable
 
@@ -57,6 +58,8 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
     except AuthFailed as failed:
         code = EXIT_USAGE if failed.code == "missing_credential" else EXIT_REFUSED
         fail(f"not allowed ({failed.code}): {failed.message}", code)
+    except CodecNotConfigured as err:
+        fail(str(err), EXIT_USAGE)
     except (TemporalUnavailable, CaseUnavailable) as down:
         hint = " Is `supportflow run` (or your Temporal server) up?"
         fail(f"{down}.{hint if isinstance(down, TemporalUnavailable) else ''}", EXIT_UNAVAILABLE)

@@ -43,6 +43,7 @@ def run(
 def worker() -> None:
     """Run a worker: polls the task queue and executes workflows and activities."""
     settings = load_settings()
+    require_payload_keys(settings)
     try:
         asyncio.run(_serve_worker(settings))
     except RuntimeError as err:
@@ -104,6 +105,7 @@ def api(
     from worker.api import create_app
 
     settings = load_settings()
+    require_payload_keys(settings)
     default_host, default_port = _api_bind(settings)
     bind = host or default_host
     if not (_is_loopback(bind) or settings.oidc_issuer or _has_keys(settings)):
@@ -118,6 +120,16 @@ def api(
     except OidcConfigError as err:
         fail(str(err), EXIT_USAGE)
     uvicorn.run(application, host=bind, port=port or default_port)
+
+
+def require_payload_keys(settings: Settings) -> None:
+    """Customer data never reaches Temporal unencrypted: no key, no worker or API."""
+    from worker.data_converter import CodecNotConfigured, key_ring
+
+    try:
+        key_ring(settings)
+    except CodecNotConfigured as err:
+        fail(str(err), EXIT_USAGE)
 
 
 def _has_keys(settings: Settings) -> bool:

@@ -1,8 +1,9 @@
 """Replays a case's recorded history against the workflow code in this checkout.
 
 A deploy that changes workflow code without `workflow.patched` breaks every case still running;
-replaying real histories before shipping catches that. The Replayer runs with the same pydantic
-data converter as the worker, or payloads would decode differently than in production.
+replaying real histories before shipping catches that. The Replayer runs with the worker's data
+converter (pydantic + the encryption codec), or payloads would decode differently than in
+production; histories recorded before encryption decode as they are.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
+
+from worker.data_converter import data_converter
 
 
 class ReplayReport(BaseModel):
@@ -53,7 +55,7 @@ def load_history_file(path: Path, workflow_id: str | None = None) -> WorkflowHis
 
 
 async def replay(history: WorkflowHistory, workflows: Sequence[type]) -> ReplayReport:
-    replayer = Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=list(workflows), data_converter=data_converter())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     failure = result.replay_failure
     run_id = history.events[0].workflow_execution_started_event_attributes.original_execution_run_id

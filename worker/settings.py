@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     zendesk_email: str | None = Field(None, alias="ZENDESK_EMAIL")
     zendesk_api_token: SecretStr | None = Field(None, alias="ZENDESK_API_TOKEN")
     zendesk_webhook_secret: SecretStr | None = Field(None, alias="ZENDESK_WEBHOOK_SECRET")
+    # Payload encryption (docs/operations-encryption.md): `kid:<base64 32 bytes>,...`; the
+    # active key encrypts, any listed key decrypts. Else the key file `make run` generates.
+    codec_keys: SecretStr | None = Field(None, alias="SUPPORTFLOW_CODEC_KEYS")
+    codec_active_key: str | None = Field(None, alias="SUPPORTFLOW_CODEC_ACTIVE_KEY")
+    codec_keys_file: Path = Field(
+        DATA_DIR / "keys" / "codec.keys", alias="SUPPORTFLOW_CODEC_KEYS_FILE"
+    )
+    # Browser origins allowed to call the codec endpoints (the Temporal UI's); default: the
+    # origin of TEMPORAL_UI_URL.
+    codec_cors_origins: list[str] = Field([], alias="SUPPORTFLOW_CODEC_CORS_ORIGINS")
 
     weaviate_url: str | None = Field(None, alias="WEAVIATE_URL")
     weaviate_api_key: SecretStr | None = Field(None, alias="WEAVIATE_API_KEY")

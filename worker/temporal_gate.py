@@ -12,6 +12,7 @@ import asyncio
 from temporalio.client import Client
 from temporalio.envconfig import ClientConfigProfile
 
+from worker.data_converter import CodecNotConfigured
 from worker.temporal_client import connect_temporal
 
 
@@ -31,6 +32,8 @@ def temporal_target() -> str:
 async def connect_or_explain() -> Client:
     try:
         return await connect_temporal()
+    except CodecNotConfigured:
+        raise
     except Exception as err:  # RuntimeError from the SDK, or a profile/TLS config error
         raise TemporalUnavailable(f"cannot reach Temporal at {temporal_target()}: {err}") from err
 

@@ -198,7 +198,7 @@ def build_worker(
 
 async def run_worker(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
-    client = await connect_temporal()
+    client = await connect_temporal(settings)
     worker = build_worker(client, settings)
     log.info(
         "Worker polling task queue %s on %s",

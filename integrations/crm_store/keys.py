@@ -30,7 +30,16 @@ APPROVALS_WRITE = "approvals:write"
 TICKETS_ON_BEHALF = "tickets:on_behalf"
 # A signup front end starts onboardings and submits steps; opt-in for every key.
 ONBOARDING_WRITE = "onboarding:write"
-ALL_SCOPES = (TICKETS_WRITE, TICKETS_READ, APPROVALS_WRITE, TICKETS_ON_BEHALF, ONBOARDING_WRITE)
+# Reading (and writing) Temporal payloads through the codec endpoints: customer data in the clear.
+PAYLOADS_DECODE = "payloads:decode"
+ALL_SCOPES = (
+    TICKETS_WRITE,
+    TICKETS_READ,
+    APPROVALS_WRITE,
+    TICKETS_ON_BEHALF,
+    ONBOARDING_WRITE,
+    PAYLOADS_DECODE,
+)
 DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     # A helpdesk files and reads cases; asserting an agent or deciding is opt-in.
     "system": (TICKETS_WRITE, TICKETS_READ),

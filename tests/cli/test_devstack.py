@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.codec.devstack_ui_codec import assert_ui_decodes_through_the_api
 from worker.local_stack.launcher import DevStack, StackLayout
 from worker.local_stack.processes import port_in_use
 from worker.settings import Settings
@@ -79,6 +80,7 @@ async def test_run_twice(
     stack = DevStack(settings, layout)
     task = await _run_until_ready(stack)
     first = capsys.readouterr().out
+    await assert_ui_decodes_through_the_api(stack)
     code, pids, sandbox_port = await _stop(stack, task)
     stopped = capsys.readouterr().out
 
@@ -93,8 +95,8 @@ async def test_run_twice(
     assert "ok  API keys" in first and "created" in first and "New keys, shown once" in first
     assert alice_key.stat().st_mode & 0o777 == 0o600
     assert (layout.data_dir / "keys").stat().st_mode & 0o777 == 0o700
-    # helpdesk + 5 approvers + the signup front end of the onboarding demo
-    assert len(list((layout.data_dir / "keys").glob("*.key"))) == 7
+    # helpdesk + 5 approvers + the signup front end of the onboarding demo + the UI's codec key
+    assert len(list((layout.data_dir / "keys").glob("*.key"))) == 8
     assert "Ticket demo-denied-old-order: denied" in first
     assert f"http://localhost:{layout.ui_port}/namespaces/default/workflows/ticket-demo-" in first
     assert "Approvals: API / CLI" in first

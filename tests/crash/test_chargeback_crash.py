@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -30,6 +29,7 @@ from tests.crash.stripe_proxy import Boundary, Hold, StripeProxy
 from tests.crash.worker_process import WorkerProcesses, poll_until
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.case_factory import seed_case
+from worker.data_converter import data_converter
 from worker.local_stack.stripe_extras.helpers import extras_call, open_dispute
 from worker.worker_app import WORKFLOWS
 from workflows.case.contract import DECIDE_APPROVAL_UPDATE, STATUS_QUERY, ApprovalDecision
@@ -145,7 +145,7 @@ async def assert_submitted_once(
     assert ticket is not None and ticket.status == "resolved"
     details = [e.detail for e in ticket.audit if e.action == "evidence_submitted"]
     assert len(details) == 1 and ("found existing" in details[0]) is found, details
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     await replayer.replay_workflow(await handle.fetch_history())
 
 

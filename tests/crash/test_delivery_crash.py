@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -31,6 +30,7 @@ from tests.delivery.cases import open_ticket, resolve
 from tests.delivery.receiver import CallbackReceiver
 from tests.delivery.zendesk_fake import EMAIL, TOKEN, FakeZendesk
 from tests.stripe_fixtures import SANDBOX_API_KEY
+from worker.data_converter import data_converter
 from workflows.delivery.contract import delivery_workflow_id
 from workflows.delivery.workflow import DeliveryWorkflow
 
@@ -86,7 +86,7 @@ def delivering_workers(
 
 
 async def replay(client: Client, ticket_id: str) -> None:
-    replayer = Replayer(workflows=[DeliveryWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[DeliveryWorkflow], data_converter=data_converter())
     query = f"WorkflowId = '{delivery_workflow_id(ticket_id)}'"
     async for history in client.list_workflows(query).map_histories():
         await replayer.replay_workflow(history)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -25,6 +24,7 @@ from tests.commerce.conftest import fake_shopify
 from tests.commerce.shopify_fake import TOKEN, FakeShopify
 from tests.crash.worker_process import WorkerProcesses, poll_until, worker_environment
 from tests.triage.fake_openai import free_port
+from worker.data_converter import data_converter
 from worker.worker_app import WORKFLOWS
 from workflows.case.contract import case_workflow_id
 from workflows.refund.contract import REFUND_WORKFLOW, RefundOutcome, RefundRequest
@@ -118,5 +118,5 @@ async def test_worker_killed_after_shopify_refunded_finds_that_refund(
     assert [r.refund_id for r in ticket.refunds] == [outcome.refund_id]
     issued = [e.detail for e in ticket.audit if e.action == "refund_issued"]
     assert len(issued) == 1 and "(found existing)" in issued[0]
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     await replayer.replay_workflow(await handle.fetch_history())

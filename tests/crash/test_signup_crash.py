@@ -13,7 +13,6 @@ import asyncio
 
 import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -25,6 +24,7 @@ from tests.crash.test_worker_crash import DEADLINE_SECONDS, wait_for_hold
 from tests.crash.worker_process import WorkerProcesses, poll_until
 from tests.onboarding.conftest import ADDRESS, CONTACT, PAYMENT, PLAN
 from tests.stripe_fixtures import SANDBOX_API_KEY
+from worker.data_converter import data_converter
 from worker.local_stack.onboarding_catalogue import seed_catalogue
 from worker.worker_app import WORKFLOWS
 from workflows.onboarding.contract import (
@@ -113,5 +113,5 @@ async def test_worker_killed_while_provisioning(
         assert subscriptions == at_kill  # found, not made again
     accounts = OnboardingCrm(crm_store).accounts_for(app_id)
     assert [a.stripe_subscription_id for a in accounts] == subscriptions
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     await replayer.replay_workflow(await handle.fetch_history())

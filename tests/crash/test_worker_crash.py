@@ -25,7 +25,6 @@ import subprocess
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -36,6 +35,7 @@ from integrations.stripe_billing import IDEMPOTENCY_METADATA_KEY, StripeBilling,
 from tests.crash.stripe_proxy import Boundary, Hold, StripeProxy
 from tests.crash.worker_process import WorkerProcesses, poll_until
 from tests.workflows.case_factory import SeededCase, seed_case
+from worker.data_converter import data_converter
 from worker.worker_app import WORKFLOWS
 from workflows.case.contract import (
     DECIDE_APPROVAL_UPDATE,
@@ -157,7 +157,7 @@ async def refund_attempts(handle: WorkflowHandle) -> int:
 
 async def replay(handle: WorkflowHandle) -> None:
     """The history, crash and retries included, must replay on the current code."""
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     await replayer.replay_workflow(await handle.fetch_history())
 
 

@@ -51,6 +51,8 @@ def worker_environment(settings_env: dict[str, str], scratch_dir: Path) -> dict[
     }
     env["TEMPORAL_CONFIG_FILE"] = str(scratch_dir / "no-temporal-profile.toml")
     env["PYTHONUNBUFFERED"] = "1"
+    # The same payload keys as the test's client (tests/conftest.py), or nothing decodes.
+    env["SUPPORTFLOW_CODEC_KEYS"] = os.environ["SUPPORTFLOW_CODEC_KEYS"]
     env.update(settings_env)
     return env
 

@@ -11,7 +11,6 @@ import asyncio
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
@@ -20,6 +19,7 @@ from integrations.crm_store.delivery_records import NO_CHANNEL
 from tests.delivery.cases import dispatch_until, open_ticket, queue_reply, request_approval, resolve
 from tests.delivery.receiver import CallbackReceiver
 from tests.e2e.triage_stack import replay_and_keep
+from worker.data_converter import data_converter
 from workflows.delivery.contract import delivery_workflow_id
 from workflows.delivery.workflow import DeliveryWorkflow
 
@@ -33,7 +33,7 @@ def outbox_statuses(store: CrmStore, ticket_id: str) -> list[str]:
 
 
 async def replay(client: Client, workflow_id: str) -> None:
-    replayer = Replayer(workflows=[DeliveryWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[DeliveryWorkflow], data_converter=data_converter())
     async for history in client.list_workflows(f"WorkflowId = '{workflow_id}'").map_histories():
         await replayer.replay_workflow(history)
 

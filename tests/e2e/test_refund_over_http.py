@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -24,6 +23,7 @@ from integrations.stripe_billing import StripeBilling
 from tests.api_keys import CallerKeys
 from tests.e2e.conftest import TEMPORAL_UI_URL
 from tests.workflows.case_factory import SeededCase, seed_case
+from worker.data_converter import data_converter
 from worker.worker_app import WORKFLOWS
 from workflows.case.contract import case_workflow_id
 
@@ -91,7 +91,7 @@ def assert_in_order(actions: list[str], expected: list[str]) -> None:
 
 
 async def replay(client: Client, workflow_id: str) -> None:
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     await replayer.replay_workflow(await client.get_workflow_handle(workflow_id).fetch_history())
 
 

@@ -11,13 +11,13 @@ import asyncio
 
 import pytest
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.workflows.case_factory import seed_case
 from worker.cases import file_ticket
+from worker.data_converter import data_converter
 from worker.settings import Settings
 from worker.ticket_submission import TicketSubmission
 from workflows.refund.contract import RefundStatus
@@ -51,13 +51,15 @@ async def current_details(handle: WorkflowHandle) -> str:
 
 async def activity_summaries(handle: WorkflowHandle) -> list[str]:
     history = await handle.fetch_history()
-    return [
-        pydantic_data_converter.payload_converter.from_payload(e.user_metadata.summary, str)
+    # Summaries are encrypted like every payload; the UI shows them through the codec endpoint.
+    summaries = [
+        e.user_metadata.summary
         for e in history.events
         if e.HasField("activity_task_scheduled_event_attributes")
         or e.HasField("marker_recorded_event_attributes")
         if e.user_metadata.HasField("summary")
     ]
+    return list(await data_converter().decode(summaries, [str] * len(summaries)))
 
 
 async def test_case_is_findable_and_readable(

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from activities.chat import ChatActivities
@@ -24,6 +23,7 @@ from activities.models import OrderLineInfo
 from activities.policy import PolicyActivities
 from integrations.crm_store import CrmStore, CustomerView, NewOrder, NewPayment
 from integrations.stripe_billing import StripeBilling
+from worker.data_converter import data_converter
 from worker.local_stack.demo_triage import ingest_demo_help_center
 from worker.settings import Settings
 from worker.ticket_activities import ticket_activity_list
@@ -112,7 +112,7 @@ def seed_paid_order(
 async def replay_and_keep(client: Client, workflow_ids: Sequence[str], name: str | None) -> None:
     """Replays each history against the worker's workflows; with SUPPORTFLOW_RECORD_HISTORIES=1
     stores the first one as tests/histories/<name>.json for tests/workflows to replay in CI."""
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     for index, workflow_id in enumerate(workflow_ids):
         handle: WorkflowHandle[object, object] = client.get_workflow_handle(workflow_id)
         history = await handle.fetch_history()

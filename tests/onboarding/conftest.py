@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -25,6 +24,7 @@ from integrations.crm_store import CrmStore
 from integrations.stripe_onboarding import StripeOnboarding
 from tests.stripe_fixtures import SANDBOX_API_KEY, stripe_billing, stripe_sandbox  # noqa: F401
 from tests.workflows.conftest import worker_deps  # noqa: F401
+from worker.data_converter import data_converter
 from worker.local_stack.onboarding_catalogue import seed_catalogue
 from worker.worker_app import WORKFLOWS, WorkerDeps, activity_list
 from workflows.case.contract import STATUS_QUERY
@@ -129,7 +129,7 @@ class Signups:
         for handle in self.handles:
             with contextlib.suppress(RPCError):
                 await handle.terminate("test ended")
-        replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+        replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
         for handle in self.handles:
             await replayer.replay_workflow(await handle.fetch_history())
 

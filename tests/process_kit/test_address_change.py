@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
@@ -34,6 +33,7 @@ from tests.process_kit.address_change.contract import (
 from tests.process_kit.address_change.spec import ADDRESS_CHANGE
 from tests.process_kit.address_change.workflow import AddressChangeWorkflow
 from tests.process_kit.policies.address_change import POLICY_DIR
+from worker.data_converter import data_converter
 from worker.worker_app import WorkerDeps, activity_list
 from workflows.case.contract import STATUS_QUERY
 from workflows.registry import PROCESSES, process_named, workflow_classes
@@ -85,7 +85,7 @@ async def _start(env: WorkflowEnvironment, task_queue: str, ticket_id: str) -> W
 
 
 async def _replay(handle: WorkflowHandle) -> None:
-    replayer = Replayer(workflows=[AddressChangeWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[AddressChangeWorkflow], data_converter=data_converter())
     await replayer.replay_workflow(await handle.fetch_history())
 
 

@@ -38,6 +38,7 @@ from integrations.slack_approvals import SlackApprovals
 from integrations.stripe_billing import StripeBilling
 from policies.loader import DEFAULT_REFUND_POLICY, load_refund_policy
 from tests.api_keys import CallerKeys
+from tests.codec.personal_data import decrypted_in_place
 from tests.e2e.triage_stack import replay_and_keep, seed_customer, seed_paid_order
 from tests.loopback_api import serve_api
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, fake_slack
@@ -128,6 +129,10 @@ def card_digits_in(text: str) -> list[str]:
 
 async def history_text(env: WorkflowEnvironment, workflow_id: str) -> str:
     history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+    # Redaction happens at intake: no card even once the payloads are decrypted.
+    codec = env.client.data_converter.payload_codec
+    assert codec is not None
+    history = await decrypted_in_place(history, codec)
     return "\n".join(_texts(json.loads(history.to_json())))
 
 

@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -34,6 +33,7 @@ from tests.slack_e2e.live_desk import LiveDesk, WorkerSwitch
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox
 from worker.activity_wiring import chat_activities
 from worker.api import create_app
+from worker.data_converter import data_converter
 from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
 
@@ -124,7 +124,7 @@ async def desk(
             worker=slack_worker,
         )
         yield live
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     for workflow_id in live.workflow_ids:
         history = await dev_server_env.client.get_workflow_handle(workflow_id).fetch_history()
         await replayer.replay_workflow(history)

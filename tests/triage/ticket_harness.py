@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
@@ -32,6 +31,7 @@ from integrations.knowledge.helpcenter import load_help_center
 from integrations.knowledge.sqlite_fts import SqliteKnowledgeBase
 from tests.conftest import TEST_SERVER, register_search_attributes
 from tests.triage.standin_refund import StandInRefundWorkflow
+from worker.data_converter import data_converter
 from worker.settings import Settings
 from worker.ticket_activities import ticket_activity_list
 from workflows.case.contract import STATUS_QUERY
@@ -91,11 +91,11 @@ class TicketRunner:
     async def child_input(self, workflow_id: str) -> RefundRequest:
         history = await self.client.get_workflow_handle(workflow_id).fetch_history()
         started = history.events[0].workflow_execution_started_event_attributes
-        [request] = await pydantic_data_converter.decode(started.input.payloads, [RefundRequest])
+        [request] = await data_converter().decode(started.input.payloads, [RefundRequest])
         return request
 
     async def replay_all(self, workflows: list[type]) -> None:
-        replayer = Replayer(workflows=workflows, data_converter=pydantic_data_converter)
+        replayer = Replayer(workflows=workflows, data_converter=data_converter())
         for handle in self.handles:
             await replayer.replay_workflow(await handle.fetch_history())
 
@@ -188,7 +188,7 @@ async def ticket_env() -> AsyncIterator[WorkflowEnvironment]:
     (days) and our 72 h clarification close; a private server keeps those jumps from ageing the
     wall-clock-dated orders other modules seed on the shared session server."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
     )
     await register_search_attributes(env.client)
     yield env

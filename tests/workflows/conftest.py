@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -23,6 +22,7 @@ from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from tests.stripe_fixtures import stripe_billing, stripe_sandbox  # noqa: F401
 from tests.workflows.case_factory import SeededCase, seed_case
+from worker.data_converter import data_converter
 from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
 from workflows.case.contract import PendingApproval
@@ -107,7 +107,7 @@ class CaseRunner:
         for handle in self.handles:
             with contextlib.suppress(RPCError):  # already closed
                 await handle.terminate("test ended")
-        replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+        replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
         for handle in self.handles:
             history = await handle.fetch_history()
             await replayer.replay_workflow(history)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from worker.data_converter import data_converter
 from worker.replay import load_history_file
 from worker.worker_app import WORKFLOWS
 
@@ -65,6 +65,6 @@ def test_required_histories_are_stored() -> None:
 async def test_stored_history_replays(path: Path) -> None:
     # Under the workflow id it ran with: TicketWorkflow derives its child's id from its own.
     history = load_history_file(path)
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

@@ -10,6 +10,7 @@ from temporalio.client import Client
 from integrations.crm_store import CrmStore
 from worker.backtest import BacktestRun, gather_cases, load_candidate, run_backtest
 from worker.backtest_table import report_lines
+from worker.data_converter import data_converter
 from worker.local_stack.startup import connected_client, say
 from worker.settings import PROJECT_ROOT, Settings
 
@@ -25,7 +26,7 @@ def _shown(path: Path) -> str:
 
 async def show_demo_backtest(settings: Settings, temporal_address: str, namespace: str) -> None:
     say("\nPolicy backtest: the demo cases decided again under a stricter candidate policy")
-    client = await connected_client(temporal_address, namespace)
+    client = await connected_client(temporal_address, namespace, data_converter(settings))
 
     async def connect() -> Client:
         assert client is not None

@@ -14,10 +14,10 @@ import time
 
 import stripe
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from integrations.commerce import SqlCommerce
 from integrations.crm_store import CrmStore
+from worker.data_converter import data_converter
 from worker.local_stack.demo_stripe import LOCAL_WEBHOOK_SECRET, StripeMode
 from worker.local_stack.startup import say
 from worker.local_stack.stripe_extras.helpers import extras_call, open_dispute
@@ -76,7 +76,7 @@ async def show_demo_chargeback(
     await asyncio.to_thread(ensure_webhook_endpoint, base_url, api_url)
     dispute_id = await asyncio.to_thread(ensure_demo_dispute, base_url, settings)
     workflow_id = chargeback_workflow_id(dispute_id)
-    client = await Client.connect(temporal_address, data_converter=pydantic_data_converter)
+    client = await Client.connect(temporal_address, data_converter=data_converter(settings))
     handle = client.get_workflow_handle(workflow_id)
     status: ChargebackStatus | None = None
     give_up = time.monotonic() + SETTLE_TIMEOUT_SECONDS

@@ -23,12 +23,14 @@ from urllib.parse import urlsplit
 import typer
 from temporalio.client import Client
 
+from worker.data_converter import data_converter
 from worker.local_stack import INSTALL_LOCAL_EXTRA, demo_stripe
 from worker.local_stack.callback_inbox import (
     CallbackInbox,
     report_deliveries,
     start_callback_inbox,
 )
+from worker.local_stack.codec_keys import child_codec_env, ui_codec_endpoint, with_local_payload_key
 from worker.local_stack.demo_backtest import show_demo_backtest
 from worker.local_stack.demo_chargeback import show_demo_chargeback
 from worker.local_stack.demo_keys import DemoKeys
@@ -133,6 +135,8 @@ class DevStack:
         self.layout.log_dir.mkdir(parents=True, exist_ok=True)
         say(f"supportflow dev stack: data in {self.layout.data_dir}, logs in {self.layout.log_dir}")
         self._check_ports()
+        # Payloads are encrypted from the first event: the key exists before Temporal starts.
+        self.settings = with_local_payload_key(self.settings, self.layout.data_dir)
         client = await self._start_temporal()
         self.stripe = await self._start_stripe()
         await seed_demo_data(self.settings, self.stripe)
@@ -218,12 +222,18 @@ class DevStack:
             str(self.layout.ui_port),
             "--log-level",
             "warn",
+            "--ui-codec-endpoint",
+            ui_codec_endpoint(self.settings, self.layout.data_dir, self.api_url),
             *dev_server_flags(),
         ]
         child = self._spawn("temporal", argv)
         started = time.monotonic()
         client = await self._wait_for(
-            child, lambda: connected_client(self.temporal_address, NAMESPACE), "Temporal dev server"
+            child,
+            lambda: connected_client(
+                self.temporal_address, NAMESPACE, data_converter(self.settings)
+            ),
+            "Temporal dev server",
         )
         ui_home = f"http://127.0.0.1:{self.layout.ui_port}/"
         await self._wait_for(child, lambda: answers_ok(ui_home, timeout=2.0), "Temporal UI")
@@ -307,6 +317,7 @@ class DevStack:
             # Replies and case events go out (to the demo helpdesk's callback receiver).
             "SUPPORTFLOW_DELIVERY": "true",
             "PYTHONUNBUFFERED": "1",
+            **child_codec_env(self.settings, self.layout.ui_port),
         }
         if self.stripe is not None:
             overrides.update(self.stripe.child_env)

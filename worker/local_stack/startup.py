@@ -14,7 +14,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
 from worker.local_stack.processes import ChildProcess
 
@@ -79,12 +79,10 @@ async def has_poller(client: Client, task_queue: str, pid: int | None) -> bool:
     return any(poller.identity.startswith(f"{pid}@") for poller in response.pollers)
 
 
-async def connected_client(address: str, namespace: str) -> Client | None:
+async def connected_client(address: str, namespace: str, converter: DataConverter) -> Client | None:
     """A client once the dev server serves the namespace; None until then."""
     try:
-        client = await Client.connect(
-            address, namespace=namespace, data_converter=pydantic_data_converter
-        )
+        client = await Client.connect(address, namespace=namespace, data_converter=converter)
         await client.count_workflows()  # namespace and visibility are up, not just the port
     except Exception:
         return None

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.policy import PolicyActivities
@@ -23,6 +22,7 @@ from tests.conftest import TEST_SERVER, register_search_attributes
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.billing_dispute.complaints import Complaint, seed_complaint
 from tests.workflows.conftest import HISTORY_DIR, CaseRunner
+from worker.data_converter import data_converter
 from worker.settings import Settings
 from worker.worker_app import WorkerDeps, build_worker
 from workflows.billing_dispute.contract import (
@@ -68,7 +68,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     clock and the workflow reads them over the policy's look-back from `workflow.now()`; on the
     suite's shared server, other tests' timers have already skipped that clock far ahead."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
     )
     await register_search_attributes(env.client)
     yield env

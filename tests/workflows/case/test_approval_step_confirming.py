@@ -23,7 +23,6 @@ import pytest_asyncio
 from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateStage
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
@@ -35,6 +34,7 @@ from activities.models import (
     ApprovalNotice,
     ChatPostResult,
 )
+from worker.data_converter import data_converter
 from workflows.case.approval_gate import ApprovalGate
 from workflows.case.approval_step import ApprovalStep
 from workflows.case.contract import ApprovalDecision, ApprovalReceipt, PendingApproval
@@ -219,5 +219,5 @@ async def test_an_approval_confirmed_late_is_recorded_once_as_approved(
     assert held.recorded == ["approved"]
     assert held.shown == ["approved"]
 
-    replayer = Replayer(workflows=[ConfirmingApprovalProbe], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[ConfirmingApprovalProbe], data_converter=data_converter())
     await replayer.replay_workflow(await handle.fetch_history())

@@ -15,13 +15,13 @@ import pytest_asyncio
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.models import CustomerReply
 from activities.ticket_models import CustomerMessageInput
+from worker.data_converter import data_converter
 from workflows.case.customer_input import CustomerInputStep, InputQuestion
 from workflows.case.options import RECORD_OPTIONS
 
@@ -132,7 +132,7 @@ async def _start(env: WorkflowEnvironment, task_queue: str, hours: float) -> Wor
 
 
 async def _replay(handle: WorkflowHandle) -> None:
-    replayer = Replayer(workflows=[CustomerInputProbe], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[CustomerInputProbe], data_converter=data_converter())
     await replayer.replay_workflow(await handle.fetch_history())
 
 

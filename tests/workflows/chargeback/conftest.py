@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -28,6 +27,7 @@ from integrations.stripe_billing import StripeBilling
 from integrations.stripe_disputes import StripeDisputes
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.case_factory import SeededCase, seed_case
+from worker.data_converter import data_converter
 from worker.local_stack.stripe_extras.helpers import open_dispute
 from worker.settings import Settings
 from worker.worker_app import WORKFLOWS, WorkerDeps, build_worker
@@ -131,7 +131,7 @@ class Chargebacks:
         for handle in self.handles:
             with contextlib.suppress(RPCError):
                 await handle.terminate("test ended")
-        replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+        replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
         for handle in self.handles:
             await replayer.replay_workflow(await handle.fetch_history())
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store.store import CrmStore
@@ -15,6 +14,7 @@ from integrations.stripe_billing import StripeBilling
 from tests.conftest import TEST_SERVER, register_search_attributes
 from tests.workflows.conftest import CaseRunner
 from tests.workflows.refund.test_refund_workflow import decide, wait_for_state
+from worker.data_converter import data_converter
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -23,7 +23,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     modules' waits, while Stripe dates refunds by wall time, and the limits' window compares
     the two."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
     )
     await register_search_attributes(env.client)
     yield env

@@ -1,0 +1,91 @@
+"""What must never be readable in a stored history: the demo customers' names and emails, and
+the text of the demo tickets, signups and disputes (`make run`'s data, which tests reuse)."""
+
+from __future__ import annotations
+
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import PayloadCodec
+
+from worker.local_stack.demo_data import DEMO_CUSTOMERS, DEMO_SCENARIOS
+from worker.local_stack.demo_disputes import DISPUTE_DEMOS
+from worker.local_stack.demo_onboarding import CONTACT
+from worker.local_stack.demo_triage import TRIAGE_DEMOS
+
+
+def personal_strings() -> list[str]:
+    customers = [*DEMO_CUSTOMERS, *(d.customer for d in DISPUTE_DEMOS)]
+    names = [*(c.name for c in customers), CONTACT["full_name"]]
+    tickets: list[tuple[str, str]] = [
+        *((t.subject, t.body) for t in DEMO_SCENARIOS),
+        *((t.subject, t.body) for t in TRIAGE_DEMOS),
+        *((t.subject, t.body) for t in DISPUTE_DEMOS),
+    ]
+    texts = [
+        *(c.name for c in customers),
+        *(c.email for c in customers),
+        *(text for ticket in tickets for text in ticket),
+        *(t.reply_text for t in TRIAGE_DEMOS if t.reply_text),
+        CONTACT["full_name"],
+        CONTACT["phone"],
+        "ada.complete@example.com",
+    ]
+    # Also the pieces a payload could carry on their own: a surname, an email's local part.
+    pieces = [name.split()[-1] for name in names]
+    pieces += [s.split("@")[0] for s in texts if "@" in s]
+    return sorted({s for s in (*texts, *pieces) if len(s) >= 4})
+
+
+def found_in_plain_text(raw: bytes, strings: list[str]) -> list[str]:
+    lowered = raw.lower()
+    return [s for s in strings if s.lower().encode() in lowered]
+
+
+async def scan_histories(client: Client) -> tuple[int, dict[str, list[str]]]:
+    """Every workflow run the server holds, as stored (no codec): (runs scanned, leaks by run)."""
+    strings = personal_strings()
+    leaks: dict[str, list[str]] = {}
+    runs = 0
+    async for execution in client.list_workflows():
+        history: WorkflowHistory = await client.get_workflow_handle(
+            execution.id, run_id=execution.run_id
+        ).fetch_history()
+        raw = b"".join(event.SerializeToString() for event in history.events)
+        runs += 1
+        found = found_in_plain_text(raw, strings)
+        if found:
+            leaks[f"{execution.id}/{execution.run_id}"] = found
+    return runs, leaks
+
+
+def payloads_in(message: Message) -> list[Payload]:
+    if isinstance(message, Payload):
+        return [message]
+    found: list[Payload] = []
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if field.is_repeated:
+            items = (
+                value.values()
+                if hasattr(value, "values") and not isinstance(value, list)
+                else value
+            )
+            for item in items:
+                if isinstance(item, Message):
+                    found += payloads_in(item)
+        else:
+            found += payloads_in(value)
+    return found
+
+
+async def decrypted_in_place(history: WorkflowHistory, codec: PayloadCodec) -> WorkflowHistory:
+    """The history with every encrypted payload replaced by its plain form, for tests that check
+    what a case holds once decrypted (card numbers must be gone even there)."""
+    for event in history.events:
+        for payload in payloads_in(event):
+            [plain] = await codec.decode([payload])
+            if plain is not payload:
+                payload.CopyFrom(plain)
+    return history
