@@ -336,6 +336,7 @@ async def test_refund_ticket_needing_approval_keeps_no_card_number(
 
 async def test_triaged_ticket_sends_the_llm_no_card_number(
     http: httpx.AsyncClient,
+    api_keys: CallerKeys,
     dev_server_env: WorkflowEnvironment,
     crm_store: CrmStore,
     fake_slack: FakeSlack,
@@ -360,7 +361,28 @@ async def test_triaged_ticket_sends_the_llm_no_card_number(
         subject="Refund timing",
         body=f"How long does a refund take to show up on my credit card? {card_text()}",
     )
-    view = await closed(http, ticket_id)
+    # The card sentences dilute how much of the question the article covers, so the drafted
+    # answer may be held for review: then a person sends it, as the review loop has them do.
+    settled = await poll(
+        http,
+        ticket_id,
+        lambda v: (
+            v["source"] == "database"
+            or ((v.get("status") or {}).get("review") or {}).get("state") == "waiting"
+        ),
+        "closed or waited for a person",
+    )
+    if settled["source"] != "database":
+        sent = await http.post(
+            f"/tickets/{ticket_id}/handoff/send", json={}, headers=api_keys.person("erin")
+        )
+        assert sent.status_code == 200, sent.text
+        # Answered by a person, the case stays open for the reopen window: read the CRM's outbox.
+        view = await poll(http, ticket_id, lambda v: v["state"] == "resolved", "resolved")
+        outbox = [m.model_dump(mode="json") for m in crm_store.list_outbox(ticket_id)]
+        view = {**view, "record": {"outbox": outbox}}
+    else:
+        view = settled
     # The LLM was asked (triage, and the drafted answer when the help center matched).
     assert fake_openai.requests
     assert_non_card_numbers_survive(json.dumps(fake_openai.requests[0]))

@@ -62,11 +62,11 @@ async def dispute_status(handle: WorkflowHandle) -> BillingDisputeStatus:
     return await handle.query("status", result_type=BillingDisputeStatus)
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of this module's own. The sandbox stamps charges with the wall
-    clock and the workflow reads them over the policy's look-back from `workflow.now()`; on the
-    suite's shared server, other tests' timers have already skipped that clock far ahead."""
+    """A time-skipping server of each test's own. The sandbox stamps charges with the wall
+    clock and the workflow reads them over the policy's look-back from `workflow.now()`; on a
+    shared server, another test's idle case may already have skipped that clock years ahead."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
     )
