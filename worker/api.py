@@ -28,8 +28,10 @@ from worker.api_dependencies import CaseStore
 from worker.api_errors import install_error_handlers
 from worker.api_slack import start_slack
 from worker.auth import authenticated, install_auth
+from worker.metrics_api import install_metrics
 from worker.oidc import OidcVerifier
 from worker.settings import Settings, get_settings
+from worker.telemetry import instrument_api
 from worker.temporal_gate import TemporalGate, TemporalUnavailable
 
 log = logging.getLogger("supportflow.api")
@@ -80,6 +82,8 @@ def create_app(
     # Built here, not in the lifespan: a half-configured issuer must stop the API from starting.
     install_auth(app, OidcVerifier.from_settings(settings))
     _add_routes(app)
+    install_metrics(app)
+    instrument_api(app)
     return app
 
 

@@ -30,7 +30,19 @@ APPROVALS_WRITE = "approvals:write"
 TICKETS_ON_BEHALF = "tickets:on_behalf"
 # A signup front end starts onboardings and submits steps; opt-in for every key.
 ONBOARDING_WRITE = "onboarding:write"
-ALL_SCOPES = (TICKETS_WRITE, TICKETS_READ, APPROVALS_WRITE, TICKETS_ON_BEHALF, ONBOARDING_WRITE)
+# Prometheus scraping the API's /metrics; opt-in, and all such a key can do.
+METRICS_READ = "metrics:read"
+# Operators loading customers, orders and payment references in bulk (POST /imports/...).
+CRM_IMPORT = "crm:import"
+ALL_SCOPES = (
+    TICKETS_WRITE,
+    TICKETS_READ,
+    APPROVALS_WRITE,
+    TICKETS_ON_BEHALF,
+    ONBOARDING_WRITE,
+    METRICS_READ,
+    CRM_IMPORT,
+)
 DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     # A helpdesk files and reads cases; asserting an agent or deciding is opt-in.
     "system": (TICKETS_WRITE, TICKETS_READ),
