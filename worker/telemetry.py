@@ -37,12 +37,17 @@ def configure_tracing(service_name: str) -> TracerProvider | None:
     reads the standard OTEL_EXPORTER_OTLP_* variables (headers, timeout, certificate)."""
     if not any(os.environ.get(name) for name in OTLP_ENDPOINT_VARS):
         return None
+    provider = otlp_tracer_provider(service_name)
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def otlp_tracer_provider(service_name: str) -> TracerProvider:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     service = os.environ.get("OTEL_SERVICE_NAME") or service_name
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
     log.info("exporting traces by OTLP as %s", service)
     return provider
 
