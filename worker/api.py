@@ -19,6 +19,7 @@ from worker import (
     api_approvals,
     api_handoffs,
     api_health,
+    api_import,
     api_onboarding,
     api_shopify_webhooks,
     api_stripe_webhooks,
@@ -96,6 +97,7 @@ def _add_routes(app: FastAPI) -> None:
     cases.include_router(api_approvals.router)
     cases.include_router(api_onboarding.router)
     cases.include_router(api_handoffs.router)
+    cases.include_router(api_import.router)
     app.include_router(cases)
     app.include_router(api_health.router)
     # Authenticated by Stripe's signature, not an API key.

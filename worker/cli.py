@@ -23,6 +23,8 @@ from worker import (
     cli_replay,
     cli_tickets,
 )
+from worker.cli_env import global_options
+from worker.cli_import import import_app
 from worker.cli_keys import keys_app
 from worker.cli_onboarding import onboarding_app
 
@@ -59,6 +61,8 @@ for command in (
     app.command()(command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(onboarding_app, name="onboarding")
+app.add_typer(import_app, name="import")
+app.callback()(global_options)
 
 
 def _mount_optional_commands() -> None:

@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from integrations.crm_store.keys import METRICS_READ
+from worker.api_errors import error_responses
 from worker.auth import scoped
 from worker.metrics_business import business_registry
 
@@ -28,7 +29,10 @@ router = APIRouter(tags=["ops"])
     "/metrics",
     dependencies=[scoped(METRICS_READ)],
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"},
+        **error_responses(401, 403),
+    },
 )
 async def metrics(request: Request) -> Response:
     """Business metrics in the Prometheus text format (docs/operations.md lists them)."""
