@@ -12,6 +12,7 @@ from bench import (
     refund_throughput,
     shopify_refunds,
     triage_knowledge,
+    worker_rss,
 )
 
 
@@ -22,6 +23,7 @@ def main() -> None:
         chargeback_webhooks,
         onboarding_steps,
         handoff_claim,
+        worker_rss,
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)

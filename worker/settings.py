@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # Worker Versioning: both set = a versioned worker of deployment <name>, build <build id>.
     deployment_name: str | None = Field(None, alias="SUPPORTFLOW_DEPLOYMENT_NAME")
     build_id: str | None = Field(None, alias="SUPPORTFLOW_BUILD_ID")
+    # Workflows kept in the worker's sticky cache (memory vs replay on the next task).
+    max_cached_workflows: int = Field(1000, ge=0, alias="SUPPORTFLOW_MAX_CACHED_WORKFLOWS")
     # How long a stopping worker lets in-flight activities finish before cancelling them.
     graceful_shutdown_seconds: float = Field(
         30.0, ge=0, le=3600, alias="SUPPORTFLOW_GRACEFUL_SHUTDOWN_SECONDS"

@@ -187,7 +187,9 @@ def build_worker(
         # Activities are sync (Stripe, Slack and SQL clients block); Temporal owns their retries.
         activity_executor=ThreadPoolExecutor(max_workers=16),
         max_concurrent_activities=16,
-        max_cached_workflows=1000 if max_cached_workflows is None else max_cached_workflows,
+        max_cached_workflows=settings.max_cached_workflows
+        if max_cached_workflows is None
+        else max_cached_workflows,
         # On SIGTERM the worker stops polling and lets running activities finish this long.
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
         deployment_config=deployment,
