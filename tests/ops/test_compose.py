@@ -117,3 +117,17 @@ def test_the_image_carries_every_package_the_project_ships() -> None:
     dockerfile = (DOCKER / "Dockerfile").read_text()
     for package in ("workflows", "activities", "integrations", "policies", "worker", "evals"):
         assert f"COPY {package} ./{package}" in dockerfile, package
+
+
+def test_env_example_lists_the_operations_settings() -> None:
+    example = (DOCKER.parent / ".env.example").read_text()
+    for variable in (
+        "SUPPORTFLOW_LOG_FORMAT",
+        "SUPPORTFLOW_WORKER_METRICS_ADDRESS",
+        "SUPPORTFLOW_DEPLOYMENT_NAME",
+        "SUPPORTFLOW_BUILD_ID",
+        "SUPPORTFLOW_GRACEFUL_SHUTDOWN_SECONDS",
+        "SUPPORTFLOW_MAX_CACHED_WORKFLOWS",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    ):
+        assert f"{variable}=" in example, variable
