@@ -147,6 +147,11 @@ async def _start(client: object, task_queue: str, case: SeededCase) -> None:
 
 
 if __name__ == "__main__":
-    sizes = tuple(int(a) for a in sys.argv[1:]) or WAITING
-    for key, value in asyncio.run(main(sizes)).items():
+    # python -m bench.worker_rss [--cache N] [W ...]: other cache sizes, other waiting counts.
+    args = sys.argv[1:]
+    cache_size = CACHE
+    if args[:1] == ["--cache"]:
+        cache_size, args = int(args[1]), args[2:]
+    sizes = tuple(int(a) for a in args) or WAITING
+    for key, value in asyncio.run(main(sizes, cache_size)).items():
         print(f"{key}={value}", flush=True)
