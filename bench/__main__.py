@@ -17,6 +17,7 @@ from bench import (
     shopify_refunds,
     triage_bank,
     triage_knowledge,
+    worker_rss,
 )
 
 
@@ -29,6 +30,7 @@ def main() -> None:
         onboarding_steps,
         handoff_claim,
         delivery_throughput,
+        worker_rss,
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)

@@ -21,6 +21,7 @@ from worker import (
     api_examples,
     api_handoffs,
     api_health,
+    api_import,
     api_onboarding,
     api_shopify_webhooks,
     api_stripe_webhooks,
@@ -32,8 +33,10 @@ from worker.api_dependencies import CaseStore
 from worker.api_errors import install_error_handlers
 from worker.api_slack import start_slack
 from worker.auth import authenticated, install_auth
+from worker.metrics_api import install_metrics
 from worker.oidc import OidcVerifier
 from worker.settings import Settings, get_settings
+from worker.telemetry import instrument_api
 from worker.temporal_gate import TemporalGate, TemporalUnavailable
 
 log = logging.getLogger("supportflow.api")
@@ -86,6 +89,8 @@ def create_app(
     _add_routes(app)
     # The Temporal UI's codec server: decoded payloads for people with `payloads:decode`.
     mount_codec(app, settings, temporal_client)
+    install_metrics(app)
+    instrument_api(app)
     return app
 
 
@@ -100,6 +105,7 @@ def _add_routes(app: FastAPI) -> None:
     cases.include_router(api_examples.router)
     cases.include_router(api_handoffs.router)
     cases.include_router(api_callbacks.router)
+    cases.include_router(api_import.router)
     app.include_router(cases)
     app.include_router(api_health.router)
     # Authenticated by Stripe's signature, not an API key.

@@ -27,6 +27,8 @@ from worker import (
     cli_report,
     cli_tickets,
 )
+from worker.cli_env import global_options
+from worker.cli_import import import_app
 from worker.cli_keys import keys_app
 from worker.cli_onboarding import onboarding_app
 
@@ -67,6 +69,8 @@ for command in (
 app.command("save-example")(cli_examples.save_example_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(onboarding_app, name="onboarding")
+app.add_typer(import_app, name="import")
+app.callback()(global_options)
 
 
 def _mount_optional_commands() -> None:

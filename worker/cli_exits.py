@@ -7,6 +7,7 @@ nondeterministic replay); 2 bad usage or input; 3 a dependency (Temporal, databa
 from __future__ import annotations
 
 import asyncio
+import atexit
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
@@ -46,6 +47,9 @@ def open_store(settings: Settings) -> Any:
         store.migrate()
     except Exception as err:
         fail(f"cannot open the database {settings.database_url}: {err}", EXIT_UNAVAILABLE)
+    # Closed before the interpreter exits, however the command ends: a pooled Postgres
+    # connection left to the garbage collector prints a ResourceWarning after the output.
+    atexit.register(store.dispose)
     return store
 
 

@@ -60,11 +60,20 @@ def ingest(
         raise _fail(str(err), EXIT_USAGE) from None
     if not articles:
         raise _fail(f"no .md or .html articles under {path}", EXIT_USAGE)
-    report = _knowledge_base(get_settings()).ingest(articles)
+    settings = get_settings()
+    report = _knowledge_base(settings).ingest(articles)
     internal = sum(a.audience == "internal" for a in articles)
     typer.echo(
         f"Ingested {report.articles} articles ({internal} internal) as {report.chunks} chunks."
     )
+    # Workers read the same store only if it is shared: Weaviate is; a SQLite file is per host.
+    if settings.weaviate_url:
+        typer.echo(f"Into Weaviate at {settings.weaviate_url}, which every worker reads.")
+    else:
+        typer.echo(
+            f"Into the SQLite file {settings.knowledge_db_path.resolve()} on this host: workers "
+            "on other hosts do not see it (set WEAVIATE_URL, or run this where the worker runs)."
+        )
 
 
 @kb_app.command("search")

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 import typer
 
 from worker.cli_exits import EXIT_UNAVAILABLE, EXIT_USAGE, fail, load_settings, open_store
+from worker.logging_json import configure_logging
 from worker.oidc import OidcConfigError
 from worker.settings import Settings
+from worker.telemetry import configure_tracing
 from worker.temporal_gate import temporal_target
 
 
@@ -40,10 +42,23 @@ def run(
     raise typer.Exit(run_devstack(load_settings(), fresh=fresh))
 
 
-def worker() -> None:
-    """Run a worker: polls the task queue and executes workflows and activities."""
+def worker(
+    processes: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes sharing the task queue")
+    ] = 1,
+) -> None:
+    """Run a worker: polls the task queue and executes workflows and activities.
+
+    SIGINT/SIGTERM stop polling and let in-flight activities finish (up to
+    SUPPORTFLOW_GRACEFUL_SHUTDOWN_SECONDS) before the process exits.
+    """
     settings = load_settings()
     require_payload_keys(settings)
+    if processes > 1:
+        from worker.worker_pool import run_pool
+
+        _leave(run_pool(processes))
+    configure_logging(settings.log_format, settings.log_level)
     try:
         asyncio.run(_serve_worker(settings))
     except RuntimeError as err:
@@ -115,11 +130,15 @@ def api(
             "SUPPORTFLOW_OIDC_ISSUER, or bind 127.0.0.1.",
             EXIT_USAGE,
         )
+    configure_logging(settings.log_format, settings.log_level)
+    configure_tracing("supportflow-api")
     try:
         application = create_app(settings)
     except OidcConfigError as err:
         fail(str(err), EXIT_USAGE)
-    uvicorn.run(application, host=bind, port=port or default_port)
+    # JSON logs: uvicorn's own loggers go through the root handler instead of its text config.
+    log_config = None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG
+    uvicorn.run(application, host=bind, port=port or default_port, log_config=log_config)
 
 
 def require_payload_keys(settings: Settings) -> None:

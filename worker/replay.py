@@ -67,3 +67,41 @@ async def replay(history: WorkflowHistory, workflows: Sequence[type]) -> ReplayR
         nondeterministic=isinstance(failure, NondeterminismError),
         failure=None if failure is None else f"{type(failure).__name__}: {failure}",
     )
+
+
+class ReplaySummary(BaseModel):
+    """What `replay --all` found: every history replayed, and the ones that diverged."""
+
+    query: str | None
+    replayed: int
+    failed: list[ReplayReport]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+async def replay_recent(
+    client: Client, workflows: Sequence[type], query: str | None, limit: int
+) -> ReplaySummary:
+    """Replays the newest `limit` executions matching a visibility query (all types when None),
+    fetched from the server one by one, against this checkout's workflow code."""
+    replayed = 0
+    failed: list[ReplayReport] = []
+    known = {_workflow_name(w) for w in workflows}
+    async for execution in client.list_workflows(query, limit=limit):
+        if execution.workflow_type not in known:
+            # Not ours (a probe, another team's type): there is no code to check it against.
+            continue
+        history = await fetch_history(client, execution.id, execution.run_id)
+        report = await replay(history, workflows)
+        replayed += 1
+        if not report.ok:
+            failed.append(report)
+    return ReplaySummary(query=query, replayed=replayed, failed=failed)
+
+
+def _workflow_name(cls: type) -> str:
+    from temporalio import workflow
+
+    return workflow._Definition.must_from_class(cls).name or ""

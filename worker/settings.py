@@ -7,8 +7,10 @@ read by temporalio's envconfig so that the same variables work as for the `tempo
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,7 +93,31 @@ class Settings(BaseSettings):
     weaviate_api_key: SecretStr | None = Field(None, alias="WEAVIATE_API_KEY")
     knowledge_db_path: Path = Field(DATA_DIR / "knowledge.db", alias="SUPPORTFLOW_KNOWLEDGE_DB")
 
+    # Operations (docs/operations.md). The worker's Temporal SDK metrics for Prometheus on this
+    # host:port (off when unset); `json` logs carry ticket, workflow and run ids as fields.
+    worker_metrics_address: str | None = Field(None, alias="SUPPORTFLOW_WORKER_METRICS_ADDRESS")
+    log_format: Literal["text", "json"] = Field("text", alias="SUPPORTFLOW_LOG_FORMAT")
+    log_level: str = Field("INFO", alias="SUPPORTFLOW_LOG_LEVEL")
+    # Worker Versioning: both set = a versioned worker of deployment <name>, build <build id>.
+    deployment_name: str | None = Field(None, alias="SUPPORTFLOW_DEPLOYMENT_NAME")
+    build_id: str | None = Field(None, alias="SUPPORTFLOW_BUILD_ID")
+    # Workflows kept in the worker's sticky cache (memory vs replay on the next task).
+    max_cached_workflows: int = Field(1000, ge=0, alias="SUPPORTFLOW_MAX_CACHED_WORKFLOWS")
+    # How long a stopping worker lets in-flight activities finish before cancelling them.
+    graceful_shutdown_seconds: float = Field(
+        30.0, ge=0, le=3600, alias="SUPPORTFLOW_GRACEFUL_SHUTDOWN_SECONDS"
+    )
+
+
+def env_file() -> Path:
+    """The settings file: SUPPORTFLOW_ENV_FILE (the CLI's --env-file sets it), else `.env` in the
+    current directory. A missing `.env` is fine; a named file that is missing is an error."""
+    return Path(os.environ.get("SUPPORTFLOW_ENV_FILE") or ".env")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    path = env_file()
+    if os.environ.get("SUPPORTFLOW_ENV_FILE") and not path.is_file():
+        raise FileNotFoundError(f"SUPPORTFLOW_ENV_FILE names {path}, which is not a file")
+    return Settings(_env_file=path)  # type: ignore[call-arg]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -43,8 +44,10 @@ from worker.activity_wiring import (
 from worker.delivery_dispatch import dispatch_outbox
 from worker.delivery_wiring import delivery_activities
 from worker.settings import STRIPE_API_BASE_DEFAULT_KEY, Settings, get_settings
+from worker.telemetry import configure_tracing, install_worker_runtime
 from worker.temporal_client import connect_temporal
 from worker.ticket_activities import ticket_activity_list
+from worker.versioning import deployment_config, registered_workflows
 from workflows.delivery.workflow import DeliveryWorkflow
 from workflows.registry import workflow_classes
 
@@ -184,20 +187,29 @@ def build_worker(
     max_cached_workflows: int | None = None,
 ) -> Worker:
     deps = deps or deps_from_settings(settings)
+    deployment = deployment_config(settings.deployment_name, settings.build_id)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=WORKFLOWS,
+        workflows=registered_workflows(WORKFLOWS, deployment),
         activities=activity_list(deps),
         # Activities are sync (Stripe, Slack and SQL clients block); Temporal owns their retries.
         activity_executor=ThreadPoolExecutor(max_workers=16),
         max_concurrent_activities=16,
-        max_cached_workflows=1000 if max_cached_workflows is None else max_cached_workflows,
+        max_cached_workflows=settings.max_cached_workflows
+        if max_cached_workflows is None
+        else max_cached_workflows,
+        # On SIGTERM the worker stops polling and lets running activities finish this long.
+        graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+        deployment_config=deployment,
     )
 
 
 async def run_worker(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
+    # SDK metrics and traces before the first connection: the runtime is fixed once used.
+    install_worker_runtime(settings.worker_metrics_address)
+    configure_tracing("supportflow-worker")
     client = await connect_temporal(settings)
     worker = build_worker(client, settings)
     log.info(

@@ -32,6 +32,10 @@ TICKETS_ON_BEHALF = "tickets:on_behalf"
 ONBOARDING_WRITE = "onboarding:write"
 # Reading (and writing) Temporal payloads through the codec endpoints: customer data in the clear.
 PAYLOADS_DECODE = "payloads:decode"
+# Prometheus scraping the API's /metrics; opt-in, and all such a key can do.
+METRICS_READ = "metrics:read"
+# Operators loading customers, orders and payment references in bulk (POST /imports/...).
+CRM_IMPORT = "crm:import"
 ALL_SCOPES = (
     TICKETS_WRITE,
     TICKETS_READ,
@@ -39,6 +43,8 @@ ALL_SCOPES = (
     TICKETS_ON_BEHALF,
     ONBOARDING_WRITE,
     PAYLOADS_DECODE,
+    METRICS_READ,
+    CRM_IMPORT,
 )
 DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     # A helpdesk files and reads cases; asserting an agent or deciding is opt-in.
