@@ -32,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
         ChargebackRequest,
     )
     from workflows.chargeback.workflow import ChargebackWorkflow
+    from workflows.delivery.contract import DELIVERY_WORKFLOW, DeliveryOutcome, DeliveryRequest
+    from workflows.delivery.workflow import DeliveryWorkflow
     from workflows.onboarding.contract import (
         ONBOARDING_WORKFLOW,
         OnboardingOutcome,
@@ -91,10 +93,21 @@ class VersionedOnboardingWorkflow(OnboardingWorkflow):
         return await super().run(request)
 
 
+@workflow.defn(name=DELIVERY_WORKFLOW, versioning_behavior=AUTO_UPGRADE)
+class VersionedDeliveryWorkflow(DeliveryWorkflow):
+    """DeliveryWorkflow (one per ticket, open as long as its ticket has replies to send), moved
+    to the current build at its next task."""
+
+    @workflow.run
+    async def run(self, request: DeliveryRequest) -> DeliveryOutcome:
+        return await super().run(request)
+
+
 VERSIONED_WORKFLOWS: dict[str, type] = {
     REFUND_WORKFLOW: VersionedRefundWorkflow,
     BILLING_DISPUTE_WORKFLOW: VersionedBillingDisputeWorkflow,
     TICKET_WORKFLOW: VersionedTicketWorkflow,
     CHARGEBACK_WORKFLOW: VersionedChargebackWorkflow,
     ONBOARDING_WORKFLOW: VersionedOnboardingWorkflow,
+    DELIVERY_WORKFLOW: VersionedDeliveryWorkflow,
 }

@@ -35,6 +35,7 @@ EXPECTED = {
     "TicketWorkflow": VersioningBehavior.AUTO_UPGRADE,
     "ChargebackWorkflow": VersioningBehavior.AUTO_UPGRADE,
     "OnboardingWorkflow": VersioningBehavior.AUTO_UPGRADE,
+    "DeliveryWorkflow": VersioningBehavior.AUTO_UPGRADE,
 }
 
 

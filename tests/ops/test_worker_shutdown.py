@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
+from tests.conftest import TEST_CODEC_KEYS
 from tests.ops.slow_stripe import SlowStripe
 from tests.workflows.case_factory import seed_case
 from worker.local_stack.stripe_sandbox import SANDBOX_API_KEY
@@ -63,6 +64,8 @@ async def test_sigterm_lets_the_refund_in_flight_finish(
         "STRIPE_API_KEY": SANDBOX_API_KEY,
         "STRIPE_API_BASE": slow.base_url,
         "SUPPORTFLOW_GRACEFUL_SHUTDOWN_SECONDS": "30",
+        # The suite's payload key: the workers decrypt what the test's client encrypts.
+        "SUPPORTFLOW_CODEC_KEYS": TEST_CODEC_KEYS,
     }
     pool = subprocess.Popen(
         [sys.executable, "-m", "worker.cli", "worker", "--processes", "2"],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from integrations.crm_store import CrmStore
 from integrations.crm_store.keys import TICKETS_READ
+from tests.conftest import TEST_CODEC_KEYS
 
 CUSTOMERS_CSV = """id,name,email,tier
 cus_imp_1,Ada Lovelace,ada@example.com,gold
@@ -45,7 +46,11 @@ def supportflow(env_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def env_file(tmp_path: Path, database_url: str) -> Path:
     path = tmp_path / "supportflow.env"
     # An address nothing listens on: commands that need Temporal must say so, not hang.
-    path.write_text(f"DATABASE_URL={database_url}\nTEMPORAL_ADDRESS=127.0.0.1:9\n")
+    # The payload key too: a command that talks to Temporal needs it (docs/operations-encryption.md).
+    path.write_text(
+        f"DATABASE_URL={database_url}\nTEMPORAL_ADDRESS=127.0.0.1:9\n"
+        f"SUPPORTFLOW_CODEC_KEYS={TEST_CODEC_KEYS}\n"
+    )
     return path
 
 
