@@ -7,11 +7,11 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 
 
-def payload_bytes(message: Message) -> int:
-    """Sum of `Payload.data` sizes anywhere inside a protobuf message."""
+def payloads_in(message: Message) -> list[Payload]:
+    """Every `Payload` anywhere inside a protobuf message (a history event, a whole history)."""
     if isinstance(message, Payload):
-        return len(message.data)
-    total = 0
+        return [message]
+    found: list[Payload] = []
     for field, value in message.ListFields():
         if field.message_type is None:
             continue
@@ -23,10 +23,15 @@ def payload_bytes(message: Message) -> int:
             )
             for item in items:
                 if isinstance(item, Message):
-                    total += payload_bytes(item)
+                    found += payloads_in(item)
         else:
-            total += payload_bytes(value)
-    return total
+            found += payloads_in(value)
+    return found
+
+
+def payload_bytes(message: Message) -> int:
+    """Sum of `Payload.data` sizes anywhere inside a protobuf message."""
+    return sum(len(payload.data) for payload in payloads_in(message))
 
 
 def history_stats(history: WorkflowHistory) -> tuple[int, int]:

@@ -3,11 +3,10 @@ the text of the demo tickets, signups and disputes (`make run`'s data, which tes
 
 from __future__ import annotations
 
-from google.protobuf.message import Message
-from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import PayloadCodec
 
+from bench.history_stats import payloads_in
 from worker.local_stack.demo_data import DEMO_CUSTOMERS, DEMO_SCENARIOS
 from worker.local_stack.demo_disputes import DISPUTE_DEMOS
 from worker.local_stack.demo_onboarding import CONTACT
@@ -57,27 +56,6 @@ async def scan_histories(client: Client) -> tuple[int, dict[str, list[str]]]:
         if found:
             leaks[f"{execution.id}/{execution.run_id}"] = found
     return runs, leaks
-
-
-def payloads_in(message: Message) -> list[Payload]:
-    if isinstance(message, Payload):
-        return [message]
-    found: list[Payload] = []
-    for field, value in message.ListFields():
-        if field.message_type is None:
-            continue
-        if field.is_repeated:
-            items = (
-                value.values()
-                if hasattr(value, "values") and not isinstance(value, list)
-                else value
-            )
-            for item in items:
-                if isinstance(item, Message):
-                    found += payloads_in(item)
-        else:
-            found += payloads_in(value)
-    return found
 
 
 async def decrypted_in_place(history: WorkflowHistory, codec: PayloadCodec) -> WorkflowHistory:
