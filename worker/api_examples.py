@@ -58,4 +58,5 @@ async def post_save_example(
         )
     except ExampleRefused as refused:
         await audit(store, person, ticket_id, "api_example_refused", refused.code)
-        return JSONResponse(error_body(refused.code, refused.message), refused.status)
+        extra = {"errors": refused.errors} if refused.code == "invalid_request" else {}
+        return JSONResponse(error_body(refused.code, refused.message, **extra), refused.status)

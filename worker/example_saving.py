@@ -34,9 +34,15 @@ class ExampleSubmission(BaseModel):
 
 
 class ExampleRefused(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    """`errors`: for `invalid_request`, each field at fault (`field`, `message`, `type`), as
+    every 422 of the API names them."""
+
+    def __init__(
+        self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.status, self.code, self.message = status, code, message
+        self.errors = errors or []
 
 
 class ExampleStore(Protocol):
@@ -72,9 +78,19 @@ def save_example(
             422,
             "invalid_request",
             f"The case recorded no {', '.join(missing)}; give {'them' if len(missing) > 1 else 'it'}.",
+            [
+                {"field": f"body.{name}", "message": "not recorded by the case", "type": "missing"}
+                for name in missing
+            ],
         )
     if route not in ROUTES:
-        raise ExampleRefused(422, "invalid_request", f"route must be one of {', '.join(ROUTES)}.")
+        message = f"route must be one of {', '.join(ROUTES)}."
+        raise ExampleRefused(
+            422,
+            "invalid_request",
+            message,
+            [{"field": "body.route", "message": message, "type": "enum"}],
+        )
     assert intent is not None and route is not None and reply is not None
     return store.save_labelled_example(
         NewLabelledExample(

@@ -77,13 +77,33 @@ def _temporal_fields(record: logging.LogRecord) -> dict[str, Any]:
     return {}
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record is emitted, not the stream it was when
+    the handler was made (a stream swapped out and closed since would turn every later line
+    into a logging error)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(log_format: str = "text", level: str = "INFO") -> None:
-    """Root logging for a worker or API process (replaces handlers a previous call installed)."""
-    handler = logging.StreamHandler(sys.stderr)
+    """Root logging for a worker or API process: replaces the handler a previous call installed
+    and leaves any other (a host's, a test runner's capture) in place."""
+    handler = _StderrHandler()
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
-    root.handlers = [handler]
+    for old in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
     root.setLevel(level.upper())

@@ -150,15 +150,21 @@ def test_the_ticket_is_read_off_the_workflow_id(
 
 
 def test_json_lines_keep_extra_fields_and_exceptions(capsys: pytest.CaptureFixture[str]) -> None:
-    configure_logging("json", "INFO")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
-        raise ValueError("boom")
-    except ValueError:
-        logging.getLogger("supportflow.test").exception("failed", extra={"ticket_id": "T-9"})
-    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
-    assert line["ticket_id"] == "T-9" and line["level"] == "ERROR"
-    assert "ValueError: boom" in line["exception"]
-    configure_logging("text", "INFO")
+        configure_logging("json", "INFO")
+        configure_logging("json", "INFO")  # a second call replaces its handler, adds none
+        assert len(root.handlers) == len(handlers) + 1
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logging.getLogger("supportflow.test").exception("failed", extra={"ticket_id": "T-9"})
+        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+        assert line["ticket_id"] == "T-9" and line["level"] == "ERROR"
+        assert "ValueError: boom" in line["exception"]
+    finally:  # the rest of the suite logs as before (pytest's own capture included)
+        root.handlers, root.level = handlers, level
 
 
 def test_traces_are_exported_only_when_an_endpoint_is_set(

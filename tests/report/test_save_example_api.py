@@ -75,10 +75,12 @@ async def test_refusals_save_nothing(
     unlabelled = await client.post(SAVE.format("R1"), headers=keys.person("bob"))
     assert unlabelled.status_code == 422
     assert "recorded no intent, route" in unlabelled.json()["message"]
+    # Like every 422 of the API, it names the fields (the served schema's InvalidRequest).
+    assert {e["field"] for e in unlabelled.json()["errors"]} >= {"body.intent", "body.route"}
     for bad in ({"intent": "weather"}, {"route": "teleport"}, {"reply": ""}, {"who": "bob"}):
         answer = await client.post(url, headers=keys.person("bob"), json=bad)
         assert answer.status_code == 422, bad
-        assert "Traceback" not in answer.text
+        assert "Traceback" not in answer.text and answer.json()["errors"], answer.text
     assert store.list_labelled_examples() == []
     ticket = store.get_ticket("H1")
     assert ticket is not None
