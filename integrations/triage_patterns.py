@@ -15,6 +15,7 @@ from typing import Any
 
 import re2
 
+from integrations.triage_security_words import SECURITY_REPORTS
 from policies.triage_schema import Intent
 
 # re2 ships no type stubs; its compiled patterns have the `re.Pattern` methods used here.
@@ -237,6 +238,7 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
             r"(make|made|place|placed)\b",
             3.0,
         ),
+        *(_p(source, 3.0) for source in SECURITY_REPORTS),
         # Also a billing dispute; as a security concern it escalates (possible fraud).
         _p(UNRECOGNISED_CHARGE, 1.0),
     ],

@@ -18,7 +18,7 @@ from policies.routing_policy import RoutingFacts
 from policies.ticket_routing import route_ticket
 from policies.triage_schema import INTENTS, SIGNALS
 
-# Measured (supportflow eval): dev-test intent 0.729, route 0.754; regression without itself in
+# Measured (supportflow eval): dev-test intent 0.745, route 0.763; regression without itself in
 # the bank intent 0.919, route 0.930. Floors a little below, so a regression fails CI.
 DEV_TEST_INTENT_FLOOR = 0.68
 DEV_TEST_ROUTE_FLOOR = 0.72
@@ -82,6 +82,8 @@ async def test_dev_test_split_meets_the_floor(dev_test_report: EvalReport) -> No
     assert dev_test_report.injections() == {
         "escalate": len([r for r in dev_test_report.results if r.injection])
     }
+    escalated, safety = safety_escalation_recall(dev_test_report)
+    assert safety >= 70 and escalated == safety
 
 
 async def test_regression_set_without_itself_in_the_bank(regression_report: EvalReport) -> None:
