@@ -15,6 +15,7 @@ from typing import Any
 
 import re2
 
+from integrations.triage_request_words import ASKS_FOR_A_PERSON
 from integrations.triage_security_words import SECURITY_REPORTS
 from policies.triage_schema import Intent
 
@@ -72,6 +73,12 @@ LEGAL_THREATS: list[Pattern] = [
 ]
 REGULATOR_THREATS: list[Pattern] = [
     _p(r"\b(consumer protection|trading standards|regulator|ombudsman)\b", 3.0),
+    _p(
+        r"\b(better business bureau|bbb|attorney general|consumer (affairs|council|rights"
+        r" (agency|body|organi[sz]ation))|federal trade commission|ftc|cfpb"
+        r"|financial conduct authority|fca)\b",
+        3.0,
+    ),
 ]
 
 
@@ -263,6 +270,7 @@ INTENT_PATTERNS: dict[Intent, list[Pattern]] = {
             3.0,
         ),
         _p(r"\b(hablar con una persona|parler [àa] un humain|mit einem menschen)\b", 4.0),
+        *(_p(source, 3.0) for source in ASKS_FOR_A_PERSON),
     ],
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from integrations.triage_patterns import INTENT_PATTERNS, LEGAL_THREATS, REGULATOR_THREATS, Pattern
+from integrations.triage_request_words import ACCESS_CHANGE_REQUESTS, INSTRUCTIONS_TO_THE_ENGINE
 from policies.triage_schema import Intent, Sentiment, Signal, Urgency
 
 _SIGNAL_SOURCES: dict[Signal, list[str | Pattern]] = {
@@ -25,6 +26,7 @@ _SIGNAL_SOURCES: dict[Signal, list[str | Pattern]] = {
             r" (the )?(2fa|two[- ]factor)\b"
         ),
         r"\badd (a )?(new )?(user|admin|administrator) to\b",
+        *ACCESS_CHANGE_REQUESTS,
     ],
     "legal_threat": [*LEGAL_THREATS, *REGULATOR_THREATS],
     "security_concern": list(INTENT_PATTERNS["security"]),
@@ -48,6 +50,7 @@ _SIGNAL_SOURCES: dict[Signal, list[str | Pattern]] = {
         ),
         r"\b(auto[- ]?approve|pre[- ]?approved|skip (the )?(approval|review|checks?))\b",
         r"\bset (my |the )?(tier|status|amount|approver|limit)\b[^.?!]{0,20}\bto\b",
+        *INSTRUCTIONS_TO_THE_ENGINE,
     ],
 }
 SIGNAL_PATTERNS: dict[Signal, list[Pattern]] = {
