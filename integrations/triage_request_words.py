@@ -53,7 +53,10 @@ ASKS_FOR_A_PERSON: list[str] = [
         r"(manager|supervisor|human|real person|team lead|someone senior|senior agent)\b"
     ),
     r"\bescalat(e|ing) (this|it|my (case|ticket|complaint|issue|request))\b|\bescalate to\b",
-    r"\b(call ?back|callback)\b|\bnot (a |with a |to a )?(bot|chat ?bot|an ai)\b",
+    (
+        r"\b(request|want|need|get|arrange|schedule|book|like|have)\b[^.?!]{0,15}\bcall ?back\b"
+        r"|\bcall (me |us )?back\b|\bnot (a |with a |to a )?(bot|chat ?bot|an ai)\b"
+    ),
 ]
 
 INSTRUCTIONS_TO_THE_ENGINE: list[str] = [
