@@ -56,6 +56,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
+from bench.bench_keys import bench_codec_env
 from bench.quiet import install_quiet_runtime, start_dev_server
 from integrations.crm_store.store import CrmStore
 from integrations.slack_blocks import APPROVE_ACTION
@@ -359,7 +360,7 @@ def p99_ratios(results: dict[str, float | int], waiting: tuple[int, ...]) -> dic
 
 def _service_env(overrides: dict[str, str]) -> dict[str, str]:
     """This process's environment without anything that could point a service elsewhere."""
-    return child_env(overrides, drop_prefixes=FOREIGN_ENV_PREFIXES)
+    return child_env({**bench_codec_env(), **overrides}, drop_prefixes=FOREIGN_ENV_PREFIXES)
 
 
 @asynccontextmanager

@@ -30,6 +30,7 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowHandle
 
 from bench.approval_latency import FOREIGN_ENV_PREFIXES
+from bench.bench_keys import bench_codec_env
 from bench.quiet import install_quiet_runtime, start_dev_server
 from worker.local_stack.processes import ChildProcess, child_env
 from worker.local_stack.startup import has_poller
@@ -114,6 +115,7 @@ async def production_worker(tmp: Path, client: Client, task_queue: str) -> Async
             # Never called: the benchmark submits the contact step only.
             "STRIPE_API_KEY": "sk_test_unused",
             "STRIPE_API_BASE": "http://127.0.0.1:9",
+            **bench_codec_env(),
         },
         drop_prefixes=FOREIGN_ENV_PREFIXES,
     )

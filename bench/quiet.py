@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
+from bench.bench_keys import bench_data_converter
 from workflows.search_attributes import ALL_KEYS
 
 
@@ -40,11 +40,11 @@ def child_stdout_to_stderr() -> Iterator[None]:
 
 async def start_dev_server() -> WorkflowEnvironment:
     """The packaged Temporal dev server (in memory) with our search attributes, its banner kept
-    off stdout."""
+    off stdout; its client encrypts with the run's throwaway key (bench/bench_keys.py)."""
     with child_stdout_to_stderr():
         return await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-            data_converter=pydantic_data_converter,
+            data_converter=bench_data_converter(),
             search_attributes=ALL_KEYS,
             dev_server_log_level="error",
         )

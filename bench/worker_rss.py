@@ -20,6 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.bench_keys import bench_codec_env
 from bench.quiet import install_quiet_runtime, start_dev_server
 from integrations.crm_store.case_counts import read_case_counts
 from integrations.crm_store.store import CrmStore
@@ -91,6 +92,7 @@ async def main(waiting: tuple[int, ...] = WAITING, cache: int = CACHE) -> dict[s
             "STRIPE_API_KEY": SANDBOX_API_KEY,
             "STRIPE_API_BASE": sandbox.base_url,
             "SUPPORTFLOW_MAX_CACHED_WORKFLOWS": str(cache),
+            **bench_codec_env(),
         }
         worker = ChildProcess(
             "worker",
