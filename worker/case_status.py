@@ -13,6 +13,7 @@ carries it too, so an approver sees the pending approval without knowing the chi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Literal, Protocol
 
@@ -40,9 +41,12 @@ NO_ANSWER = {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}
 
 
 class TicketReader(Protocol):
-    """The CRM store's read side (integrations/crm_store): a pydantic ticket view or None."""
+    """The CRM store's read side (integrations/crm_store): a pydantic ticket view or None, and
+    the ticket's outbox with each message's delivery state."""
 
     def get_ticket(self, ticket_id: str) -> BaseModel | None: ...
+
+    def list_outbox(self, ticket_id: str) -> Sequence[BaseModel]: ...
 
 
 class CaseView(BaseModel):
@@ -53,7 +57,11 @@ class CaseView(BaseModel):
     by `kind`: `ticket` for a triaged ticket (route, why, triage, answer, hand-off), `case` for
     a refund filed directly, the process's name for the others. `process_status` is the live
     status of the process a ticket started (with its pending approval), while that process
-    runs."""
+    runs.
+
+    `outbox` lists, for a running case, the messages it has queued so far with their delivery
+    state (queued, sent or failed, attempts, provider message id, last error); a closed case
+    carries the same list inside `record`."""
 
     model_config = ALWAYS_EMITTED
 
@@ -66,6 +74,7 @@ class CaseView(BaseModel):
     status: LiveStatus | None = None
     process_status: LiveStatus | None = None
     record: dict[str, Any] | None = None
+    outbox: list[dict[str, Any]] | None = None
 
     @field_validator("status", "process_status", mode="before")
     @classmethod
@@ -83,14 +92,14 @@ async def read_ticket(
     workflow_id = case_workflow_id(ticket_id)
     live, run_status = await _live_view(client, settings, ticket_id, workflow_id)
     if live is not None:
-        return live
+        return await _with_outbox(live, store)
     record = _as_dict(await asyncio.to_thread(store.get_ticket, ticket_id))
     own_id = record.get("workflow_id") if record is not None else None
     if run_status is None and isinstance(own_id, str) and own_id and own_id != workflow_id:
         workflow_id = own_id
         live, run_status = await _live_view(client, settings, ticket_id, workflow_id)
         if live is not None:
-            return live
+            return await _with_outbox(live, store)
     base = _base(client, settings, ticket_id, workflow_id)
     if record is not None:
         return CaseView(
@@ -102,7 +111,15 @@ async def read_ticket(
         )
     if run_status is None:
         return None
-    return await _from_search_attributes(client, workflow_id, base)
+    coarse = await _from_search_attributes(client, workflow_id, base)
+    return None if coarse is None else await _with_outbox(coarse, store)
+
+
+async def _with_outbox(view: CaseView, store: TicketReader) -> CaseView:
+    """A running case's view with what it has queued for the customer and how delivery went:
+    the workflow does not know (delivery runs after it, from the CRM), the CRM does."""
+    messages = await asyncio.to_thread(store.list_outbox, view.ticket_id)
+    return view.model_copy(update={"outbox": [m.model_dump(mode="json") for m in messages]})
 
 
 def _base(client: Client, settings: Settings, ticket_id: str, workflow_id: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from integrations.crm_records import CustomerReply
 from integrations.crm_store import CrmStore
 from tests.api.conftest import (
     APPROVAL_AMOUNT,
@@ -143,6 +144,30 @@ async def test_get_running_case_answers_from_the_workflow(
     assert status.pending_approval is not None
     assert status.pending_approval.amount_cents == APPROVAL_AMOUNT
     assert status.decision_rule == "single_approval_required"
+
+
+async def test_running_case_shows_its_outbox_with_delivery_state(
+    api: httpx.AsyncClient, case_worker: Worker, seed_order: SeedOrder, crm_store: CrmStore
+) -> None:
+    """A reply that could not be delivered is visible on the ticket while the case still runs:
+    the workflow does not know how delivery went, so the view reads the CRM's outbox."""
+    ticket_id = new_ticket_id()
+    await api.post("/tickets", json=order_ticket(seed_order(APPROVAL_AMOUNT), ticket_id))
+    view = await poll_state(api, ticket_id, "awaiting_approval")
+    assert view["source"] == "workflow"
+    assert view["outbox"] == []
+
+    reply = CustomerReply(subject="We are looking at it", body="An approver is reviewing.")
+    assert crm_store.queue_customer_message(ticket_id, reply, f"{ticket_id}:ack")
+    crm_store.plan_deliveries(ticket_id, helpdesks=frozenset())  # no channel: failed at once
+
+    view = (await api.get(f"/tickets/{ticket_id}")).json()
+    assert view["source"] == "workflow" and view["state"] == "awaiting_approval"
+    [message] = view["outbox"]
+    assert message["subject"] == "We are looking at it"
+    assert message["status"] == "failed"
+    assert message["last_error"].startswith("no delivery channel")
+    assert message["failed_at"] is not None
 
 
 async def test_get_closed_case_answers_from_the_database(
