@@ -92,6 +92,9 @@ async def main(waiting: tuple[int, ...] = WAITING, cache: int = CACHE) -> dict[s
             "STRIPE_API_KEY": SANDBOX_API_KEY,
             "STRIPE_API_BASE": sandbox.base_url,
             "SUPPORTFLOW_MAX_CACHED_WORKFLOWS": str(cache),
+            # The waiting cases alone: no callback is registered, so delivery would only add
+            # short-lived delivery workflows that close once idle.
+            "SUPPORTFLOW_DELIVERY": "false",
             **bench_codec_env(),
         }
         worker = ChildProcess(

@@ -29,6 +29,9 @@ TEST_SERVER = VENV_BIN / "temporal-test-server"
 # Settings is read, and inherited by the worker and CLI processes tests start).
 TEST_CODEC_KEYS = "test-key-1:" + base64.b64encode(bytes(range(32))).decode()
 os.environ.setdefault("SUPPORTFLOW_CODEC_KEYS", TEST_CODEC_KEYS)
+# Delivery is on by default in production; the suite's workers leave it off unless a test is
+# about delivery (tests/delivery, the dev stack) and turns it on explicitly.
+os.environ.setdefault("SUPPORTFLOW_DELIVERY", "false")
 
 
 async def register_search_attributes(client: Client) -> None:

@@ -68,9 +68,11 @@ class Settings(BaseSettings):
     shopify_webhook_secret: SecretStr | None = Field(None, alias="SHOPIFY_WEBHOOK_SECRET")
     shopify_api_base: str | None = Field(None, alias="SHOPIFY_API_BASE")
 
-    # Outbound delivery (docs/delivery.md): off by default; on, the worker runs the outbox
-    # dispatcher and delivers case events to callbacks and the helpdesk.
-    delivery: bool = Field(False, alias="SUPPORTFLOW_DELIVERY")
+    # Outbound delivery (docs/delivery.md): on by default, so every queued reply goes out (or
+    # is marked failed, visibly): the worker runs the outbox dispatcher and delivers case events
+    # to callbacks and the helpdesk. Off only for a worker that must not send (another worker
+    # on the task queue delivers).
+    delivery: bool = Field(True, alias="SUPPORTFLOW_DELIVERY")
     # Zendesk as the helpdesk: tickets in over POST /webhooks/zendesk, replies and status back.
     # ZENDESK_API_BASE overrides https://<subdomain>.zendesk.com (a loopback fake in tests).
     zendesk_subdomain: str | None = Field(None, alias="ZENDESK_SUBDOMAIN")
