@@ -1,5 +1,6 @@
 """What the CRM recorded about one case, as the outcomes report reads it: the ticket and its
-slices (intent, process, customer tier, channel), the first reply, the end, the hand-offs a person
+slices (intent, process, customer tier, channel), the replies queued to the customer and how
+their delivery went, the end, the hand-offs a person
 worked, approvals, LLM usage and the audit actions the failure categories are derived from.
 
 Plain frozen dataclasses with no database imports (tens of thousands are built per report, so no
@@ -45,6 +46,19 @@ class AuditFact:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyFacts:
+    """A message queued to the customer and where its delivery stands (docs/delivery.md):
+    `queued` (not delivered yet), `sent` (every channel took it) or `failed` (a channel gave up,
+    `last_error` says why)."""
+
+    message_id: int
+    queued_at: datetime
+    status: str
+    attempts: int = 0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CaseFacts:
     ticket_id: str
     created_at: datetime
@@ -59,5 +73,6 @@ class CaseFacts:
     handoffs: list[HandoffFacts] = field(default_factory=list)
     approvals: list[ApprovalFacts] = field(default_factory=list)
     audit: list[AuditFact] = field(default_factory=list)
+    replies: list[ReplyFacts] = field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0

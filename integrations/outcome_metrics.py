@@ -10,6 +10,8 @@ Definitions (docs/outcomes-report.md):
 - reopen rate: resolved cases the customer reopened / resolved cases;
 - human edit rate: drafts people changed (edited before sending, or rejected) / drafts they
   reviewed; edit distance: mean normalised distance of sent drafts;
+- replies: messages queued to the customer in the slice's cases, by delivery state (queued,
+  sent, failed); every failed one is listed with its ticket, attempts and last error;
 - cost per resolved case: (LLM tokens x prices + human minutes x rate) of every case in the
   slice / resolved cases in it. Human minutes: claim -> resolve of each hand-off (a fixed time
   for one resolved without a claim) plus a fixed time per approval decision.
@@ -73,6 +75,19 @@ class OutcomeFigures(BaseModel):
     human_cost: float
     cost_per_resolved_case: float | None
     failure_categories: dict[str, int]
+    replies_sent: int = 0
+    replies_failed: int = 0
+    replies_queued: int = 0
+
+
+class FailedReply(BaseModel):
+    """A reply no channel delivered, for the people who must reach the customer another way."""
+
+    ticket_id: str
+    message_id: int
+    queued_at: datetime
+    attempts: int
+    last_error: str | None
 
 
 class TrendPoint(BaseModel):
@@ -93,6 +108,7 @@ class OutcomeReport(BaseModel):
     slices: dict[str, OutcomeFigures]
     trend: list[TrendPoint]
     resolution_time_histogram: dict[str, int]
+    failed_replies: list[FailedReply] = []
 
 
 def quantile(values: list[float], q: float) -> float | None:
@@ -146,6 +162,7 @@ def figures(cases: list[CaseFacts], costs: OutcomeCosts) -> OutcomeFigures:
     llm = sum(costs.llm.cost(c.input_tokens, c.output_tokens) for c in cases)
     minutes = sum(human_minutes(c, costs) for c in cases)
     human = minutes * costs.human.per_hour / 60
+    delivery = Counter(r.status for c in cases for r in c.replies)
     failures = Counter(
         f
         for c in cases
@@ -181,7 +198,26 @@ def figures(cases: list[CaseFacts], costs: OutcomeCosts) -> OutcomeFigures:
         human_cost=round(human, 2),
         cost_per_resolved_case=round((llm + human) / len(resolved), 4) if resolved else None,
         failure_categories={f: failures[f] for f in FAILURE_CATEGORIES},
+        replies_sent=delivery["sent"],
+        replies_failed=delivery["failed"],
+        replies_queued=delivery["queued"],
     )
+
+
+def failed_replies(cases: list[CaseFacts]) -> list[FailedReply]:
+    """Every failed reply of the period, oldest first: never only a count."""
+    return [
+        FailedReply(
+            ticket_id=c.ticket_id,
+            message_id=r.message_id,
+            queued_at=r.queued_at,
+            attempts=r.attempts,
+            last_error=r.last_error,
+        )
+        for c in cases
+        for r in c.replies
+        if r.status == "failed"
+    ]
 
 
 def _trend(cases: list[CaseFacts]) -> list[TrendPoint]:
@@ -242,4 +278,5 @@ def outcome_report(
         slices={key: figures(group, costs) for key, group in sorted(slices.items())},
         trend=_trend(cases),
         resolution_time_histogram=_histogram(cases),
+        failed_replies=failed_replies(cases),
     )

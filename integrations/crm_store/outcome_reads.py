@@ -1,6 +1,7 @@
 """CrmStore's reads for the outcomes report: every ticket filed in a period with what the CRM
-recorded about it (customer tier, first reply, hand-offs, approvals, the audit rows the report's
-categories and LLM costs come from), in six queries whatever the number of cases."""
+recorded about it (customer tier, the replies queued and their delivery state, hand-offs,
+approvals, the audit rows the report's categories and LLM costs come from), in six queries
+whatever the number of cases."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy import select as select_columns
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from integrations.crm_store.handoff_table import Handoff
 from integrations.crm_store.tables import (
@@ -28,6 +29,7 @@ from integrations.outcome_facts import (
     AuditFact,
     CaseFacts,
     HandoffFacts,
+    ReplyFacts,
 )
 
 TERMINAL_STATES = frozenset({"resolved", "denied", "rejected", "escalated", "expired"})
@@ -101,13 +103,28 @@ class OutcomeReads(CrmTransactions):
             ).all():
                 # Rows from our own tables, as plain dataclasses (10k cases in seconds).
                 audit[ticket_id].append(AuditFact(actor=actor, action=action, detail=detail))
-            first_reply = dict(
-                session.exec(
-                    select(OutboxMessage.ticket_id, func.min(OutboxMessage.created_at))
-                    .where(col(OutboxMessage.ticket_id).in_(ids))
-                    .group_by(col(OutboxMessage.ticket_id))
-                ).all()
-            )
+            replies: dict[str, list[ReplyFacts]] = defaultdict(list)
+            for ticket_id, message_id, queued_at, status, attempts, last_error in session.execute(
+                select_columns(
+                    col(OutboxMessage.ticket_id),
+                    col(OutboxMessage.id),
+                    col(OutboxMessage.created_at),
+                    col(OutboxMessage.status),
+                    col(OutboxMessage.attempts),
+                    col(OutboxMessage.last_error),
+                )
+                .where(col(OutboxMessage.ticket_id).in_(ids))
+                .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+            ).all():
+                replies[ticket_id].append(
+                    ReplyFacts(
+                        message_id=message_id,
+                        queued_at=queued_at,
+                        status=status,
+                        attempts=attempts,
+                        last_error=last_error,
+                    )
+                )
             handoffs: dict[str, list[HandoffFacts]] = defaultdict(list)
             for row in session.execute(
                 select_columns(
@@ -142,7 +159,7 @@ class OutcomeReads(CrmTransactions):
                 )
             approvals = self._approvals(session, ids)
         return [
-            _case(row, audit[row[0]], first_reply.get(row[0]), handoffs[row[0]], approvals[row[0]])
+            _case(row, audit[row[0]], replies[row[0]], handoffs[row[0]], approvals[row[0]])
             for row in tickets
         ]
 
@@ -182,7 +199,7 @@ class OutcomeReads(CrmTransactions):
 def _case(
     row: Any,
     audit: list[AuditFact],
-    first_reply_at: datetime | None,
+    replies: list[ReplyFacts],
     handoffs: list[HandoffFacts],
     approvals: list[ApprovalFacts],
 ) -> CaseFacts:
@@ -201,10 +218,11 @@ def _case(
         channel=channel,
         status=status,
         ended_at=ended_at if status in TERMINAL_STATES else None,
-        first_reply_at=first_reply_at,
+        first_reply_at=replies[0].queued_at if replies else None,
         handoffs=handoffs,
         approvals=approvals,
         audit=audit,
+        replies=replies,
         input_tokens=spent_in,
         output_tokens=spent_out,
     )

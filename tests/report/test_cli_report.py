@@ -50,18 +50,27 @@ def test_json_report_by_tier(run, tmp_path: Path) -> None:  # type: ignore[no-un
     assert overall["failure_categories"]["escalation_delay"] == 1
     assert set(report["slices"]) == {"standard", "vip"}
     assert report["slices"]["vip"]["human_minutes"] == 30.0
+    delivery = (overall["replies_sent"], overall["replies_failed"], overall["replies_queued"])
+    assert delivery == (0, 1, 1)
+    assert report["slices"]["vip"]["replies_failed"] == 1
+    [failed] = report["failed_replies"]
+    assert failed["ticket_id"] == "H1" and failed["last_error"].startswith("no delivery channel")
 
 
 def test_table_and_html_to_a_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     table = run(*PERIOD, "--by", "channel")
     assert table.exit_code == 0, table.output
     assert "resolved with no human touch" in table.stdout and "chat" in table.stdout
+    failed = table.stdout.split("Replies that could not be delivered:\n", 1)[1]
+    assert failed.startswith("  H1 (message ") and "no delivery channel" in failed
     out = tmp_path / "reports" / "outcomes.html"
     html = run(*PERIOD, "--format", "html", "--out", str(out))
     assert html.exit_code == 0, html.output
     assert str(out) in html.stdout
     page = out.read_text()
     assert page.count("<svg data-chart=") == 3
+    failed = page.split('<table data-table="failed-replies">', 1)[1].split("</table>", 1)[0]
+    assert "<td>H1</td>" in failed and "no delivery channel" in failed
     # Self-contained: nothing to load, nothing to run.
     assert not any(part in page for part in ("src=", "href=", "<script", "<link", "url("))
 

@@ -70,6 +70,8 @@ def _seed(store: CrmStore, clock: FakeClock) -> None:
     store.queue_customer_message(
         "H1", CustomerReply(subject="Re", body="A person is on it."), "H1:ack"
     )
+    # Filed in a chat nobody registered a channel for: delivery fails the reply at once.
+    store.plan_deliveries("H1", helpdesks=frozenset())
     store.record_handoff(
         HandoffRecord(
             handoff_id="H1-h1",
@@ -113,6 +115,8 @@ def test_cases_carry_what_the_crm_recorded(store: CrmStore, clock: FakeClock) ->
     [approval] = refund.approvals
     assert (approval.requested_at, approval.decided_at) == (T0 + m(1), T0 + m(31))
     assert approval.decisions == ["approve"]
+    [reply] = refund.replies  # the outcome's reply, not delivered yet
+    assert (reply.status, reply.queued_at, reply.attempts) == ("queued", T0 + m(45), 0)
 
     complaint = facts["H1"]
     assert (complaint.intent, complaint.process, complaint.tier, complaint.channel) == (
@@ -123,6 +127,9 @@ def test_cases_carry_what_the_crm_recorded(store: CrmStore, clock: FakeClock) ->
     )
     assert (complaint.input_tokens, complaint.output_tokens) == (1200, 300)
     assert complaint.first_reply_at == T0 + m(61)
+    [ack] = complaint.replies
+    assert ack.status == "failed"
+    assert ack.last_error is not None and ack.last_error.startswith("no delivery channel")
     assert complaint.ended_at == T0 + m(100)
     [handoff] = complaint.handoffs
     assert handoff.drafted and handoff.sla_breached and not handoff.draft_rejected

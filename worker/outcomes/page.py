@@ -41,6 +41,24 @@ def _counts_table(name: str, counts: dict[str, int]) -> str:
     )
 
 
+def _failed_replies_table(report: OutcomeReport) -> str:
+    if not report.failed_replies:
+        return (
+            '<p class="note" data-table="failed-replies">'
+            "None: every reply was delivered or is still queued.</p>"
+        )
+    rows = "".join(
+        f"<tr><td>{escape(r.ticket_id)}</td><td>{r.message_id}</td>"
+        f"<td>{r.queued_at:%Y-%m-%d %H:%M}</td><td>{r.attempts}</td>"
+        f"<td>{escape(r.last_error or '')}</td></tr>"
+        for r in report.failed_replies
+    )
+    return (
+        '<table data-table="failed-replies"><tr><th>ticket</th><th>message</th>'
+        f"<th>queued (UTC)</th><th>attempts</th><th>last error</th></tr>{rows}</table>"
+    )
+
+
 def render_html(report: OutcomeReport) -> str:
     o = report.overall
     columns = {"all": o} | report.slices
@@ -79,6 +97,7 @@ def render_html(report: OutcomeReport) -> str:
         f"<h2>Figures</h2>{_figures_table(columns, report.currency)}"
         f"<h2>Escalations by reason</h2>{_counts_table('reason', o.escalations_by_reason)}"
         f"<h2>Failure categories</h2>{_counts_table('failure', o.failure_categories)}"
+        f"<h2>Replies that could not be delivered</h2>{_failed_replies_table(report)}"
         '<p class="note">How each figure and category is derived: docs/outcomes-report.md.</p>'
         "</body></html>"
     )

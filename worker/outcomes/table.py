@@ -21,6 +21,9 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("approval_latency_minutes_p50", "approval latency p50 (min)"),
     ("approval_latency_minutes_p90", "approval latency p90 (min)"),
     ("sla_breaches", "SLA breaches"),
+    ("replies_sent", "replies sent"),
+    ("replies_failed", "replies failed"),
+    ("replies_queued", "replies still queued"),
     ("human_minutes", "human minutes"),
     ("llm_cost", "LLM cost"),
     ("human_cost", "human cost"),
@@ -69,4 +72,11 @@ def render_table(report: OutcomeReport) -> str:
         lines.append("")
         lines.append(f"{title}:")
         lines += [f"  {k}: {v}" for k, v in counts.items()] or ["  (none)"]
+    lines.append("")
+    lines.append("Replies that could not be delivered:")
+    lines += [
+        f"  {r.ticket_id} (message {r.message_id}, queued {r.queued_at:%Y-%m-%d %H:%M}, "
+        f"{r.attempts} attempt(s)): {r.last_error or 'no error recorded'}"
+        for r in report.failed_replies
+    ] or ["  (none)"]
     return "\n".join(lines)
