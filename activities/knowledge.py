@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
+from activities.help_center_models import HelpCenterBatch, HelpCenterBatchResult
 from activities.llm_errors import to_application_error
 from activities.models import CustomerReply
 from activities.ticket_models import (
@@ -25,9 +26,31 @@ from integrations.openai_answer import OpenAIAnswerDrafter
 
 
 class KnowledgeActivities:
-    def __init__(self, kb: KnowledgeBase, drafter: OpenAIAnswerDrafter | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        drafter: OpenAIAnswerDrafter | None = None,
+        where: str = "the worker's knowledge store",
+    ) -> None:
         self._kb = kb
         self._drafter = drafter
+        self._where = where
+
+    @activity.defn(name="ingest_help_center_batch")
+    def ingest_help_center_batch(self, batch: HelpCenterBatch) -> HelpCenterBatchResult:
+        """Replaces the chunks of this batch's articles (a retry stores them once)."""
+        report = self._kb.ingest(batch.articles)
+        activity.logger.info(
+            "Help center batch %d/%d: %d articles, %d chunks into %s",
+            batch.number,
+            batch.of,
+            report.articles,
+            report.chunks,
+            self._where,
+        )
+        return HelpCenterBatchResult(
+            articles=report.articles, chunks=report.chunks, store=self._where
+        )
 
     @activity.defn(name="search_knowledge")
     def search_knowledge(self, data: SearchKnowledgeInput) -> KnowledgeSearchResult:

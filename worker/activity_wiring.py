@@ -7,6 +7,8 @@ engines outside a workflow) build them here from the environment.
 
 from __future__ import annotations
 
+import socket
+
 from activities.chat import ChatActivities
 from activities.disputes import DisputeActivities
 from activities.knowledge import KnowledgeActivities
@@ -94,7 +96,14 @@ def knowledge_activities(settings: Settings) -> KnowledgeActivities:
         llm=config,
     )
     drafter = OpenAIAnswerDrafter(make_client(config), config.model) if config else None
-    return KnowledgeActivities(kb, drafter)
+    return KnowledgeActivities(kb, drafter, knowledge_store_name(settings))
+
+
+def knowledge_store_name(settings: Settings) -> str:
+    """Where this process's knowledge base lives, as `kb ingest` reports it."""
+    if settings.weaviate_url:
+        return f"Weaviate at {settings.weaviate_url}"
+    return f"SQLite file {settings.knowledge_db_path.resolve()} on {socket.gethostname()}"
 
 
 def dispute_activities(

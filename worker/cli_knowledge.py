@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from activities.help_center_models import HelpCenterBatch, HelpCenterBatchResult
 from evals.metrics import format_quality
 from evals.run import CaseResult, EvalCase, Progress, TriageFn, evaluate, format_report, load_cases
 from evals.run import rules_triage as run_rules_triage
@@ -20,14 +21,19 @@ from evals.sets import SET_NAMES, embedded_triage_without, load_set
 from integrations.knowledge.base import KnowledgeBase
 from integrations.knowledge.factory import open_knowledge_base
 from integrations.knowledge.helpcenter import HelpCenterFormatError, load_help_center
-from integrations.knowledge.models import Audience
+from integrations.knowledge.models import Article, Audience
 from integrations.openai_llm import LlmConfig, make_client
 from integrations.openai_triage import OpenAITriage
 from integrations.triage_engine import ENGINE
 from worker.activity_wiring import llm_config
+from worker.cli_exits import run_async
+from worker.help_center_upload import UploadRefused, upload_help_center
 from worker.settings import Settings, get_settings
+from worker.temporal_gate import connect_or_explain
+from workflows.help_center.contract import help_center_ingest_id
 
 EXIT_BELOW_FLOOR, EXIT_USAGE = 1, 2
+EXIT_REFUSED = 1
 
 kb_app = typer.Typer(help="Help-center knowledge base: ingest an export, search it.")
 
@@ -50,6 +56,14 @@ def _fail(message: str, code: int) -> typer.Exit:
 @kb_app.command("ingest")
 def ingest(
     path: Annotated[Path, typer.Argument(help="Folder (or file) of Markdown / HTML articles")],
+    via_temporal: Annotated[
+        bool,
+        typer.Option(
+            "--via-temporal",
+            help="Send the articles through Temporal to the worker's own knowledge store "
+            "(the worker runs on another host with a SQLite store)",
+        ),
+    ] = False,
 ) -> None:
     """Load a help-center export as searchable chunks; re-ingesting replaces the articles."""
     if not path.exists():
@@ -61,6 +75,9 @@ def ingest(
     if not articles:
         raise _fail(f"no .md or .html articles under {path}", EXIT_USAGE)
     settings = get_settings()
+    if via_temporal:
+        _ingest_through_worker(settings, articles)
+        return
     report = _knowledge_base(settings).ingest(articles)
     internal = sum(a.audience == "internal" for a in articles)
     typer.echo(
@@ -72,8 +89,34 @@ def ingest(
     else:
         typer.echo(
             f"Into the SQLite file {settings.knowledge_db_path.resolve()} on this host: workers "
-            "on other hosts do not see it (set WEAVIATE_URL, or run this where the worker runs)."
+            "on other hosts do not see it (set WEAVIATE_URL, run this where the worker runs, "
+            "or use --via-temporal)."
         )
+
+
+def _ingest_through_worker(settings: Settings, articles: list[Article]) -> None:
+    def shown(batch: HelpCenterBatch, result: HelpCenterBatchResult) -> None:
+        workflow_id = help_center_ingest_id(batch.ingest_id, batch.number)
+        typer.echo(
+            f"batch {batch.number}/{batch.of} ({workflow_id}): {result.articles} articles, "
+            f"{result.chunks} chunks stored",
+            err=True,
+        )
+
+    async def work() -> list[HelpCenterBatchResult]:
+        client = await connect_or_explain()
+        return await upload_help_center(client, settings.task_queue, articles, shown)
+
+    try:
+        results = run_async(work)
+    except UploadRefused as refused:
+        raise _fail(str(refused), EXIT_REFUSED) from None
+    internal = sum(a.audience == "internal" for a in articles)
+    stored = sum(r.articles for r in results)
+    chunks = sum(r.chunks for r in results)
+    typer.echo(f"Ingested {stored} articles ({internal} internal) as {chunks} chunks.")
+    for store in sorted({r.store for r in results}):
+        typer.echo(f"Into the worker's store: {store}.")
 
 
 @kb_app.command("search")

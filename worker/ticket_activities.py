@@ -43,6 +43,7 @@ def ticket_activity_list(
         triage.triage_ticket,
         knowledge.search_knowledge,
         knowledge.draft_answer,
+        knowledge.ingest_help_center_batch,
         routing.load_routing_policy,
         handoff.hand_off_ticket,
         handoff.queue_customer_message,

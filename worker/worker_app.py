@@ -49,13 +49,15 @@ from worker.temporal_client import connect_temporal
 from worker.ticket_activities import ticket_activity_list
 from worker.versioning import deployment_config, registered_workflows
 from workflows.delivery.workflow import DeliveryWorkflow
+from workflows.help_center.workflow import HelpCenterIngestWorkflow
 from workflows.registry import workflow_classes
 
 log = logging.getLogger("supportflow.worker")
 
-# Every registered process's workflow (refund, triage, and whatever the registry adds), and the
-# delivery of what their cases queue (not a support process: no registry entry).
-WORKFLOWS: list[type] = [*workflow_classes(), DeliveryWorkflow]
+# Every registered process's workflow (refund, triage, and whatever the registry adds), the
+# delivery of what their cases queue, and help-center ingests run through the worker (neither
+# is a support process: no registry entry).
+WORKFLOWS: list[type] = [*workflow_classes(), DeliveryWorkflow, HelpCenterIngestWorkflow]
 
 
 @dataclass

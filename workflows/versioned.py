@@ -20,6 +20,7 @@ from temporalio import workflow
 from temporalio.common import VersioningBehavior
 
 with workflow.unsafe.imports_passed_through():
+    from activities.help_center_models import HelpCenterBatch, HelpCenterBatchResult
     from workflows.billing_dispute.contract import (
         BILLING_DISPUTE_WORKFLOW,
         BillingDisputeOutcome,
@@ -34,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.chargeback.workflow import ChargebackWorkflow
     from workflows.delivery.contract import DELIVERY_WORKFLOW, DeliveryOutcome, DeliveryRequest
     from workflows.delivery.workflow import DeliveryWorkflow
+    from workflows.help_center.contract import HELP_CENTER_INGEST_WORKFLOW
+    from workflows.help_center.workflow import HelpCenterIngestWorkflow
     from workflows.onboarding.contract import (
         ONBOARDING_WORKFLOW,
         OnboardingOutcome,
@@ -103,6 +106,16 @@ class VersionedDeliveryWorkflow(DeliveryWorkflow):
         return await super().run(request)
 
 
+@workflow.defn(name=HELP_CENTER_INGEST_WORKFLOW, versioning_behavior=AUTO_UPGRADE)
+class VersionedHelpCenterIngestWorkflow(HelpCenterIngestWorkflow):
+    """HelpCenterIngestWorkflow (one activity, seconds long), moved to the current build at its
+    next task: nothing in it depends on the build it started on."""
+
+    @workflow.run
+    async def run(self, batch: HelpCenterBatch) -> HelpCenterBatchResult:
+        return await super().run(batch)
+
+
 VERSIONED_WORKFLOWS: dict[str, type] = {
     REFUND_WORKFLOW: VersionedRefundWorkflow,
     BILLING_DISPUTE_WORKFLOW: VersionedBillingDisputeWorkflow,
@@ -110,4 +123,5 @@ VERSIONED_WORKFLOWS: dict[str, type] = {
     CHARGEBACK_WORKFLOW: VersionedChargebackWorkflow,
     ONBOARDING_WORKFLOW: VersionedOnboardingWorkflow,
     DELIVERY_WORKFLOW: VersionedDeliveryWorkflow,
+    HELP_CENTER_INGEST_WORKFLOW: VersionedHelpCenterIngestWorkflow,
 }

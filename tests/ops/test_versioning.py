@@ -36,6 +36,7 @@ EXPECTED = {
     "ChargebackWorkflow": VersioningBehavior.AUTO_UPGRADE,
     "OnboardingWorkflow": VersioningBehavior.AUTO_UPGRADE,
     "DeliveryWorkflow": VersioningBehavior.AUTO_UPGRADE,
+    "HelpCenterIngestWorkflow": VersioningBehavior.AUTO_UPGRADE,
 }
 
 

@@ -59,6 +59,8 @@ def test_required_histories_are_stored() -> None:
     assert {"ticket_handoff_resolved", "ticket_handoff_refund"} <= names
     # DeliveryWorkflow, recorded by tests/delivery/test_callback_delivery.py.
     assert {"delivery_callbacks_in_order", "delivery_receiver_outage"} <= names
+    # HelpCenterIngestWorkflow, recorded by tests/cli/test_kb_ingest_via_temporal.py.
+    assert "help_center_ingest_batch" in names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
