@@ -80,7 +80,15 @@ def _temporal_fields(record: logging.LogRecord) -> dict[str, Any]:
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever `sys.stderr` is when a record is emitted, not the stream it was when
     the handler was made (a stream swapped out and closed since would turn every later line
-    into a logging error)."""
+    into a logging error).
+
+    It never takes the handler's lock. When a workflow task runs longer than the deadlock
+    timeout (a starved CPU is enough), the Temporal SDK interrupts the workflow thread by raising
+    an exception in it; landing between a lock's acquire and the `try` that releases it, the
+    exception leaves the lock held, and every thread of the worker that logs next waits on it
+    forever: a worker frozen with cases in flight (seen while benchmarking on a loaded 2-core
+    machine). Each record is one `write` of the whole line, which the stream's own buffer lock
+    (C code, not interruptible) keeps whole."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
@@ -92,6 +100,23 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, _value: Any) -> None:
         pass
+
+    def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+            stream = sys.stderr
+            stream.write(line)
+            stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
 
 def configure_logging(log_format: str = "text", level: str = "INFO") -> None:
