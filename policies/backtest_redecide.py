@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from policies.backtest_cases import CaseDecision, PastCase
+from policies.backtest_findings import findings_under
 from policies.backtest_ledger import CaseLedger
 from policies.billing_dispute import BillingDisputePolicy, decide_adjustment
 from policies.decision_facts import DisputeCaseFacts, RefundCaseFacts
@@ -58,10 +59,16 @@ def redecide_dispute(
     case: PastCase, candidate: BillingDisputePolicy, ledger: CaseLedger
 ) -> CaseDecision:
     recorded = DisputeCaseFacts.model_validate(case.facts)
-    if recorded.nothing_found:
+    findings, amount, prior = recorded.findings, recorded.amount_cents, recorded.prior_cents
+    if recorded.billing is not None:  # found again under the candidate's thresholds
+        refound = findings_under(recorded, candidate)
+        findings, amount, prior = refound.findings, refound.amount_cents, refound.prior_cents
+        if not findings:  # as the workflow: nothing wrong, the policy's answer
+            return CaseDecision(verdict=candidate.nothing_found, rule="nothing_found")
+    elif recorded.nothing_found:
         return CaseDecision(verdict=candidate.nothing_found, rule="nothing_found")
     excess: dict[str, int] = defaultdict(int)
-    for finding in recorded.findings:
+    for finding in findings:
         excess[finding.money_key] += finding.excess_cents
     delta = sum(
         ledger.money_delta(
@@ -69,12 +76,7 @@ def redecide_dispute(
         )
         for key in excess
     )
-    decided = decide_adjustment(
-        candidate,
-        recorded.amount_cents,
-        max(recorded.prior_cents + delta, 0),
-        recorded.in_flight_cents,
-    )
+    decided = decide_adjustment(candidate, amount, max(prior + delta, 0), recorded.in_flight_cents)
     decision = CaseDecision(
         verdict=decided.verdict.value,
         rule=decided.rule,
