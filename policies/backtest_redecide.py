@@ -42,7 +42,13 @@ def redecide_refund(case: PastCase, candidate: RefundPolicy, ledger: CaseLedger)
         }
     )
     decided = evaluate_refund(candidate, replayed)
-    decision = CaseDecision.of(decided)
+    decision = CaseDecision(
+        verdict=decided.verdict.value,
+        rule=decided.rule,
+        amount_cents=decided.amount_cents,
+        approval_level=decided.approval_level,
+        required_approvals=decided.required_approvals,
+    )
     ledger.add(
         recorded.customer_id, facts.now, {key: (case.moved_cents, case.would_move(decision))}
     )
@@ -71,7 +77,13 @@ def redecide_dispute(
         for key in excess
     )
     decided = decide_adjustment(candidate, amount, max(prior + delta, 0), recorded.in_flight_cents)
-    decision = CaseDecision.of(decided)
+    decision = CaseDecision(
+        verdict=decided.verdict.value,
+        rule=decided.rule,
+        amount_cents=decided.amount_cents,
+        approval_level=decided.approval_level,
+        required_approvals=decided.required_approvals,
+    )
     moved, would = case.moved_cents > 0, case.would_move(decision) > 0
     ledger.add(
         recorded.customer_id,

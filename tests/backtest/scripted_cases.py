@@ -67,7 +67,13 @@ def refund_case(
         process="refund",
         decided_at=now,
         policy_version=policy.version,
-        decision=CaseDecision.of(decided),
+        decision=CaseDecision(
+            verdict=decided.verdict.value,
+            rule=decided.rule,
+            amount_cents=decided.amount_cents,
+            approval_level=decided.approval_level,
+            required_approvals=decided.required_approvals,
+        ),
         facts=recorded.model_dump(mode="json"),
         state=state or ("denied" if denied else "resolved"),
         approval=approval or ("approved" if decided.approval_level and not state else None),
@@ -105,7 +111,13 @@ def dispute_case(
     facts = dispute_case_facts(policy, customer, now, findings, prior_cents=prior)
     if findings:
         decided = decide_adjustment(policy, facts.amount_cents, prior, 0)
-        decision = CaseDecision.of(decided)
+        decision = CaseDecision(
+            verdict=decided.verdict.value,
+            rule=decided.rule,
+            amount_cents=decided.amount_cents,
+            approval_level=decided.approval_level,
+            required_approvals=decided.required_approvals,
+        )
     else:
         decision = CaseDecision(verdict=policy.nothing_found, rule="nothing_found")
     asks = decision.verdict == "needs_approval"

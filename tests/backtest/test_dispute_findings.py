@@ -62,7 +62,13 @@ def history_case(
     facts = dispute_case_facts(policy, "cus_1", now, findings, billing=billing)
     if findings:
         decided = decide_adjustment(policy, facts.amount_cents, 0, 0)
-        decision = CaseDecision.of(decided)
+        decision = CaseDecision(
+            verdict=decided.verdict.value,
+            rule=decided.rule,
+            amount_cents=decided.amount_cents,
+            approval_level=decided.approval_level,
+            required_approvals=decided.required_approvals,
+        )
     else:
         decision = CaseDecision(verdict=policy.nothing_found, rule="nothing_found")
     return PastCase(
