@@ -14,11 +14,9 @@ from datetime import datetime
 from pydantic import BaseModel, ValidationError
 
 from policies.backtest_cases import CaseDecision, PastCase
-from policies.backtest_findings import finding_kinds, findings_under
 from policies.backtest_ledger import CaseLedger
 from policies.backtest_redecide import dispute_method_changes, redecide_dispute, redecide_refund
 from policies.billing_dispute import BillingDisputePolicy
-from policies.decision_facts import DisputeCaseFacts, FindingFacts
 from policies.refund_policy import RefundPolicy
 
 Redecide = Callable[[PastCase, CaseLedger], CaseDecision]
@@ -65,16 +63,6 @@ class RuleCount(BaseModel):
     after: int = 0
 
 
-class FindingChange(BaseModel):
-    """A billing dispute whose findings differ under the candidate's thresholds."""
-
-    ticket_id: str
-    before: list[str]
-    after: list[str]
-    amount_before_cents: int
-    amount_after_cents: int
-
-
 class BacktestReport(BaseModel):
     process: str
     candidate_version: str
@@ -90,13 +78,6 @@ class BacktestReport(BaseModel):
     method_changes: int = 0
     # Cases whose recorded facts this code cannot read (written by a newer or broken writer).
     unreadable: list[str] = []
-    # Billing disputes: findings per kind as recorded and under the candidate's thresholds,
-    # the cases whose findings differ, and the cases decided before their billing history was
-    # recorded (their recorded findings are used as they were).
-    findings_before: dict[str, int] = {}
-    findings_after: dict[str, int] = {}
-    finding_changes: list[FindingChange] = []
-    findings_not_reapplied: list[str] = []
 
 
 def backtest_refunds(
@@ -123,47 +104,12 @@ def backtest_disputes(
         since,
     )
     unreadable = set(report.unreadable)
-    readable = [
-        c for c in cases if c.process == "billing_dispute" and c.ticket_id not in unreadable
-    ]
-    report.method_changes = sum(dispute_method_changes(c, candidate) for c in readable)
-    _compare_findings(
-        report, candidate, sorted(readable, key=lambda c: (c.decided_at, c.ticket_id))
+    report.method_changes = sum(
+        dispute_method_changes(c, candidate)
+        for c in cases
+        if c.process == "billing_dispute" and c.ticket_id not in unreadable
     )
     return report
-
-
-def _compare_findings(
-    report: BacktestReport, candidate: BillingDisputePolicy, cases: list[PastCase]
-) -> None:
-    before: Counter[str] = Counter()
-    after: Counter[str] = Counter()
-    for case in cases:
-        recorded = DisputeCaseFacts.model_validate(case.facts)
-        then = recorded.findings
-        before += finding_kinds(then)
-        if recorded.billing is None:
-            report.findings_not_reapplied.append(case.ticket_id)
-            after += finding_kinds(then)
-            continue
-        now = findings_under(recorded, candidate).findings
-        after += finding_kinds(now)
-        if _shape(then) != _shape(now):
-            report.finding_changes.append(
-                FindingChange(
-                    ticket_id=case.ticket_id,
-                    before=[f"{f.kind}:{f.charge_id}" for f in then],
-                    after=[f"{f.kind}:{f.charge_id}" for f in now],
-                    amount_before_cents=sum(f.excess_cents for f in then),
-                    amount_after_cents=sum(f.excess_cents for f in now),
-                )
-            )
-    report.findings_before = dict(sorted(before.items()))
-    report.findings_after = dict(sorted(after.items()))
-
-
-def _shape(findings: list[FindingFacts]) -> list[tuple[str, str, int]]:
-    return sorted((f.kind, f.charge_id, f.excess_cents) for f in findings)
 
 
 def backtest(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from policies.backtest_cases import CaseDecision, PastCase
-from policies.backtest_findings import findings_under
 from policies.backtest_ledger import CaseLedger
 from policies.billing_dispute import BillingDisputePolicy, decide_adjustment
 from policies.decision_facts import DisputeCaseFacts, RefundCaseFacts
@@ -59,16 +58,10 @@ def redecide_dispute(
     case: PastCase, candidate: BillingDisputePolicy, ledger: CaseLedger
 ) -> CaseDecision:
     recorded = DisputeCaseFacts.model_validate(case.facts)
-    findings, amount, prior = recorded.findings, recorded.amount_cents, recorded.prior_cents
-    if recorded.billing is not None:  # found again under the candidate's thresholds
-        refound = findings_under(recorded, candidate)
-        findings, amount, prior = refound.findings, refound.amount_cents, refound.prior_cents
-        if not findings:  # as the workflow: nothing wrong, the policy's answer
-            return CaseDecision(verdict=candidate.nothing_found, rule="nothing_found")
-    elif recorded.nothing_found:
+    if recorded.nothing_found:
         return CaseDecision(verdict=candidate.nothing_found, rule="nothing_found")
     excess: dict[str, int] = defaultdict(int)
-    for finding in findings:
+    for finding in recorded.findings:
         excess[finding.money_key] += finding.excess_cents
     delta = sum(
         ledger.money_delta(
@@ -76,7 +69,12 @@ def redecide_dispute(
         )
         for key in excess
     )
-    decided = decide_adjustment(candidate, amount, max(prior + delta, 0), recorded.in_flight_cents)
+    decided = decide_adjustment(
+        candidate,
+        recorded.amount_cents,
+        max(recorded.prior_cents + delta, 0),
+        recorded.in_flight_cents,
+    )
     decision = CaseDecision(
         verdict=decided.verdict.value,
         rule=decided.rule,

@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 
 from policies.billing_discrepancies import Discrepancy, DiscrepancyKind
 from policies.billing_dispute import BillingDisputePolicy
-from policies.billing_history import BillingHistory
 from policies.refund_policy import RefundFacts, RefundPolicy, cumulative_window_days
 
 
@@ -42,21 +41,8 @@ class FindingFacts(BaseModel):
         return self.order_id or self.charge_id
 
 
-class DisputeBilling(BaseModel):
-    """What the findings were computed from, so a backtest can look for them again under a
-    candidate's thresholds: the billing history as read (the deciding policy's look-back), the
-    totals of the orders it names, what was refunded within the cumulative window on each
-    charge read at the decision, and what supportflow had credited in that window."""
-
-    history: BillingHistory
-    order_totals: dict[str, int] = {}
-    refunded_in_window_cents: dict[str, int] = {}
-    credited_cents: int = Field(0, ge=0)
-
-
 class DisputeCaseFacts(BaseModel):
-    """A billing-dispute decision's inputs: what decide_adjustment took, and what was found.
-    `billing` is absent on cases decided before it was recorded."""
+    """A billing-dispute decision's inputs: what decide_adjustment took, and what was found."""
 
     customer_id: str
     now: datetime
@@ -66,7 +52,6 @@ class DisputeCaseFacts(BaseModel):
     prior_cents: int = Field(0, ge=0)
     in_flight_cents: int = Field(0, ge=0)
     cumulative_window_days: int = Field(ge=0)
-    billing: DisputeBilling | None = None
 
 
 def refund_case_facts(
@@ -89,7 +74,6 @@ def dispute_case_facts(
     *,
     prior_cents: int = 0,
     in_flight_cents: int = 0,
-    billing: DisputeBilling | None = None,
 ) -> DisputeCaseFacts:
     return DisputeCaseFacts(
         customer_id=customer_id,
@@ -109,5 +93,4 @@ def dispute_case_facts(
         prior_cents=prior_cents,
         in_flight_cents=in_flight_cents,
         cumulative_window_days=policy.cumulative_window_days,
-        billing=billing,
     )

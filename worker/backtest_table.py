@@ -69,33 +69,3 @@ def report_lines(run: BacktestRun, limit: int = 50) -> Iterator[str]:
         yield f"  {rule.rule:<40} {rule.before:>6} -> {rule.after}"
     if report.method_changes:
         yield f"Wrong charges put right another way (refund/credit): {report.method_changes}"
-    if report.process == "billing_dispute":
-        yield from _finding_lines(run, limit)
-
-
-def _finding_lines(run: BacktestRun, limit: int) -> Iterator[str]:
-    report = run.report
-    yield ""
-    yield "Findings (under the candidate's thresholds)   before -> after"
-    for kind in sorted(set(report.findings_before) | set(report.findings_after)):
-        before, after = report.findings_before.get(kind, 0), report.findings_after.get(kind, 0)
-        yield f"  {kind:<40} {before:>6} -> {after}"
-    if not (report.findings_before or report.findings_after):
-        yield "  (nothing found in any case)"
-    yield f"Cases whose findings change: {len(report.finding_changes)}"
-    for change in report.finding_changes[:limit]:
-        then = ", ".join(change.before) or "nothing"
-        now = ", ".join(change.after) or "nothing"
-        yield (
-            f"  {change.ticket_id:<24} {then} -> {now} "
-            f"({_money(change.amount_before_cents)} -> {_money(change.amount_after_cents)})"
-        )
-    if len(report.finding_changes) > limit:
-        yield f"  ... {len(report.finding_changes) - limit} more (--format json lists all)"
-    if report.findings_not_reapplied:
-        shown = ", ".join(report.findings_not_reapplied[:10])
-        more = ", ..." if len(report.findings_not_reapplied) > 10 else ""
-        yield (
-            f"  recorded findings used, billing history not recorded: "
-            f"{len(report.findings_not_reapplied)} ({shown}{more})"
-        )

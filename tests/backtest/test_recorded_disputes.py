@@ -70,14 +70,6 @@ async def test_dispute_decisions_record_their_facts_and_backtest(
     assert [(f.kind, f.excess_cents, f.method) for f in facts.findings] == [
         ("duplicate_charge", 2_500, "refund")
     ]
-    # What the findings were computed from, for backtests of other thresholds.
-    assert facts.billing is not None
-    assert len(facts.billing.history.charges) == 2
-    assert list(facts.billing.order_totals.values()) == [2_500]
-    assert facts.billing.refunded_in_window_cents == {facts.findings[0].charge_id: 0}
-    assert facts.billing.credited_cents == 3_000
-    nothing_facts = DisputeCaseFacts.model_validate(second.facts)
-    assert nothing_facts.billing is not None and len(nothing_facts.billing.history.charges) == 1
 
     # Older cases are found by these notes when their facts must come from Temporal.
     for ticket_id in ids:
@@ -94,11 +86,10 @@ async def test_dispute_decisions_record_their_facts_and_backtest(
         first.ticket_id: ("auto_adjust", "needs_approval:single"),
         second.ticket_id: ("explain", "escalate"),
     }
-    # The same policy finds the same wrong charges in the recorded histories and decides the
-    # same; the recorded 30.00 still counts: at a 50.00 limit 25.00 alone would go ahead.
-    same = run_backtest(dispute_policy(auto_adjust_limit_cents=5_000), list(decided.values()))
-    assert same.changed == 0 and same.finding_changes == []
-    assert same.findings_before == same.findings_after == {"duplicate_charge": 2}
-    assert same.findings_not_reapplied == []
+    # The recorded 30.00 still counts: at a 50.00 limit 25.00 alone would go ahead.
+    assert (
+        run_backtest(dispute_policy(auto_adjust_limit_cents=5_000), list(decided.values())).changed
+        == 0
+    )
     looser = run_backtest(dispute_policy(auto_adjust_limit_cents=6_000), list(decided.values()))
     assert [(c.ticket_id, c.after) for c in looser.changes] == [(third.ticket_id, "auto_adjust")]

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from policies.billing_discrepancies import Discrepancy
     from policies.billing_dispute import POLICY_NAME, AdjustmentDecision, BillingDisputePolicy
     from policies.billing_history import BillingHistory
-    from policies.decision_facts import DisputeBilling, dispute_case_facts
+    from policies.decision_facts import dispute_case_facts
     from workflows.billing_dispute.contract import BillingDisputeRequest
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.opening import case_opening
@@ -147,32 +147,11 @@ def less_paid_meanwhile(
     return kept
 
 
-def billing_record(
-    history: BillingHistory,
-    totals: dict[str, int],
-    states: dict[str, ChargeState],
-    credited_cents: int,
-) -> DisputeBilling:
-    """What the findings were computed from, recorded with the decision (policies/
-    decision_facts.py) so a backtest can apply a candidate's thresholds to it."""
-    return DisputeBilling(
-        history=history,
-        order_totals=totals,
-        refunded_in_window_cents={
-            charge_id: state.refunded_since_cents or 0 for charge_id, state in states.items()
-        },
-        credited_cents=credited_cents,
-    )
-
-
 def nothing_found_record(
-    policy: BillingDisputePolicy,
-    request: BillingDisputeRequest,
-    now: datetime,
-    billing: DisputeBilling | None = None,
+    policy: BillingDisputePolicy, request: BillingDisputeRequest, now: datetime
 ) -> RecordedDecision:
     """The decision that nothing was charged wrongly, as the CRM records it for backtests."""
-    facts = dispute_case_facts(policy, request.customer_id, now, [], billing=billing)
+    facts = dispute_case_facts(policy, request.customer_id, now, [])
     return RecordedDecision(
         process="billing_dispute",
         verdict=policy.nothing_found,
@@ -188,7 +167,6 @@ def adjustment_record(
     findings: Sequence[Discrepancy],
     prior_cents: int,
     in_flight_cents: int,
-    billing: DisputeBilling | None = None,
 ) -> RecordedDecision:
     """The adjustment decision with what it was decided on, as the CRM records it (carried by
     the audit note of the decision, so recording it adds no command to the history)."""
@@ -199,7 +177,6 @@ def adjustment_record(
         findings,
         prior_cents=prior_cents,
         in_flight_cents=in_flight_cents,
-        billing=billing,
     )
     return RecordedDecision(
         process="billing_dispute",

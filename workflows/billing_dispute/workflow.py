@@ -4,7 +4,6 @@ adjustment made once and an itemised answer."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -12,7 +11,6 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
         CaseState,
-        ChargeState,
         CustomerContext,
         CustomerReply,
         RecordedDecision,
@@ -26,7 +24,6 @@ with workflow.unsafe.imports_passed_through():
         look_back_since,
     )
     from policies.billing_history import BilledCharge, BillingHistory
-    from policies.decision_facts import DisputeBilling
     from workflows.billing_dispute import replies
     from workflows.billing_dispute.approval import AdjustmentApproval
     from workflows.billing_dispute.contract import (
@@ -39,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.billing_dispute.details import dispute_details, dispute_search_attributes
     from workflows.billing_dispute.facts import (
         adjustment_record,
-        billing_record,
         bounded,
         charges_now,
         less_paid_meanwhile,
@@ -83,7 +79,6 @@ class BillingDisputeWorkflow:
         self._policy_version: str | None = None
         self._customer: CustomerContext | None = None
         self._history: BillingHistory | None = None
-        self._totals: dict[str, int] = {}
         self._status = opened_status(
             BillingDisputeStatus,
             ticket_id=request.ticket_id,
@@ -128,7 +123,7 @@ class BillingDisputeWorkflow:
                     "The customer does not recognise a charge, which may be fraud; the policy "
                     "sends it to a person with the billing history. Nothing was changed.",
                 )
-            totals = self._totals = await order_totals(history, customer.customer_id)
+            totals = await order_totals(history, customer.customer_id)
             findings = find_discrepancies(history, totals, policy.rules)
             if not findings:
                 outcome = await self._nothing_found(policy)
@@ -143,9 +138,7 @@ class BillingDisputeWorkflow:
         self._decided(
             "nothing_found",
             f"No discrepancy in the history; policy: {policy.nothing_found}.",
-            nothing_found_record(
-                policy, self._request, workflow.now(), self._billing(policy, workflow.now(), {})
-            ),
+            nothing_found_record(policy, self._request, workflow.now()),
         )
         if policy.nothing_found == "escalate":
             raise CaseStop(
@@ -187,15 +180,7 @@ class BillingDisputeWorkflow:
         self._decided(
             decision.rule,
             decision.reason,
-            adjustment_record(
-                policy,
-                self._request,
-                decision,
-                findings,
-                prior,
-                in_flight,
-                self._billing(policy, now, states),
-            ),
+            adjustment_record(policy, self._request, decision, findings, prior, in_flight),
         )
         approval_id: str | None = None
         if decision.verdict is AdjustmentVerdict.NEEDS_APPROVAL:
@@ -266,16 +251,6 @@ class BillingDisputeWorkflow:
                 )
             ),
         )
-
-    def _billing(
-        self, policy: BillingDisputePolicy, now: datetime, states: dict[str, ChargeState]
-    ) -> DisputeBilling | None:
-        """What the decision's findings were computed from, recorded with it for backtests
-        (data in an activity's input: no new command)."""
-        if self._history is None:
-            return None
-        credited = self._history.credited_by_us_since(cumulative_since(policy, now))
-        return billing_record(self._history, self._totals, states, credited)
 
     def _decided(self, rule: str, reason: str, recorded: RecordedDecision) -> None:
         self._status.decision_rule = rule
