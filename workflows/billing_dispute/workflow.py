@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         look_back_since,
     )
     from policies.billing_history import BilledCharge, BillingHistory
+    from policies.dispute_refind import RecordedBilling, billing_record
     from workflows.billing_dispute import replies
     from workflows.billing_dispute.approval import AdjustmentApproval
     from workflows.billing_dispute.contract import (
@@ -79,6 +80,8 @@ class BillingDisputeWorkflow:
         self._policy_version: str | None = None
         self._customer: CustomerContext | None = None
         self._history: BillingHistory | None = None
+        # What the findings were computed from, recorded with the decision for backtests.
+        self._billing: RecordedBilling | None = None
         self._status = opened_status(
             BillingDisputeStatus,
             ticket_id=request.ticket_id,
@@ -124,6 +127,7 @@ class BillingDisputeWorkflow:
                     "sends it to a person with the billing history. Nothing was changed.",
                 )
             totals = await order_totals(history, customer.customer_id)
+            self._billing = billing_record(history, totals, policy.rules, policy.look_back_days)
             findings = find_discrepancies(history, totals, policy.rules)
             if not findings:
                 outcome = await self._nothing_found(policy)
@@ -138,7 +142,7 @@ class BillingDisputeWorkflow:
         self._decided(
             "nothing_found",
             f"No discrepancy in the history; policy: {policy.nothing_found}.",
-            nothing_found_record(policy, self._request, workflow.now()),
+            nothing_found_record(policy, self._request, workflow.now(), self._billing),
         )
         if policy.nothing_found == "escalate":
             raise CaseStop(
@@ -180,7 +184,9 @@ class BillingDisputeWorkflow:
         self._decided(
             decision.rule,
             decision.reason,
-            adjustment_record(policy, self._request, decision, findings, prior, in_flight),
+            adjustment_record(
+                policy, self._request, decision, findings, prior, in_flight, self._billing, states
+            ),
         )
         approval_id: str | None = None
         if decision.verdict is AdjustmentVerdict.NEEDS_APPROVAL:
