@@ -18,7 +18,7 @@ from policies.backtest_findings import FindingsReport, findings_report
 from policies.backtest_ledger import CaseLedger
 from policies.backtest_redecide import dispute_method_changes, redecide_dispute, redecide_refund
 from policies.billing_dispute import BillingDisputePolicy
-from policies.decision_facts import FindingFacts
+from policies.decision_facts import DisputeCaseFacts, FindingFacts
 from policies.refund_policy import RefundPolicy
 
 Redecide = Callable[[PastCase, CaseLedger], CaseDecision]
@@ -104,19 +104,19 @@ def backtest_disputes(
         key=lambda c: (c.decided_at, c.ticket_id),
     )
     refound: dict[str, list[FindingFacts] | None] = {}
-    report = backtest(
-        "billing_dispute",
-        candidate.version,
-        cases,
-        lambda case, ledger: redecide_dispute(case, candidate, ledger, refound),
-        since,
-    )
-    report.findings = findings_report(cases, refound)
-    unreadable = set(report.unreadable)
+    parsed: dict[str, DisputeCaseFacts] = {}
+
+    def redecide(case: PastCase, ledger: CaseLedger) -> CaseDecision:
+        # Read once (a ValidationError makes the case unreadable), reused by the reports below.
+        recorded = parsed[case.ticket_id] = DisputeCaseFacts.model_validate(case.facts)
+        return redecide_dispute(case, candidate, ledger, refound, recorded)
+
+    report = backtest("billing_dispute", candidate.version, cases, redecide, since)
+    report.findings = findings_report(cases, refound, parsed)
     report.method_changes = sum(
-        dispute_method_changes(c, candidate)
+        dispute_method_changes(c, candidate, parsed[c.ticket_id])
         for c in cases
-        if c.process == "billing_dispute" and c.ticket_id not in unreadable
+        if c.ticket_id in parsed
     )
     return report
 

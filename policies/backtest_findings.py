@@ -51,30 +51,34 @@ class FindingsReport(BaseModel):
 
 def _items(findings: Iterable[FindingFacts]) -> list[FoundItem]:
     return [
-        FoundItem(kind=f.kind.value, charge_id=f.charge_id, excess_cents=f.excess_cents)
+        FoundItem(kind=str(f.kind), charge_id=f.charge_id, excess_cents=f.excess_cents)
         for f in findings
     ]
 
 
 def findings_report(
-    cases: Iterable[PastCase], refound: Mapping[str, list[FindingFacts] | None]
+    cases: Iterable[PastCase],
+    refound: Mapping[str, list[FindingFacts] | None],
+    parsed: Mapping[str, DisputeCaseFacts] | None = None,
 ) -> FindingsReport:
-    """`cases` in backtest order; `refound` the candidate's findings of those evaluated."""
+    """`cases` in backtest order; `refound` the candidate's findings of those evaluated;
+    `parsed` their recorded facts where already read."""
     report = FindingsReport()
     counts: dict[str, FindingCount] = {}
     for case in cases:
         if case.ticket_id not in refound:
             continue
-        recorded = DisputeCaseFacts.model_validate(case.facts).findings
+        known = parsed.get(case.ticket_id) if parsed is not None else None
+        recorded = (known or DisputeCaseFacts.model_validate(case.facts)).findings
         again = refound[case.ticket_id]
         if again is None:
             report.not_reapplied.append(case.ticket_id)
             again = recorded
-        for f in recorded:
-            counts.setdefault(f.kind.value, FindingCount(kind=f.kind.value)).current += 1
-        for f in again:
-            counts.setdefault(f.kind.value, FindingCount(kind=f.kind.value)).candidate += 1
         before, after = _items(recorded), _items(again)
+        for item in before:
+            counts.setdefault(item.kind, FindingCount(kind=item.kind)).current += 1
+        for item in after:
+            counts.setdefault(item.kind, FindingCount(kind=item.kind)).candidate += 1
         if before == after:
             continue
         change = FindingChange(

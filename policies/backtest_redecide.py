@@ -72,10 +72,12 @@ def redecide_dispute(
     candidate: BillingDisputePolicy,
     ledger: CaseLedger,
     refound: MutableMapping[str, list[FindingFacts] | None] | None = None,
+    recorded: DisputeCaseFacts | None = None,
 ) -> CaseDecision:
     """The case decided again; with recorded billing history, on the candidate's findings
-    (stored in `refound` by ticket id, None where the recorded findings were used)."""
-    recorded = DisputeCaseFacts.model_validate(case.facts)
+    (stored in `refound` by ticket id, None where the recorded findings were used).
+    `recorded`: the case's facts when the caller has already read them."""
+    recorded = recorded or DisputeCaseFacts.model_validate(case.facts)
     again = candidate_findings(recorded, candidate)
     if refound is not None:
         refound[case.ticket_id] = again
@@ -117,7 +119,9 @@ def redecide_dispute(
     return decision
 
 
-def dispute_method_changes(case: PastCase, candidate: BillingDisputePolicy) -> int:
+def dispute_method_changes(
+    case: PastCase, candidate: BillingDisputePolicy, recorded: DisputeCaseFacts | None = None
+) -> int:
     """Wrong charges the candidate would put right another way (refund instead of credit)."""
-    recorded = DisputeCaseFacts.model_validate(case.facts)
+    recorded = recorded or DisputeCaseFacts.model_validate(case.facts)
     return sum(1 for f in recorded.findings if candidate.method(f.kind) != f.method)

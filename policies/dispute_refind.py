@@ -79,12 +79,14 @@ def refind(
     """The findings under other thresholds, on the recorded history. A shorter look-back drops
     the older charges and invoices; a longer one cannot add what was never read."""
     since = max(billing.since, now - timedelta(days=look_back_days))
-    history = BillingHistory(
+    # Built from models already validated when the facts were read.
+    history = BillingHistory.model_construct(
         stripe_customer_id=None,
         since=since,
         charges=[c for c in billing.charges if c.created >= since],
         invoices=[i for i in billing.invoices if i.created >= since],
         subscriptions=billing.subscriptions,
+        credits=[],
     )
     found = find_discrepancies(history, billing.order_totals, rules)
     return bound_findings(found, billing.charge_left_cents)
