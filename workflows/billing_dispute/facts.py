@@ -128,6 +128,14 @@ def charge_left(states: dict[str, ChargeState]) -> dict[str, int]:
     }
 
 
+def prior_in_window(
+    states: dict[str, ChargeState], history: BillingHistory | None, since: datetime
+) -> int:
+    """Refunds on the wrong charges within the window, by any process, and what we credited."""
+    prior = sum(state.refunded_since_cents or 0 for state in states.values())
+    return prior + (history.credited_by_us_since(since) if history is not None else 0)
+
+
 def less_paid_meanwhile(
     findings: list[Discrepancy], before: dict[str, ChargeState], after: dict[str, ChargeState]
 ) -> list[Discrepancy]:
