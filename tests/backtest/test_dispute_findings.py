@@ -12,6 +12,7 @@ from policies.backtest_cases import PastCase
 from policies.backtest_findings import findings_report
 from policies.billing_discrepancies import DiscrepancyKind
 from policies.decision_facts import DisputeCaseFacts, FindingFacts
+from policies.dispute_refind import MAX_RECORDED_CHARGES
 from tests.backtest.scripted_cases import (
     T0,
     billed_dispute_case,
@@ -210,3 +211,38 @@ def test_json_and_table_carry_the_findings() -> None:
     assert "Cases whose findings change: 2" in text
     assert "  D1: duplicate_charge ch_d1b 40.00 -> none" in text
     assert "Findings not re-applied" in text and "(OLD)" in text
+
+
+def test_a_history_too_long_to_record_falls_back_to_the_recorded_findings() -> None:
+    many = [
+        charge(f"ch_m{n}", at=_at(0, 30 * n), cents=1_000 + n)
+        for n in range(MAX_RECORDED_CHARGES + 1)
+    ]
+    case = billed_dispute_case("MANY", day=30, charges=many)
+    assert DisputeCaseFacts.model_validate(case.facts).billing is None
+
+    report = backtest_disputes(dispute_policy(duplicate_window_minutes=60), [case])
+
+    assert report.findings is not None and report.findings.not_reapplied == ["MANY"]
+
+
+def test_a_finding_is_bounded_by_what_its_charge_still_allowed_when_read() -> None:
+    case = billed_dispute_case(
+        "BOUND",
+        day=0.5,
+        charges=[
+            charge("ch_ba", at=_at(0), cents=4_000),
+            charge("ch_bb", at=_at(0, 3), cents=4_000),
+        ],
+    )
+    facts = DisputeCaseFacts.model_validate(case.facts)
+    assert facts.billing is not None
+    # Stripe said 15.00 was left on the duplicate when the case decided.
+    facts.billing.charge_left_cents = {"ch_bb": 1_500}
+    bounded = case.model_copy(update={"facts": facts.model_dump(mode="json")})
+
+    report = backtest_disputes(dispute_policy(), [bounded])
+
+    assert report.findings is not None
+    [change] = report.findings.amount_only
+    assert (change.current_cents, change.candidate_cents) == (4_000, 1_500)
