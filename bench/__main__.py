@@ -7,6 +7,7 @@ import asyncio
 from bench import (
     approval_latency,
     backtest,
+    backtest_disputes,
     chargeback_webhooks,
     codec_throughput,
     delivery_throughput,
@@ -34,7 +35,14 @@ def main() -> None:
     ):
         for key, value in asyncio.run(benchmark.main()).items():
             print(f"{key}={value}", flush=True)
-    for synchronous in (triage_knowledge, triage_bank, shopify_refunds, backtest, report_cases):
+    for synchronous in (
+        triage_knowledge,
+        triage_bank,
+        shopify_refunds,
+        backtest,
+        backtest_disputes,
+        report_cases,
+    ):
         for key, text in synchronous.main().items():
             print(f"{key}={text}", flush=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import secrets
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -132,18 +133,24 @@ def _history_replays() -> tuple[int, float, float]:
     server fetch). Returns their count, the seconds of a first replay of one history (the
     sandbox imports the workflow modules once per process) and the milliseconds per history
     after it."""
+    from integrations.codec_keys import StaticKeyRing
     from worker.backtest_history import decisions_in_histories
+    from worker.data_converter import data_converter
     from worker.replay import case_workflows, load_history_file
+
+    # A throwaway key: the stored histories' payloads are plain, as the codec passes them
+    # through, so the bench needs no configured key and never reads the operator's.
+    converter = data_converter(ring=StaticKeyRing({"bench": secrets.token_bytes(32)}))
 
     paths = sorted(HISTORIES.glob("refund_*.json")) + sorted(
         HISTORIES.glob("billing_dispute_*.json")
     )
     histories = [load_history_file(path) for path in paths] * 3
     start = time.perf_counter()
-    asyncio.run(decisions_in_histories(histories[:1], case_workflows()))
+    asyncio.run(decisions_in_histories(histories[:1], case_workflows(), converter))
     first = time.perf_counter() - start
     start = time.perf_counter()
-    asyncio.run(decisions_in_histories(histories, case_workflows()))
+    asyncio.run(decisions_in_histories(histories, case_workflows(), converter))
     return len(histories), first, (time.perf_counter() - start) / len(histories) * 1000
 
 

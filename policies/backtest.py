@@ -14,9 +14,11 @@ from datetime import datetime
 from pydantic import BaseModel, ValidationError
 
 from policies.backtest_cases import CaseDecision, PastCase
+from policies.backtest_findings import FindingsReport, findings_report
 from policies.backtest_ledger import CaseLedger
 from policies.backtest_redecide import dispute_method_changes, redecide_dispute, redecide_refund
 from policies.billing_dispute import BillingDisputePolicy
+from policies.decision_facts import DisputeCaseFacts, FindingFacts
 from policies.refund_policy import RefundPolicy
 
 Redecide = Callable[[PastCase, CaseLedger], CaseDecision]
@@ -78,6 +80,8 @@ class BacktestReport(BaseModel):
     method_changes: int = 0
     # Cases whose recorded facts this code cannot read (written by a newer or broken writer).
     unreadable: list[str] = []
+    # Billing disputes: what the candidate's discrepancy rules find, next to what was found.
+    findings: FindingsReport | None = None
 
 
 def backtest_refunds(
@@ -95,19 +99,24 @@ def backtest_refunds(
 def backtest_disputes(
     candidate: BillingDisputePolicy, cases: Iterable[PastCase], since: datetime | None = None
 ) -> BacktestReport:
-    cases = list(cases)
-    report = backtest(
-        "billing_dispute",
-        candidate.version,
-        cases,
-        lambda case, ledger: redecide_dispute(case, candidate, ledger),
-        since,
+    cases = sorted(
+        (c for c in cases if c.process == "billing_dispute"),
+        key=lambda c: (c.decided_at, c.ticket_id),
     )
-    unreadable = set(report.unreadable)
+    refound: dict[str, list[FindingFacts] | None] = {}
+    parsed: dict[str, DisputeCaseFacts] = {}
+
+    def redecide(case: PastCase, ledger: CaseLedger) -> CaseDecision:
+        # Read once (a ValidationError makes the case unreadable), reused by the reports below.
+        recorded = parsed[case.ticket_id] = DisputeCaseFacts.model_validate(case.facts)
+        return redecide_dispute(case, candidate, ledger, refound, recorded)
+
+    report = backtest("billing_dispute", candidate.version, cases, redecide, since)
+    report.findings = findings_report(cases, refound, parsed)
     report.method_changes = sum(
-        dispute_method_changes(c, candidate)
+        dispute_method_changes(c, candidate, parsed[c.ticket_id])
         for c in cases
-        if c.process == "billing_dispute" and c.ticket_id not in unreadable
+        if c.ticket_id in parsed
     )
     return report
 

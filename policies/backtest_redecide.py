@@ -8,11 +8,13 @@ how many refunds the customer would have had, which the ledger adds to the recor
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import MutableMapping
 
 from policies.backtest_cases import CaseDecision, PastCase
 from policies.backtest_ledger import CaseLedger
 from policies.billing_dispute import BillingDisputePolicy, decide_adjustment
-from policies.decision_facts import DisputeCaseFacts, RefundCaseFacts
+from policies.decision_facts import DisputeCaseFacts, FindingFacts, RefundCaseFacts, finding_facts
+from policies.dispute_refind import refind
 from policies.refund_policy import RefundPolicy, cumulative_window_days, evaluate_refund
 
 
@@ -54,14 +56,40 @@ def redecide_refund(case: PastCase, candidate: RefundPolicy, ledger: CaseLedger)
     return decision
 
 
+def candidate_findings(
+    recorded: DisputeCaseFacts, candidate: BillingDisputePolicy
+) -> list[FindingFacts] | None:
+    """What the candidate's discrepancy rules find in the recorded billing history; None when
+    the case recorded no history (decided before it was), so its recorded findings stand."""
+    if recorded.billing is None:
+        return None
+    found = refind(recorded.billing, candidate.rules, candidate.look_back_days, recorded.now)
+    return finding_facts(candidate, found)
+
+
 def redecide_dispute(
-    case: PastCase, candidate: BillingDisputePolicy, ledger: CaseLedger
+    case: PastCase,
+    candidate: BillingDisputePolicy,
+    ledger: CaseLedger,
+    refound: MutableMapping[str, list[FindingFacts] | None] | None = None,
+    recorded: DisputeCaseFacts | None = None,
 ) -> CaseDecision:
-    recorded = DisputeCaseFacts.model_validate(case.facts)
-    if recorded.nothing_found:
+    """The case decided again; with recorded billing history, on the candidate's findings
+    (stored in `refound` by ticket id, None where the recorded findings were used).
+    `recorded`: the case's facts when the caller has already read them."""
+    recorded = recorded or DisputeCaseFacts.model_validate(case.facts)
+    again = candidate_findings(recorded, candidate)
+    if refound is not None:
+        refound[case.ticket_id] = again
+    findings = recorded.findings if again is None else again
+    if not findings:
+        # What the case paid on its recorded findings, the candidate would not have paid.
+        paid = {f.money_key: (f.excess_cents, 0) for f in recorded.findings}
+        if case.moved_cents > 0 and paid:
+            ledger.add(recorded.customer_id, recorded.now, paid)
         return CaseDecision(verdict=candidate.nothing_found, rule="nothing_found")
     excess: dict[str, int] = defaultdict(int)
-    for finding in recorded.findings:
+    for finding in findings:
         excess[finding.money_key] += finding.excess_cents
     delta = sum(
         ledger.money_delta(
@@ -71,7 +99,7 @@ def redecide_dispute(
     )
     decided = decide_adjustment(
         candidate,
-        recorded.amount_cents,
+        sum(f.excess_cents for f in findings),
         max(recorded.prior_cents + delta, 0),
         recorded.in_flight_cents,
     )
@@ -91,7 +119,9 @@ def redecide_dispute(
     return decision
 
 
-def dispute_method_changes(case: PastCase, candidate: BillingDisputePolicy) -> int:
+def dispute_method_changes(
+    case: PastCase, candidate: BillingDisputePolicy, recorded: DisputeCaseFacts | None = None
+) -> int:
     """Wrong charges the candidate would put right another way (refund instead of credit)."""
-    recorded = DisputeCaseFacts.model_validate(case.facts)
+    recorded = recorded or DisputeCaseFacts.model_validate(case.facts)
     return sum(1 for f in recorded.findings if candidate.method(f.kind) != f.method)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from policies.billing_discrepancies import Discrepancy, DiscrepancyKind
 from policies.billing_dispute import BillingDisputePolicy
+from policies.dispute_refind import RecordedBilling
 from policies.refund_policy import RefundFacts, RefundPolicy, cumulative_window_days
 
 
@@ -52,6 +53,9 @@ class DisputeCaseFacts(BaseModel):
     prior_cents: int = Field(0, ge=0)
     in_flight_cents: int = Field(0, ge=0)
     cumulative_window_days: int = Field(ge=0)
+    # The billing history the findings were computed from (None before it was recorded, or
+    # when too long to record): a backtest runs the rules on it again.
+    billing: RecordedBilling | None = None
 
 
 def refund_case_facts(
@@ -74,23 +78,31 @@ def dispute_case_facts(
     *,
     prior_cents: int = 0,
     in_flight_cents: int = 0,
+    billing: RecordedBilling | None = None,
 ) -> DisputeCaseFacts:
     return DisputeCaseFacts(
         customer_id=customer_id,
         now=now,
         nothing_found=not findings,
-        findings=[
-            FindingFacts(
-                kind=f.kind,
-                charge_id=f.charge_id,
-                order_id=f.order_id,
-                excess_cents=f.excess_cents,
-                method=policy.method(f.kind),
-            )
-            for f in findings
-        ],
+        findings=finding_facts(policy, findings),
         amount_cents=sum(f.excess_cents for f in findings),
         prior_cents=prior_cents,
         in_flight_cents=in_flight_cents,
         cumulative_window_days=policy.cumulative_window_days,
+        billing=billing,
     )
+
+
+def finding_facts(
+    policy: BillingDisputePolicy, findings: Sequence[Discrepancy]
+) -> list[FindingFacts]:
+    return [
+        FindingFacts(
+            kind=f.kind,
+            charge_id=f.charge_id,
+            order_id=f.order_id,
+            excess_cents=f.excess_cents,
+            method=policy.method(f.kind),
+        )
+        for f in findings
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from policies.backtest_findings import FindingsReport, FoundItem
 from worker.backtest import BacktestRun
 
 
@@ -69,3 +70,34 @@ def report_lines(run: BacktestRun, limit: int = 50) -> Iterator[str]:
         yield f"  {rule.rule:<40} {rule.before:>6} -> {rule.after}"
     if report.method_changes:
         yield f"Wrong charges put right another way (refund/credit): {report.method_changes}"
+    if report.findings is not None:
+        yield from _findings_lines(report.findings, limit)
+
+
+def _found(items: list[FoundItem]) -> str:
+    return ", ".join(f"{i.kind} {i.charge_id} {_money(i.excess_cents)}" for i in items) or "none"
+
+
+def _findings_lines(findings: FindingsReport, limit: int) -> Iterator[str]:
+    yield ""
+    yield "Findings per rule                          current -> candidate"
+    for count in findings.rules:
+        yield f"  {count.kind:<40} {count.current:>6} -> {count.candidate}"
+    if not findings.rules:
+        yield "  (nothing found in any case)"
+    for title, changes in (
+        ("Cases whose findings change", findings.changed),
+        ("Cases found wrong by another amount only", findings.amount_only),
+    ):
+        yield f"{title}: {len(changes)}"
+        for change in changes[:limit]:
+            yield f"  {change.ticket_id}: {_found(change.current)} -> {_found(change.candidate)}"
+        if len(changes) > limit:
+            yield f"  ... {len(changes) - limit} more (--format json lists all)"
+    if findings.not_reapplied:
+        shown = ", ".join(findings.not_reapplied[:10])
+        more = ", ..." if len(findings.not_reapplied) > 10 else ""
+        yield (
+            f"Findings not re-applied (decided before the billing history was recorded; "
+            f"recorded findings used): {len(findings.not_reapplied)} ({shown}{more})"
+        )

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from policies.backtest_cases import CaseDecision, PastCase
-from policies.billing_discrepancies import Discrepancy, DiscrepancyKind
+from policies.billing_discrepancies import Discrepancy, DiscrepancyKind, find_discrepancies
 from policies.billing_dispute import BillingDisputePolicy, decide_adjustment
+from policies.billing_history import BilledCharge, BillingHistory
 from policies.decision_facts import dispute_case_facts, refund_case_facts
+from policies.dispute_refind import billing_record
 from policies.refund_policy import RefundFacts, RefundPolicy, evaluate_refund
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
@@ -130,5 +132,77 @@ def dispute_case(
         decision=decision,
         facts=facts.model_dump(mode="json"),
         state=state,
+        approval=approval or ("approved" if asks else None),
+    )
+
+
+def charge(
+    charge_id: str,
+    *,
+    at: datetime,
+    cents: int,
+    order: str | None = None,
+    refunded: int = 0,
+    card: str = "fp_card_1",
+) -> BilledCharge:
+    return BilledCharge(
+        charge_id=charge_id,
+        amount_cents=cents,
+        amount_refunded_cents=refunded,
+        currency="usd",
+        status="succeeded",
+        created=at,
+        payment_method=card,
+        order_id=order,
+    )
+
+
+def billed_dispute_case(
+    ticket_id: str,
+    *,
+    day: float,
+    charges: list[BilledCharge],
+    order_totals: dict[str, int] | None = None,
+    policy: BillingDisputePolicy | None = None,
+    customer: str = "cus_1",
+    prior: int = 0,
+    state: str | None = None,
+    approval: str | None = None,
+) -> PastCase:
+    """A billing dispute decided `day` days after T0 by `policy` on the billing history of
+    `charges`, recorded with its decision as the workflow records it: the findings come from
+    find_discrepancies, the case paid (`resolved`) unless nothing was found."""
+    policy = policy or dispute_policy()
+    now = T0 + timedelta(days=day)
+    history = BillingHistory(
+        stripe_customer_id="cus_stripe_1",
+        since=now - timedelta(days=policy.look_back_days),
+        charges=charges,
+    )
+    totals = order_totals or {}
+    findings = find_discrepancies(history, totals, policy.rules)
+    billing = billing_record(history, totals, policy.rules, policy.look_back_days)
+    facts = dispute_case_facts(policy, customer, now, findings, prior_cents=prior, billing=billing)
+    if findings:
+        decided = decide_adjustment(policy, facts.amount_cents, prior, 0)
+        decision = CaseDecision(
+            verdict=decided.verdict.value,
+            rule=decided.rule,
+            amount_cents=decided.amount_cents,
+            approval_level=decided.approval_level,
+            required_approvals=decided.required_approvals,
+        )
+    else:
+        decision = CaseDecision(verdict=policy.nothing_found, rule="nothing_found")
+    asks = decision.verdict == "needs_approval"
+    return PastCase(
+        ticket_id=ticket_id,
+        workflow_id=f"ticket-{ticket_id}",
+        process="billing_dispute",
+        decided_at=now,
+        policy_version=policy.version,
+        decision=decision,
+        facts=facts.model_dump(mode="json"),
+        state=state or "resolved",
         approval=approval or ("approved" if asks else None),
     )

@@ -71,6 +71,18 @@ async def test_dispute_decisions_record_their_facts_and_backtest(
         ("duplicate_charge", 2_500, "refund")
     ]
 
+    # The billing history the findings came from is recorded with the decision, and the same
+    # thresholds find the same again on it.
+    assert facts.billing is not None and facts.billing.duplicate_window_minutes == 10
+    assert len(facts.billing.charges) == 2
+    assert all(c.description is None for c in facts.billing.charges)
+    [wrong] = facts.findings
+    assert facts.billing.charge_left_cents == {wrong.charge_id: 2_500}
+    explained = DisputeCaseFacts.model_validate(second.facts)
+    assert explained.billing is not None and len(explained.billing.charges) == 1
+    same = run_backtest(dispute_policy(), list(decided.values())).findings
+    assert same is not None and same.changed == same.amount_only == same.not_reapplied == []
+
     # Older cases are found by these notes when their facts must come from Temporal.
     for ticket_id in ids:
         ticket = crm_store.get_ticket(ticket_id)

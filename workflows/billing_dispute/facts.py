@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from policies.billing_dispute import POLICY_NAME, AdjustmentDecision, BillingDisputePolicy
     from policies.billing_history import BillingHistory
     from policies.decision_facts import dispute_case_facts
+    from policies.dispute_refind import RecordedBilling, bound_findings
     from workflows.billing_dispute.contract import BillingDisputeRequest
     from workflows.case.failures import CaseStop, failure_reason
     from workflows.case.opening import case_opening
@@ -117,15 +118,22 @@ async def charges_now(
 
 def bounded(findings: list[Discrepancy], states: dict[str, ChargeState]) -> list[Discrepancy]:
     """Each finding bounded by what its charge still allows now; fully refunded ones drop out."""
-    kept = []
-    for finding in findings:
-        state = states[finding.charge_id]
-        left = max(state.amount_cents - state.amount_refunded_cents, 0)
-        if left > 0:
-            kept.append(
-                finding.model_copy(update={"excess_cents": min(finding.excess_cents, left)})
-            )
-    return kept
+    return bound_findings(findings, charge_left(states))
+
+
+def charge_left(states: dict[str, ChargeState]) -> dict[str, int]:
+    return {
+        charge_id: max(state.amount_cents - state.amount_refunded_cents, 0)
+        for charge_id, state in states.items()
+    }
+
+
+def prior_in_window(
+    states: dict[str, ChargeState], history: BillingHistory | None, since: datetime
+) -> int:
+    """Refunds on the wrong charges within the window, by any process, and what we credited."""
+    prior = sum(state.refunded_since_cents or 0 for state in states.values())
+    return prior + (history.credited_by_us_since(since) if history is not None else 0)
 
 
 def less_paid_meanwhile(
@@ -148,10 +156,13 @@ def less_paid_meanwhile(
 
 
 def nothing_found_record(
-    policy: BillingDisputePolicy, request: BillingDisputeRequest, now: datetime
+    policy: BillingDisputePolicy,
+    request: BillingDisputeRequest,
+    now: datetime,
+    billing: RecordedBilling | None = None,
 ) -> RecordedDecision:
     """The decision that nothing was charged wrongly, as the CRM records it for backtests."""
-    facts = dispute_case_facts(policy, request.customer_id, now, [])
+    facts = dispute_case_facts(policy, request.customer_id, now, [], billing=billing)
     return RecordedDecision(
         process="billing_dispute",
         verdict=policy.nothing_found,
@@ -167,9 +178,14 @@ def adjustment_record(
     findings: Sequence[Discrepancy],
     prior_cents: int,
     in_flight_cents: int,
+    billing: RecordedBilling | None = None,
+    states: dict[str, ChargeState] | None = None,
 ) -> RecordedDecision:
     """The adjustment decision with what it was decided on, as the CRM records it (carried by
-    the audit note of the decision, so recording it adds no command to the history)."""
+    the audit note of the decision, so recording it adds no command to the history), with the
+    billing history the findings came from and what each wrong charge still allowed."""
+    if billing is not None and states:
+        billing = billing.model_copy(update={"charge_left_cents": charge_left(states)})
     facts = dispute_case_facts(
         policy,
         request.customer_id,
@@ -177,6 +193,7 @@ def adjustment_record(
         findings,
         prior_cents=prior_cents,
         in_flight_cents=in_flight_cents,
+        billing=billing,
     )
     return RecordedDecision(
         process="billing_dispute",

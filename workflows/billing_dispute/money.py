@@ -9,6 +9,8 @@ does.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -17,8 +19,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import IssueRefundInput
     from policies.billing_discrepancies import Discrepancy
     from policies.billing_dispute import BillingDisputePolicy
-    from workflows.billing_dispute.contract import Adjustment, BillingDisputeRequest
+    from workflows.billing_dispute.contract import (
+        Adjustment,
+        BillingDisputeRequest,
+        BillingDisputeStatus,
+    )
     from workflows.case.options import MONEY_OPTIONS
+    from workflows.case.record import CaseRecord
 
 
 def adjustment_key(workflow_id: str, finding: Discrepancy) -> str:
@@ -99,3 +106,27 @@ async def adjust(
     if policy.method(finding.kind) == "credit":
         return await credit_excess(request, finding, stripe_customer_id, approval_id)
     return await refund_excess(request, finding, approval_id)
+
+
+async def adjust_each(
+    request: BillingDisputeRequest,
+    policy: BillingDisputePolicy,
+    findings: Sequence[Discrepancy],
+    stripe_customer_id: Callable[[], str],
+    approval_id: str | None,
+    made: list[Adjustment],
+    status: BillingDisputeStatus,
+    record: CaseRecord,
+) -> None:
+    """Puts each wrong charge right in turn, appending to `made` (so a failure part-way
+    leaves what was already made there) and noting each on the case."""
+    for finding in findings:
+        adjustment = await adjust(request, policy, finding, stripe_customer_id(), approval_id)
+        made.append(adjustment)
+        status.adjustments = list(made)
+        record.note(
+            "billing",
+            f"{adjustment.method}_issued",
+            f"{adjustment.object_id} {adjustment.amount_cents} {adjustment.currency}"
+            + (" (found existing)" if adjustment.found_existing else ""),
+        )

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         look_back_since,
     )
     from policies.billing_history import BilledCharge, BillingHistory
+    from policies.dispute_refind import RecordedBilling, billing_record
     from workflows.billing_dispute import replies
     from workflows.billing_dispute.approval import AdjustmentApproval
     from workflows.billing_dispute.contract import (
@@ -44,9 +45,10 @@ with workflow.unsafe.imports_passed_through():
         nothing_found_record,
         open_dispute_case,
         order_totals,
+        prior_in_window,
     )
     from workflows.billing_dispute.holds import hold_orders
-    from workflows.billing_dispute.money import adjust
+    from workflows.billing_dispute.money import adjust_each
     from workflows.billing_dispute.outcome import listed, record_dispute_outcome
     from workflows.case.contract import (
         DECIDE_APPROVAL_UPDATE,
@@ -79,6 +81,7 @@ class BillingDisputeWorkflow:
         self._policy_version: str | None = None
         self._customer: CustomerContext | None = None
         self._history: BillingHistory | None = None
+        self._billing: RecordedBilling | None = None  # what the findings were computed from
         self._status = opened_status(
             BillingDisputeStatus,
             ticket_id=request.ticket_id,
@@ -124,6 +127,7 @@ class BillingDisputeWorkflow:
                     "sends it to a person with the billing history. Nothing was changed.",
                 )
             totals = await order_totals(history, customer.customer_id)
+            self._billing = billing_record(history, totals, policy.rules, policy.look_back_days)
             findings = find_discrepancies(history, totals, policy.rules)
             if not findings:
                 outcome = await self._nothing_found(policy)
@@ -138,7 +142,7 @@ class BillingDisputeWorkflow:
         self._decided(
             "nothing_found",
             f"No discrepancy in the history; policy: {policy.nothing_found}.",
-            nothing_found_record(policy, self._request, workflow.now()),
+            nothing_found_record(policy, self._request, workflow.now(), self._billing),
         )
         if policy.nothing_found == "escalate":
             raise CaseStop(
@@ -169,10 +173,7 @@ class BillingDisputeWorkflow:
         amount = sum(f.excess_cents for f in findings)
         if amount == 0:
             raise CaseStop("escalated", "What was charged wrongly has already been refunded.")
-        # Refunds on these charges in the window, by any process, and what we credited.
-        prior = sum(state.refunded_since_cents or 0 for state in states.values())
-        if self._history is not None:
-            prior += self._history.credited_by_us_since(cumulative_since(policy, now))
+        prior = prior_in_window(states, self._history, cumulative_since(policy, now))
         in_flight = sum(hold.in_flight_cents for hold in self._holds)
         decision = decide_adjustment(policy, amount, prior, in_flight)
         self._status.amount_cents = amount
@@ -180,7 +181,9 @@ class BillingDisputeWorkflow:
         self._decided(
             decision.rule,
             decision.reason,
-            adjustment_record(policy, self._request, decision, findings, prior, in_flight),
+            adjustment_record(
+                policy, self._request, decision, findings, prior, in_flight, self._billing, states
+            ),
         )
         approval_id: str | None = None
         if decision.verdict is AdjustmentVerdict.NEEDS_APPROVAL:
@@ -203,18 +206,16 @@ class BillingDisputeWorkflow:
         self._record.set_state("refunding")
         made: list[Adjustment] = []
         try:
-            for finding in findings:
-                adjustment = await adjust(
-                    self._request, policy, finding, self._stripe_customer_id(), approval_id
-                )
-                made.append(adjustment)
-                self._status.adjustments = list(made)
-                self._record.note(
-                    "billing",
-                    f"{adjustment.method}_issued",
-                    f"{adjustment.object_id} {adjustment.amount_cents} {adjustment.currency}"
-                    + (" (found existing)" if adjustment.found_existing else ""),
-                )
+            await adjust_each(
+                self._request,
+                policy,
+                findings,
+                self._stripe_customer_id,
+                approval_id,
+                made,
+                self._status,
+                self._record,
+            )
         except ActivityError as err:
             done = f" Already made: {listed(made)}." if made else " No money moved."
             raise CaseStop(
