@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from integrations.outcome_categories import escalation_reason, failure_categories
-from integrations.outcome_facts import CaseFacts, ReplyFacts
+from integrations.outcome_facts import ReplyFacts
 from integrations.outcome_metrics import outcome_report, quantile
-from tests.report.scripted_cases import COSTS, DAY, T0, m, scripted_cases
+from tests.report.scripted_cases import COSTS, DAY, T0, _case, m, scripted_cases
 
 
 def _report(by: str | None = None):  # type: ignore[no-untyped-def]
@@ -129,31 +129,21 @@ def test_vip_slice_figures() -> None:
     assert vip.cost_per_resolved_case == 61.0
 
 
+GONE, BUSY = "DeliveryTargetGone: 410", "DeliveryUnavailable: 503"
+
+
 def test_replies_by_delivery_state_and_every_failed_one_listed() -> None:
     def reply(n: int, status: str, error: str | None = None) -> ReplyFacts:
         return ReplyFacts(n, T0 + m(n), status, attempts=3, last_error=error)
 
     cases = [
         *scripted_cases()[:2],
-        CaseFacts(
-            ticket_id="X",
-            created_at=T0,
-            intent="-",
-            process="refund",
-            tier="vip",
-            channel="api",
-            status="resolved",
-            replies=[reply(1, "sent"), reply(2, "failed", "DeliveryTargetGone: 410")],
-        ),
-        CaseFacts(
-            ticket_id="Y",
-            created_at=T0,
-            intent="-",
-            process="refund",
-            tier="standard",
-            channel="api",
+        _case("X", T0, tier="vip", replies=[reply(1, "sent"), reply(2, "failed", GONE)]),
+        _case(
+            "Y",
+            T0,
             status="awaiting_approval",
-            replies=[reply(3, "queued"), reply(4, "failed", "DeliveryUnavailable: 503")],
+            replies=[reply(3, "queued"), reply(4, "failed", BUSY)],
         ),
     ]
     report = outcome_report(cases, COSTS, T0, T0 + 2 * DAY, "tier")
@@ -161,6 +151,6 @@ def test_replies_by_delivery_state_and_every_failed_one_listed() -> None:
     assert (o.replies_sent, o.replies_failed, o.replies_queued) == (1, 2, 1)
     assert report.slices["vip"].replies_failed == 1
     assert [(r.ticket_id, r.message_id, r.last_error) for r in report.failed_replies] == [
-        ("X", 2, "DeliveryTargetGone: 410"),
-        ("Y", 4, "DeliveryUnavailable: 503"),
+        ("X", 2, GONE),
+        ("Y", 4, BUSY),
     ]
