@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store import CrmStore
 from integrations.crm_store.keys import PAYLOADS_DECODE
+from tests.codec.personal_data import scan_histories
 from tests.conftest import TEMPORAL_CLI
 from worker.api import create_app
 from worker.data_converter import data_converter
@@ -91,6 +92,9 @@ async def ui_stack(crm_store: CrmStore, database_url: str) -> AsyncIterator[tupl
         stored = history.events[0].workflow_execution_started_event_attributes.input
         assert b"Maya" not in stored.SerializeToString()
         yield ui, handle.id
+        # This private dev server's histories are scanned like the session server's.
+        runs, leaks = await scan_histories(env.client)
+        assert leaks == {}, f"plain-text customer data in {len(leaks)} of {runs} histories: {leaks}"
     finally:
         server.should_exit = True
         await serving
