@@ -77,8 +77,21 @@ def describe_case(view: CaseView, key_files: KeyFiles | None = None) -> list[str
         lines += _live_lines(view.ticket_id, view.status, key_files=key_files)
     elif view.record is not None:
         lines += _record_lines(view.record)
+    lines += _undelivered_lines(view)
     lines.append(f"  Temporal UI: {view.temporal_ui_url}")
     return lines
+
+
+def _undelivered_lines(view: CaseView) -> list[str]:
+    """Replies no channel delivered, from the running case's outbox or the closed case's
+    record: an operator at a terminal sees them as the API shows them."""
+    outbox = view.outbox if view.outbox is not None else (view.record or {}).get("outbox", [])
+    return [
+        f"  Reply not delivered: {m.get('subject')!r} after {m.get('attempts', 0)} attempt(s): "
+        f"{m.get('last_error') or 'no error recorded'}"
+        for m in outbox
+        if m.get("status") == "failed"
+    ]
 
 
 def _live_lines(

@@ -112,6 +112,34 @@ def test_waiting_ticket_prints_the_reply_command() -> None:
     assert 'Reply:   supportflow reply T-1 --text "..."' in text
 
 
+def _message(number: int, status: str, attempts: int, error: str | None) -> dict[str, object]:
+    return {
+        "id": number,
+        "subject": f"Update {number}",
+        "status": status,
+        "attempts": attempts,
+        "last_error": error,
+    }
+
+
+def test_a_failed_reply_is_printed_with_why_while_running_and_once_closed() -> None:
+    status = RefundStatus(ticket_id="T-1", workflow_id="ticket-T-1", state="awaiting_approval")
+    outbox = [
+        _message(1, "sent", 1, None),
+        _message(2, "failed", 5, "DeliveryUnavailable: HTTP 503"),
+        _message(3, "queued", 0, None),
+    ]
+    expected = [
+        "  Reply not delivered: 'Update 2' after 5 attempt(s): DeliveryUnavailable: HTTP 503"
+    ]
+    running = _view(status).model_copy(update={"outbox": outbox})
+    assert [line for line in describe_case(running) if "not delivered" in line] == expected
+    closed = running.model_copy(
+        update={"source": "database", "status": None, "outbox": None, "record": {"outbox": outbox}}
+    )
+    assert [line for line in describe_case(closed) if "not delivered" in line] == expected
+
+
 def test_closed_triaged_ticket_reads_route_and_handoff_from_the_record() -> None:
     record = {
         "resolution": "Handed to a person: Escalated: the customer asks for a person.",
