@@ -7,6 +7,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from integrations.crm_store.store import CrmStore
 from tests.api_keys import CallerKeys, issue_test_keys
 from tests.codec.personal_data import scan_histories
+from tests.codec.started_workflows import StartedWorkflows
 from worker.data_converter import data_converter
 from workflows.search_attributes import ALL_KEYS
 
@@ -48,15 +50,33 @@ async def register_search_attributes(client: Client) -> None:
     )
 
 
+@asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server (timers and approval expiry in milliseconds) with our data
+    converter and search attributes. On the way out, every run started through its client and
+    every child and earlier run they lead to is scanned for plain-text customer data, like the
+    dev server's (tests/codec/personal_data.py): the server cannot list what it holds, so its
+    client records what it started."""
+    started = StartedWorkflows()
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER),
+        data_converter=data_converter(),
+        interceptors=[started],
+    )
+    try:
+        await register_search_attributes(env.client)
+        yield env
+        runs, leaks = await scan_histories(env.client, started.ids)
+    finally:
+        await env.shutdown()
+    assert leaks == {}, f"plain-text customer data in {len(leaks)} of {runs} histories: {leaks}"
+
+
 @pytest_asyncio.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Time-skipping test server: timers and approval expiry in milliseconds."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
-    )
-    await register_search_attributes(env.client)
-    yield env
-    await env.shutdown()
+    """The session's time-skipping server (see time_skipping_server)."""
+    async with time_skipping_server() as env:
+        yield env
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -3,10 +3,13 @@ the text of the demo tickets, signups and disputes (`make run`'s data, which tes
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import PayloadCodec
 
 from bench.history_stats import payloads_in
+from tests.codec.started_workflows import runs_reached
 from worker.local_stack.demo_data import DEMO_CUSTOMERS, DEMO_SCENARIOS
 from worker.local_stack.demo_disputes import DISPUTE_DEMOS
 from worker.local_stack.demo_onboarding import CONTACT
@@ -41,21 +44,35 @@ def found_in_plain_text(raw: bytes, strings: list[str]) -> list[str]:
     return [s for s in strings if s.lower().encode() in lowered]
 
 
-async def scan_histories(client: Client) -> tuple[int, dict[str, list[str]]]:
-    """Every workflow run the server holds, as stored (no codec): (runs scanned, leaks by run)."""
+async def scan_histories(
+    client: Client, started: set[str] | None = None
+) -> tuple[int, dict[str, list[str]]]:
+    """Every workflow run the server holds, as stored (no codec): (runs scanned, leaks by run).
+
+    A server with visibility (the dev server) lists its runs; the time-skipping test server
+    cannot, so its runs are reached from the workflow ids `started` through it
+    (tests/codec/started_workflows.py)."""
     strings = personal_strings()
     leaks: dict[str, list[str]] = {}
     runs = 0
-    async for execution in client.list_workflows():
-        history: WorkflowHistory = await client.get_workflow_handle(
-            execution.id, run_id=execution.run_id
-        ).fetch_history()
+    async for history in _histories(client, started):
         raw = b"".join(event.SerializeToString() for event in history.events)
         runs += 1
         found = found_in_plain_text(raw, strings)
         if found:
-            leaks[f"{execution.id}/{execution.run_id}"] = found
+            leaks[f"{history.workflow_id}/{history.run_id}"] = found
     return runs, leaks
+
+
+async def _histories(client: Client, started: set[str] | None) -> AsyncIterator[WorkflowHistory]:
+    if started is not None:
+        async for history in runs_reached(client, started):
+            yield history
+        return
+    async for execution in client.list_workflows():
+        yield await client.get_workflow_handle(
+            execution.id, run_id=execution.run_id
+        ).fetch_history()
 
 
 async def decrypted_in_place(history: WorkflowHistory, codec: PayloadCodec) -> WorkflowHistory:

@@ -29,7 +29,7 @@ from activities.triage import TriageActivities
 from integrations.crm_store import CrmStore, CustomerView
 from integrations.knowledge.helpcenter import load_help_center
 from integrations.knowledge.sqlite_fts import SqliteKnowledgeBase
-from tests.conftest import TEST_SERVER, register_search_attributes
+from tests.conftest import time_skipping_server
 from tests.triage.standin_refund import StandInRefundWorkflow
 from worker.data_converter import data_converter
 from worker.settings import Settings
@@ -187,9 +187,5 @@ async def ticket_env() -> AsyncIterator[WorkflowEnvironment]:
     to the next pending timer, including stale schedule-to-close timers of finished activities
     (days) and our 72 h clarification close; a private server keeps those jumps from ageing the
     wall-clock-dated orders other modules seed on the shared session server."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
-    )
-    await register_search_attributes(env.client)
-    yield env
-    await env.shutdown()
+    async with time_skipping_server() as env:
+        yield env

@@ -18,11 +18,10 @@ from activities.policy import PolicyActivities
 from integrations.crm_store import CrmStore
 from integrations.stripe_billing import StripeBilling
 from integrations.stripe_credits import StripeCredits
-from tests.conftest import TEST_SERVER, register_search_attributes
+from tests.conftest import time_skipping_server
 from tests.stripe_fixtures import SANDBOX_API_KEY
 from tests.workflows.billing_dispute.complaints import Complaint, seed_complaint
 from tests.workflows.conftest import HISTORY_DIR, CaseRunner
-from worker.data_converter import data_converter
 from worker.settings import Settings
 from worker.worker_app import WorkerDeps, build_worker
 from workflows.billing_dispute.contract import (
@@ -67,12 +66,8 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of each test's own. The sandbox stamps charges with the wall
     clock and the workflow reads them over the policy's look-back from `workflow.now()`; on a
     shared server, another test's idle case may already have skipped that clock years ahead."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
-    )
-    await register_search_attributes(env.client)
-    yield env
-    await env.shutdown()
+    async with time_skipping_server() as env:
+        yield env
 
 
 @pytest.fixture

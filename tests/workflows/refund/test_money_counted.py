@@ -11,10 +11,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
-from tests.conftest import TEST_SERVER, register_search_attributes
+from tests.conftest import time_skipping_server
 from tests.workflows.conftest import CaseRunner
 from tests.workflows.refund.test_refund_workflow import decide, wait_for_state
-from worker.data_converter import data_converter
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -22,12 +21,8 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """A private time-skipping server: the shared one runs weeks ahead of wall time after other
     modules' waits, while Stripe dates refunds by wall time, and the limits' window compares
     the two."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
-    )
-    await register_search_attributes(env.client)
-    yield env
-    await env.shutdown()
+    async with time_skipping_server() as env:
+        yield env
 
 
 def _ticket(request, suffix: str, **changes):  # type: ignore[no-untyped-def]
