@@ -360,7 +360,10 @@ def p99_ratios(results: dict[str, float | int], waiting: tuple[int, ...]) -> dic
 
 def _service_env(overrides: dict[str, str]) -> dict[str, str]:
     """This process's environment without anything that could point a service elsewhere."""
-    return child_env({**bench_codec_env(), **overrides}, drop_prefixes=FOREIGN_ENV_PREFIXES)
+    # The approval path alone: no callback is registered, so delivery would only add delivery
+    # workflows that close once idle.
+    base = {**bench_codec_env(), "SUPPORTFLOW_DELIVERY": "false"}
+    return child_env({**base, **overrides}, drop_prefixes=FOREIGN_ENV_PREFIXES)
 
 
 @asynccontextmanager

@@ -115,6 +115,8 @@ async def production_worker(tmp: Path, client: Client, task_queue: str) -> Async
             # Never called: the benchmark submits the contact step only.
             "STRIPE_API_KEY": "sk_test_unused",
             "STRIPE_API_BASE": "http://127.0.0.1:9",
+            # The signup steps alone: nothing to deliver to (no callback registered).
+            "SUPPORTFLOW_DELIVERY": "false",
             **bench_codec_env(),
         },
         drop_prefixes=FOREIGN_ENV_PREFIXES,
