@@ -1,7 +1,7 @@
 """What the CRM recorded about one case, as the outcomes report reads it: the ticket and its
 slices (intent, process, customer tier, channel), the replies queued to the customer and how
-their delivery went, the end, the hand-offs a person
-worked, approvals, LLM usage and the audit actions the failure categories are derived from.
+their delivery went, the end, the hand-offs a person worked, approvals, LLM usage and the audit
+actions the failure categories are derived from.
 
 Plain frozen dataclasses with no database imports (tens of thousands are built per report, so no
 validation layer): `integrations/crm_store/outcome_reads.py` fills them from the tables, tests

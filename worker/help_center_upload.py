@@ -77,8 +77,7 @@ async def upload_help_center(
                 execution_timeout=BATCH_TIMEOUT,
             )
         except WorkflowFailureError as err:
-            cause = err.cause
-            why = getattr(cause, "message", None) or str(cause or err)
+            why = _root_cause(err)
             stored = sum(r.articles for r in results)
             raise UploadRefused(
                 f"batch {number}/{len(groups)} ({workflow_id}) failed: {why}; {stored} "
@@ -87,6 +86,13 @@ async def upload_help_center(
         results.append(result)
         progress(batch, result)
     return results
+
+
+def _root_cause(err: BaseException) -> str:
+    """The innermost failure's message (the store's own error, not "Activity task failed")."""
+    while err.__cause__ is not None or getattr(err, "cause", None) is not None:
+        err = getattr(err, "cause", None) or err.__cause__  # type: ignore[assignment]
+    return getattr(err, "message", None) or str(err)
 
 
 async def _has_worker(client: Client, task_queue: str) -> bool:

@@ -113,3 +113,30 @@ async def test_a_bad_folder_fails_before_temporal(cli_env: None, tmp_path: Path)
     result = await invoke("kb", "ingest", str(tmp_path / "missing"), "--via-temporal")
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+class RefusingStore(SqliteKnowledgeBase):
+    def ingest(self, articles):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full: cannot write knowledge.db")
+
+
+async def test_a_store_that_refuses_fails_with_its_reason(
+    cli_env: None,
+    cli_store: Path,
+    dev_server_env: WorkflowEnvironment,
+    task_queue: str,
+    tmp_path: Path,
+) -> None:
+    refusing = KnowledgeActivities(RefusingStore(tmp_path / "refusing.db"))
+    async with Worker(
+        dev_server_env.client,
+        task_queue=task_queue,
+        workflows=[HelpCenterIngestWorkflow],
+        activities=[refusing.ingest_help_center_batch],
+        activity_executor=ThreadPoolExecutor(max_workers=2),
+    ):
+        result = await invoke("kb", "ingest", str(HELP_CENTER), "--via-temporal")
+    assert result.exit_code == 1
+    assert "disk full: cannot write knowledge.db" in result.stderr
+    assert "re-running the command is safe" in result.stderr
+    assert "Traceback" not in result.output
