@@ -70,6 +70,13 @@ async def tickets(
         # Signup tickets start an onboarding, which moves no money before its own checks.
         workflows=[RefundWorkflow, TicketWorkflow, BillingDisputeWorkflow, OnboardingWorkflow],
         extra_activities=lambda: activity_list(deps),
+        # Every eval ticket runs at once here, so a case's reads (local activities) can outlast a
+        # workflow task. Without a cache the SDK cancels in-flight local activities at each
+        # eviction and re-runs them on replay; on a starved CPU in CI that path once failed a
+        # refund's task with a nondeterminism error at the patch marker after its order read,
+        # and the ticket never settled. A cache keeps those reads running; every history is
+        # still replayed from the start when the worker stops.
+        max_cached_workflows=100,
     ) as runner:
         yield runner
 

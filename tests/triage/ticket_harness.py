@@ -124,9 +124,10 @@ async def ticket_worker(
     triage: TriageActivities | None = None,
     workflows: list[type] | None = None,
     extra_activities: Callable[[], list[Any]] | None = None,
+    max_cached_workflows: int = 0,
 ) -> AsyncIterator[TicketRunner]:
-    """Runs a worker (no workflow cache, so every task replays) and, on exit, replays every
-    history the test produced against the same workflow code."""
+    """Runs a worker (by default no workflow cache, so every task replays) and, on exit, replays
+    every history the test produced against the same workflow code."""
     crm = CrmActivities(store)
     activities = (
         extra_activities()
@@ -143,7 +144,7 @@ async def ticket_worker(
         workflows=registered,
         activities=activities,
         activity_executor=ThreadPoolExecutor(max_workers=8),
-        max_cached_workflows=0,
+        max_cached_workflows=max_cached_workflows,
     )
     runner = TicketRunner(client, task_queue, store)
     async with worker:
