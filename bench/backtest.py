@@ -11,21 +11,15 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import insert
-
-from integrations.crm_store.decision_table import DecisionFacts
-from integrations.crm_store.store import CrmStore
-from integrations.crm_store.tables import Approval, Ticket
+from bench.backtest_crm import Rows, timed_backtest
 from policies.decision_facts import refund_case_facts
 from policies.loader import load_refund_policy
 from policies.refund_policy import RefundFacts, RefundPolicy, evaluate_refund
-from worker.backtest import load_candidate, run_backtest
+from worker.backtest import load_candidate
 
 CASES = 10_000
 CANDIDATE = (
@@ -33,9 +27,6 @@ CANDIDATE = (
 )
 START = datetime(2026, 6, 1, tzinfo=UTC)
 HISTORIES = Path(__file__).resolve().parent.parent / "tests" / "histories"
-
-
-Rows = list[dict[str, Any]]
 
 
 def _rows(policy: RefundPolicy, count: int, seed: int = 13) -> tuple[Rows, Rows, Rows]:
@@ -157,22 +148,8 @@ def _history_replays() -> tuple[int, float, float]:
 def main() -> dict[str, str]:
     policy = load_refund_policy().policy
     candidate = load_candidate(CANDIDATE, "refund")
-    with tempfile.TemporaryDirectory() as tmp:
-        store = CrmStore(f"sqlite:///{Path(tmp) / 'crm.db'}")
-        store.migrate()
-        start = time.perf_counter()
-        tickets, decisions, approvals = _rows(policy, CASES)
-        with store.engine.begin() as connection:
-            connection.execute(insert(Ticket), tickets)
-            connection.execute(insert(DecisionFacts), decisions)
-            connection.execute(insert(Approval), approvals)
-        seeded = time.perf_counter() - start
-        start = time.perf_counter()
-        cases = store.decided_cases("refund")
-        read = time.perf_counter() - start
-        report = run_backtest(candidate, cases)
-        total = time.perf_counter() - start
-        store.dispose()
+    timed = timed_backtest(candidate, "refund", lambda: _rows(policy, CASES))
+    report = timed.report
     # After the 10k measurement: replays start the Temporal runtime's threads in this process.
     histories, first_replay, replay_ms = _history_replays()
     return {
@@ -180,11 +157,11 @@ def main() -> dict[str, str]:
         "backtest_history_first_replay_seconds": f"{first_replay:.2f}",
         "backtest_history_replay_ms_per_case": f"{replay_ms:.1f}",
         "backtest_cases": str(report.cases),
-        "backtest_seconds_10k_cases": f"{total:.2f}",
-        "backtest_read_seconds": f"{read:.2f}",
-        "backtest_evaluate_seconds": f"{total - read:.2f}",
+        "backtest_seconds_10k_cases": f"{timed.total_seconds:.2f}",
+        "backtest_read_seconds": f"{timed.read_seconds:.2f}",
+        "backtest_evaluate_seconds": f"{timed.total_seconds - timed.read_seconds:.2f}",
         "backtest_changed_cases": str(report.changed),
-        "backtest_seed_seconds": f"{seeded:.2f}",
+        "backtest_seed_seconds": f"{timed.seed_seconds:.2f}",
     }
 
 

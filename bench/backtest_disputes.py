@@ -12,31 +12,22 @@ them. The CRM keeps decision facts as plain JSON (no payload codec), so no key i
 from __future__ import annotations
 
 import random
-import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import insert
-
-from integrations.crm_store.decision_table import DecisionFacts
-from integrations.crm_store.store import CrmStore
-from integrations.crm_store.tables import Approval, Ticket
+from bench.backtest_crm import Rows, timed_backtest
 from policies.billing_discrepancies import find_discrepancies
 from policies.billing_dispute import BillingDisputePolicy, decide_adjustment
 from policies.billing_history import BilledCharge, BillingHistory
 from policies.decision_facts import dispute_case_facts
 from policies.dispute_refind import billing_record
 from policies.loader import load_policy_document
-from worker.backtest import load_candidate, run_backtest
+from worker.backtest import load_candidate
 
 CASES = 10_000
 ROOT = Path(__file__).resolve().parent.parent
 CANDIDATE = ROOT / "policies" / "demo" / "stricter_billing_dispute.json"
 START = datetime(2026, 6, 1, tzinfo=UTC)
-
-Rows = list[dict[str, Any]]
 
 
 def _history(
@@ -161,33 +152,19 @@ def main() -> dict[str, str]:
     candidate = shipped.model_copy(
         update={"duplicate_window_minutes": 5, "amount_tolerance_cents": 100}
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        store = CrmStore(f"sqlite:///{Path(tmp) / 'crm.db'}")
-        store.migrate()
-        start = time.perf_counter()
-        tickets, decisions, approvals = _rows(policy, CASES)
-        with store.engine.begin() as connection:
-            connection.execute(insert(Ticket), tickets)
-            connection.execute(insert(DecisionFacts), decisions)
-            connection.execute(insert(Approval), approvals)
-        seeded = time.perf_counter() - start
-        start = time.perf_counter()
-        cases = store.decided_cases("billing_dispute")
-        read = time.perf_counter() - start
-        report = run_backtest(candidate, cases)
-        total = time.perf_counter() - start
-        store.dispose()
+    timed = timed_backtest(candidate, "billing_dispute", lambda: _rows(policy, CASES))
+    report = timed.report
     findings = report.findings
     assert findings is not None
     return {
         "backtest_disputes_cases": str(report.cases),
-        "backtest_disputes_seconds_10k_cases": f"{total:.2f}",
-        "backtest_disputes_read_seconds": f"{read:.2f}",
-        "backtest_disputes_evaluate_seconds": f"{total - read:.2f}",
+        "backtest_disputes_seconds_10k_cases": f"{timed.total_seconds:.2f}",
+        "backtest_disputes_read_seconds": f"{timed.read_seconds:.2f}",
+        "backtest_disputes_evaluate_seconds": f"{timed.total_seconds - timed.read_seconds:.2f}",
         "backtest_disputes_changed_cases": str(report.changed),
         "backtest_disputes_findings_changed": str(len(findings.changed)),
         "backtest_disputes_findings_not_reapplied": str(len(findings.not_reapplied)),
-        "backtest_disputes_seed_seconds": f"{seeded:.2f}",
+        "backtest_disputes_seed_seconds": f"{timed.seed_seconds:.2f}",
     }
 
 

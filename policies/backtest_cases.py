@@ -7,7 +7,8 @@ facts) and how it ended (the ticket's state, the people's answer to an approval 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -18,12 +19,37 @@ APPROVAL_VERDICT = "needs_approval"
 REFUSED_APPROVALS = frozenset({"rejected", "expired"})
 
 
+class Evaluation(Protocol):
+    """What the processes' pure evaluations return (RefundDecision, AdjustmentDecision)."""
+
+    @property
+    def verdict(self) -> Enum: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def approval_level(self) -> str | None: ...
+    @property
+    def required_approvals(self) -> int: ...
+
+
 class CaseDecision(BaseModel):
     verdict: str
     rule: str
     amount_cents: int = 0
     approval_level: str | None = None
     required_approvals: int = 0
+
+    @classmethod
+    def of(cls, decided: Evaluation) -> CaseDecision:
+        return cls(
+            verdict=str(decided.verdict.value),
+            rule=decided.rule,
+            amount_cents=decided.amount_cents,
+            approval_level=decided.approval_level,
+            required_approvals=decided.required_approvals,
+        )
 
     @property
     def label(self) -> str:

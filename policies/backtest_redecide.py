@@ -43,13 +43,7 @@ def redecide_refund(case: PastCase, candidate: RefundPolicy, ledger: CaseLedger)
         }
     )
     decided = evaluate_refund(candidate, replayed)
-    decision = CaseDecision(
-        verdict=decided.verdict.value,
-        rule=decided.rule,
-        amount_cents=decided.amount_cents,
-        approval_level=decided.approval_level,
-        required_approvals=decided.required_approvals,
-    )
+    decision = CaseDecision.of(decided)
     ledger.add(
         recorded.customer_id, facts.now, {key: (case.moved_cents, case.would_move(decision))}
     )
@@ -103,13 +97,7 @@ def redecide_dispute(
         max(recorded.prior_cents + delta, 0),
         recorded.in_flight_cents,
     )
-    decision = CaseDecision(
-        verdict=decided.verdict.value,
-        rule=decided.rule,
-        amount_cents=decided.amount_cents,
-        approval_level=decided.approval_level,
-        required_approvals=decided.required_approvals,
-    )
+    decision = CaseDecision.of(decided)
     moved, would = case.moved_cents > 0, case.would_move(decision) > 0
     ledger.add(
         recorded.customer_id,

@@ -11,7 +11,7 @@ from policies.backtest_cases import CaseDecision, PastCase
 from policies.billing_discrepancies import Discrepancy, DiscrepancyKind, find_discrepancies
 from policies.billing_dispute import BillingDisputePolicy, decide_adjustment
 from policies.billing_history import BilledCharge, BillingHistory
-from policies.decision_facts import dispute_case_facts, refund_case_facts
+from policies.decision_facts import DisputeCaseFacts, dispute_case_facts, refund_case_facts
 from policies.dispute_refind import billing_record
 from policies.refund_policy import RefundFacts, RefundPolicy, evaluate_refund
 
@@ -69,13 +69,7 @@ def refund_case(
         process="refund",
         decided_at=now,
         policy_version=policy.version,
-        decision=CaseDecision(
-            verdict=decided.verdict.value,
-            rule=decided.rule,
-            amount_cents=decided.amount_cents,
-            approval_level=decided.approval_level,
-            required_approvals=decided.required_approvals,
-        ),
+        decision=CaseDecision.of(decided),
         facts=recorded.model_dump(mode="json"),
         state=state or ("denied" if denied else "resolved"),
         approval=approval or ("approved" if decided.approval_level and not state else None),
@@ -111,29 +105,7 @@ def dispute_case(
         for order, cents in excess.items()
     ]
     facts = dispute_case_facts(policy, customer, now, findings, prior_cents=prior)
-    if findings:
-        decided = decide_adjustment(policy, facts.amount_cents, prior, 0)
-        decision = CaseDecision(
-            verdict=decided.verdict.value,
-            rule=decided.rule,
-            amount_cents=decided.amount_cents,
-            approval_level=decided.approval_level,
-            required_approvals=decided.required_approvals,
-        )
-    else:
-        decision = CaseDecision(verdict=policy.nothing_found, rule="nothing_found")
-    asks = decision.verdict == "needs_approval"
-    return PastCase(
-        ticket_id=ticket_id,
-        workflow_id=f"ticket-{ticket_id}",
-        process="billing_dispute",
-        decided_at=now,
-        policy_version=policy.version,
-        decision=decision,
-        facts=facts.model_dump(mode="json"),
-        state=state,
-        approval=approval or ("approved" if asks else None),
-    )
+    return decided_dispute(ticket_id, policy, now, facts, prior, state, approval)
 
 
 def charge(
@@ -183,15 +155,23 @@ def billed_dispute_case(
     findings = find_discrepancies(history, totals, policy.rules)
     billing = billing_record(history, totals, policy.rules, policy.look_back_days)
     facts = dispute_case_facts(policy, customer, now, findings, prior_cents=prior, billing=billing)
-    if findings:
+    return decided_dispute(ticket_id, policy, now, facts, prior, state or "resolved", approval)
+
+
+def decided_dispute(
+    ticket_id: str,
+    policy: BillingDisputePolicy,
+    now: datetime,
+    facts: DisputeCaseFacts,
+    prior: int,
+    state: str | None,
+    approval: str | None,
+) -> PastCase:
+    """The dispute decided on `facts` as the workflow decides it: an adjustment of what was
+    found (approved by people when the policy asks), or the policy's answer to nothing found."""
+    if facts.findings:
         decided = decide_adjustment(policy, facts.amount_cents, prior, 0)
-        decision = CaseDecision(
-            verdict=decided.verdict.value,
-            rule=decided.rule,
-            amount_cents=decided.amount_cents,
-            approval_level=decided.approval_level,
-            required_approvals=decided.required_approvals,
-        )
+        decision = CaseDecision.of(decided)
     else:
         decision = CaseDecision(verdict=policy.nothing_found, rule="nothing_found")
     asks = decision.verdict == "needs_approval"
@@ -203,6 +183,6 @@ def billed_dispute_case(
         policy_version=policy.version,
         decision=decision,
         facts=facts.model_dump(mode="json"),
-        state=state or "resolved",
+        state=state,
         approval=approval or ("approved" if asks else None),
     )
