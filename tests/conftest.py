@@ -72,9 +72,14 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     assert leaks == {}, f"plain-text customer data in {len(leaks)} of {runs} histories: {leaks}"
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The session's time-skipping server (see time_skipping_server)."""
+    """A time-skipping server per test module (see time_skipping_server). Its clock only skips
+    while nothing holds it, and a test can leave it held for good: after the two Shopify case
+    modules ran on one server, a two-day `env.sleep` never returned although none of the
+    workflows they started had an activity pending (the onboarding tests that followed them
+    failed or hung in CI). A server per module keeps one module's leftovers from stalling
+    another's."""
     async with time_skipping_server() as env:
         yield env
 

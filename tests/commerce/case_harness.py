@@ -42,7 +42,7 @@ class ShopifyCases(CaseRunner):
             MAYA.email, [("BOOT", "Trail boots", 1, total_cents)], now - timedelta(days=3)
         )
         return RefundRequest(
-            # Unique per run: the time-skipping server is shared by the whole session.
+            # Unique per run: the module's tests share one time-skipping server.
             ticket_id=f"{ticket_id}-{uuid.uuid4().hex[:6]}",
             customer_id=MAYA.id,
             order_id=order.order_id,

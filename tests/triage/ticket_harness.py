@@ -187,6 +187,6 @@ async def ticket_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server per test module. Awaiting a result lets that server jump its clock
     to the next pending timer, including stale schedule-to-close timers of finished activities
     (days) and our 72 h clarification close; a private server keeps those jumps from ageing the
-    wall-clock-dated orders other modules seed on the shared session server."""
+    wall-clock-dated orders other tests seed."""
     async with time_skipping_server() as env:
         yield env

@@ -4,25 +4,10 @@ slipped past approval; concurrent tickets slipped past the per-customer refund c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest_asyncio
-from temporalio.testing import WorkflowEnvironment
-
 from integrations.crm_store.store import CrmStore
 from integrations.stripe_billing import StripeBilling
-from tests.conftest import time_skipping_server
 from tests.workflows.conftest import CaseRunner
 from tests.workflows.refund.test_refund_workflow import decide, wait_for_state
-
-
-@pytest_asyncio.fixture(scope="module")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A private time-skipping server: the shared one runs weeks ahead of wall time after other
-    modules' waits, while Stripe dates refunds by wall time, and the limits' window compares
-    the two."""
-    async with time_skipping_server() as env:
-        yield env
 
 
 def _ticket(request, suffix: str, **changes):  # type: ignore[no-untyped-def]
