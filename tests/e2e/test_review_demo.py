@@ -24,11 +24,12 @@ from integrations.stripe_billing import StripeBilling
 from tests.api_keys import CallerKeys
 from tests.e2e.triage_stack import triage_settings, triage_worker_deps
 from worker.local_stack.demo_data import seed_demo_data
-from worker.local_stack.demo_report import sla_breached, write_demo_report
+from worker.local_stack.demo_report import recorded_ended, sla_breached, write_demo_report
 from worker.local_stack.demo_review import (
     COMPLAINT,
     DRAFT,
     HANDBACK,
+    REVIEW_DEMOS,
     SLA_BREACH,
     demo_routing_policy,
     run_review_demo,
@@ -92,6 +93,9 @@ async def test_review_demo_works_four_handoffs_to_the_end(
     [breach] = crm_store.list_handoffs(SLA_BREACH.ticket_id)
     assert breach.sla_breached_at is not None and breach.resolved_by == "erin"
 
+    # The API read `resolved` from the running cases; the report reads what the CRM recorded.
+    ended = await recorded_ended(crm_store, (demo.ticket_id for demo in REVIEW_DEMOS))
+    assert set(ended.values()) == {"resolved"}, ended
     now = datetime.now(UTC)
     o = build_report(crm_store, now - timedelta(hours=1), now + timedelta(minutes=1)).overall
     assert (o.cases, o.resolved, o.escalated) == (4, 4, 4)

@@ -3,7 +3,9 @@ tickets (demo_review), then writes the HTML report for the demo data and prints 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,15 +13,44 @@ import httpx
 
 from integrations.crm_store import CrmStore
 from worker.local_stack.demo_keys import DemoKeys
-from worker.local_stack.demo_review import SLA_BREACH, demo_routing_policy, run_review_demo
+from worker.local_stack.demo_review import (
+    REVIEW_DEMOS,
+    SLA_BREACH,
+    WAIT_SECONDS,
+    demo_routing_policy,
+    run_review_demo,
+)
 from worker.local_stack.startup import say
 from worker.outcomes.build import build_report, render
 
 REPORT_FILE = "reports/outcomes.html"
+# A ticket's CRM record once its case has ended (`escalated` is not: a person may resolve it).
+ENDED = frozenset({"resolved", "denied", "rejected", "expired"})
 
 
 def sla_breached(store: CrmStore, ticket_id: str = SLA_BREACH.ticket_id) -> Callable[[], bool]:
     return lambda: any(h.sla_breached_at is not None for h in store.list_handoffs(ticket_id))
+
+
+async def recorded_ended(
+    store: CrmStore, ticket_ids: Iterable[str], timeout: float = WAIT_SECONDS
+) -> dict[str, str]:
+    """Waits (at most `timeout` seconds) until the CRM records each ticket's case as ended, and
+    returns each ticket's recorded status. The API answers a running case from its workflow, so
+    a ticket can read `resolved` there a moment before the case's last activity writes it to
+    the CRM, which is what the report reads."""
+    pending = set(ticket_ids)
+    statuses: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while True:
+        for ticket_id in sorted(pending):
+            ticket = await asyncio.to_thread(store.get_ticket, ticket_id)
+            statuses[ticket_id] = ticket.status if ticket is not None else "missing"
+            if statuses[ticket_id] in ENDED:
+                pending.discard(ticket_id)
+        if not pending or time.monotonic() >= deadline:
+            return statuses
+        await asyncio.sleep(0.5)
 
 
 def write_demo_report(store: CrmStore, data_dir: Path) -> Path:
@@ -51,6 +82,7 @@ async def show_review_demo(database_url: str, api_url: str, keys: DemoKeys, data
             )
         for name, outcome in results:
             say(f"  [{name}] {outcome}")
+        await recorded_ended(store, (demo.ticket_id for demo in REVIEW_DEMOS))
         path = write_demo_report(store, data_dir)
     finally:
         store.dispose()
