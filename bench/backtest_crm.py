@@ -31,6 +31,10 @@ class TimedBacktest:
     read_seconds: float
     total_seconds: float  # reading the cases from the CRM plus the backtest over them
 
+    @property
+    def evaluate_seconds(self) -> float:
+        return self.total_seconds - self.read_seconds
+
 
 def timed_backtest(
     candidate: RefundPolicy | BillingDisputePolicy,

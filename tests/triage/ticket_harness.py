@@ -29,7 +29,6 @@ from activities.triage import TriageActivities
 from integrations.crm_store import CrmStore, CustomerView
 from integrations.knowledge.helpcenter import load_help_center
 from integrations.knowledge.sqlite_fts import SqliteKnowledgeBase
-from tests.conftest import time_skipping_server
 from tests.triage.standin_refund import StandInRefundWorkflow
 from worker.data_converter import data_converter
 from worker.settings import Settings
@@ -182,11 +181,10 @@ async def tickets(
     await end_open_cases(runner)
 
 
-@pytest_asyncio.fixture(scope="module")
-async def ticket_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server per test module. Awaiting a result lets that server jump its clock
+@pytest.fixture(scope="module")
+def ticket_env(time_skipping_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    """The module's own time-skipping server. Awaiting a result lets that server jump its clock
     to the next pending timer, including stale schedule-to-close timers of finished activities
-    (days) and our 72 h clarification close; a private server keeps those jumps from ageing the
-    wall-clock-dated orders other tests seed."""
-    async with time_skipping_server() as env:
-        yield env
+    (days) and our 72 h clarification close; a server per module keeps those jumps from ageing
+    the wall-clock-dated orders other modules seed."""
+    return time_skipping_env
